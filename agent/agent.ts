@@ -1,0 +1,168 @@
+import { resolve } from 'node:path';
+import type { DriverContext, SinkDriver, SourceDriver } from '../drivers/driver.js';
+import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
+import type { Reading } from '../rules/reading.js';
+import { RuleEngine } from '../rules/rule-engine.js';
+import type { RuleResult } from '../rules/rule-result.js';
+import { BadInputLog } from './bad-input-log.js';
+import { Outbox } from './buffer/outbox.js';
+import type { TributaryConfig } from './config/load-config.js';
+import { Forwarder } from './forwarding/forwarder.js';
+import type { Logger } from './logger.js';
+
+export interface AgentOptions {
+  readonly log: Logger;
+  /** Wall-clock time in ms; injectable for tests. */
+  readonly now?: () => number;
+  /** Overrides `agent.data_dir` from the config (the systemd unit points it at the state directory). */
+  readonly dataDir?: string;
+}
+
+/** Whether each source and sink is reachable, for health and status. */
+export interface ConnectionState {
+  connected: boolean;
+  reason: string | undefined;
+}
+
+/**
+ * Wires the pipeline source → rules → buffer → sink and runs it. `start()` brings parts up in that order's reverse
+ * (buffer, sinks, engine, then sources), `stop()` takes them down sources first, so no reading arrives at a part
+ * that is already closed.
+ */
+export class Agent {
+  readonly outbox: Outbox;
+  readonly badInput: BadInputLog;
+  readonly connections = new Map<string, ConnectionState>();
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly engine: RuleEngine;
+  private readonly sinkOfRule = new Map<string, readonly string[]>();
+  private readonly sources: { name: string; driver: SourceDriver }[] = [];
+  private readonly sinks: { name: string; driver: SinkDriver }[] = [];
+  private readonly forwarders: Forwarder[] = [];
+  private tickTimer: NodeJS.Timeout | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  readingsIn = 0;
+  resultsOut = 0;
+
+  constructor(
+    readonly config: TributaryConfig,
+    options: AgentOptions,
+  ) {
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    this.badInput = new BadInputLog(this.log, this.now);
+    this.outbox = new Outbox(resolve(options.dataDir ?? config.agent.data_dir, 'buffer.sqlite'), {
+      synchronous: config.buffer.synchronous,
+      maxResults: config.buffer.max_results,
+    });
+    this.engine = new RuleEngine(config.rules);
+    for (const rule of config.rules) this.sinkOfRule.set(rule.name, rule.to);
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    this.outbox.open(config.sinks.map((sink) => sink.name));
+    this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog() }, 'buffer open');
+
+    for (const instance of config.sinks) {
+      const create = await SINK_DRIVERS[instance.driver]!.load();
+      const driver = create(instance.options, this.contextFor(instance.name, 'sink'));
+      await driver.start();
+      this.sinks.push({ name: instance.name, driver });
+      const rules = new Set(config.rules.filter((rule) => rule.to.includes(instance.name)).map((rule) => rule.name));
+      const forwarder = new Forwarder(instance.name, driver, this.outbox, rules, {
+        batchSize: config.forwarding.batch_size,
+        retryInitialMs: config.forwarding.retry_initial,
+        retryMaxMs: config.forwarding.retry_max,
+      }, this.log);
+      forwarder.start();
+      this.forwarders.push(forwarder);
+    }
+
+    this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
+
+    const emit = (reading: Reading) => this.accept(reading);
+    for (const instance of config.sources) {
+      const create = await SOURCE_DRIVERS[instance.driver]!.load();
+      const driver = create(instance.options, this.contextFor(instance.name, 'source'));
+      await driver.start(emit);
+      this.sources.push({ name: instance.name, driver });
+    }
+    this.log.info(
+      { sources: this.sources.map((s) => s.name), rules: config.rules.map((r) => r.name), sinks: this.sinks.map((s) => s.name) },
+      'agent running',
+    );
+  }
+
+  /** Stops sources, commits what the buffer holds, lets in-flight sends finish briefly, then closes everything. */
+  async stop(): Promise<void> {
+    clearInterval(this.tickTimer);
+    for (const { name, driver } of [...this.sources].reverse()) {
+      await driver.stop().catch((error: unknown) => this.log.warn({ source: name, error: String(error) }, 'source did not stop cleanly'));
+    }
+    this.tick();
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    this.outbox.commit(this.now());
+    await Promise.all(this.forwarders.map((forwarder) => forwarder.stop(1_500)));
+    for (const { name, driver } of [...this.sinks].reverse()) {
+      await driver.stop().catch((error: unknown) => this.log.warn({ sink: name, error: String(error) }, 'sink did not stop cleanly'));
+    }
+    this.outbox.close(this.now());
+    this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
+  }
+
+  /** Per-sink delivery counters. */
+  forwarderStats() {
+    return this.forwarders.map((forwarder) => ({ sink: forwarder.sinkName, ...forwarder.stats }));
+  }
+
+  private accept(reading: Reading): void {
+    if (!Number.isFinite(reading.value) || !Number.isFinite(reading.timestamp)) {
+      this.badInput.report(reading.source, 'not-a-number', `${reading.sensor}: value ${reading.value} at ${reading.timestamp} is not a finite number`);
+      return;
+    }
+    this.readingsIn += 1;
+    this.engine.push(reading);
+  }
+
+  private tick(): void {
+    const results = this.engine.advance(this.now());
+    if (results.length === 0) return;
+    for (const result of results) this.keep(result);
+  }
+
+  private keep(result: RuleResult): void {
+    this.resultsOut += 1;
+    this.outbox.append(result);
+    this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
+  }
+
+  private commit(): void {
+    this.commitTimer = undefined;
+    try {
+      if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
+    } catch (error) {
+      // A full or failing disk must not kill the agent: keep the results queued and try again.
+      this.log.error({ error: (error as Error).message }, 'buffer commit failed; retrying');
+      this.commitTimer = setTimeout(() => this.commit(), Math.max(1_000, this.config.buffer.commit_interval));
+    }
+  }
+
+  private contextFor(name: string, kind: 'source' | 'sink'): DriverContext {
+    const log = this.log.child({ [kind]: name });
+    const state: ConnectionState = { connected: kind === 'source', reason: undefined };
+    this.connections.set(`${kind}:${name}`, state);
+    return {
+      name,
+      log,
+      now: this.now,
+      badInput: (kindOfInput, message, context) => this.badInput.report(name, kindOfInput, message, context),
+      setConnected: (connected, reason) => {
+        state.connected = connected;
+        state.reason = reason;
+      },
+    };
+  }
+}

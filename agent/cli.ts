@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { runCommand, RUN_HELP } from './commands/run-command.js';
+import { validateCommand, VALIDATE_HELP } from './commands/validate-command.js';
+
+const HELP = `Usage: tributary <command> [options]
+
+Tributary reads sensors, runs YAML rules on them locally, keeps every result in a
+SQLite buffer and forwards it to MQTT or InfluxDB.
+
+Commands:
+  run        run the agent on a config file
+  validate   check config files and point at every problem
+  help       show help for a command: tributary help <command>
+
+Options:
+  -h, --help     show this help
+  -v, --version  print the version
+`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  run: { run: runCommand, help: RUN_HELP },
+  validate: { run: validateCommand, help: VALIDATE_HELP },
+};
+
+/** The version in package.json, found from here both in the sources (agent/) and in the build (dist/agent/). */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tributary' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level; try the next
+    }
+  }
+  return 'unknown';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    process.stdout.write(HELP);
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '-v' || name === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help') {
+    const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
+    process.stdout.write(topic ? topic.help : HELP);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`tributary: unknown command "${name}"\n\n${HELP}`);
+    return 1;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    // Argument errors from parseArgs read well on their own.
+    process.stderr.write(`tributary ${name}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

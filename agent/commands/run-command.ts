@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { Agent } from '../agent.js';
+import { checkConfigFile } from '../config/load-config.js';
+import { formatProblem } from '../config/config-problem.js';
+import { createLogger } from '../logger.js';
+import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
+
+export const RUN_HELP = `Usage: tributary run [--config FILE] [--data-dir DIR]
+
+Runs the agent: reads the sources, applies the rules, keeps every result in the
+SQLite buffer and forwards it to the sinks. Stops cleanly on SIGTERM or SIGINT.
+
+Options:
+  -c, --config FILE   config file (default: $TRIBUTARY_CONFIG or ${DEFAULT_CONFIG_FILE})
+  -d, --data-dir DIR  directory of the buffer, overriding agent.data_dir
+  -h, --help          show this help
+`;
+
+/** How long shutdown may take before the process exits anyway; systemd's default stop timeout is longer. */
+const STOP_DEADLINE_MS = 5_000;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'data-dir': { type: 'string', short: 'd' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const file = values.config ?? process.env.TRIBUTARY_CONFIG ?? DEFAULT_CONFIG_FILE;
+  const checked = checkConfigFile(file);
+  if (!checked.ok) {
+    for (const problem of checked.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+    process.stderr.write(`${file}: ${checked.problems.length} problem(s); the agent did not start\n`);
+    return 1;
+  }
+  const { config } = checked;
+  const log = await createLogger(config.agent.log_level, config.agent.log_format);
+  const agent = new Agent(config, { log, ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }) });
+
+  let stopping: Promise<number> | undefined;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    log.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      log.error({ deadline_ms: STOP_DEADLINE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    stopping = agent.stop().then(
+      () => 0,
+      (error: unknown) => {
+        log.error({ error: String(error) }, 'shutdown failed');
+        return 1;
+      },
+    );
+    return stopping;
+  };
+
+  process.on('unhandledRejection', (reason) => log.error({ error: String(reason) }, 'unhandled rejection (ignored)'));
+  try {
+    await agent.start();
+  } catch (error) {
+    log.fatal({ error: (error as Error).message }, 'agent failed to start');
+    await agent.stop().catch(() => undefined);
+    return 1;
+  }
+  return new Promise<number>((resolveExit) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void stop(signal)?.then(resolveExit);
+        process.on(signal, () => stop(signal));
+      });
+    }
+  });
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { duration, nameList } from '../../drivers/option-types.js';
+import { AGGREGATE_NAMES } from '../../rules/aggregates.js';
+
+/** Names of sources, sinks and rules end up in topics and log lines, so they stay plain. */
+const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const INSTANCE_NAME_HELP = 'names may hold letters, digits, "_", "-" and "." and start with a letter or digit';
+
+const agentSection = z
+  .strictObject({
+    data_dir: z
+      .string()
+      .default('./data')
+      .describe('Directory of the SQLite buffer; relative paths are relative to the working directory.'),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    log_format: z
+      .enum(['auto', 'pretty', 'json'])
+      .default('auto')
+      .describe('auto: readable on a terminal, JSON lines otherwise (e.g. under systemd).'),
+    tick: duration().prefault('250ms').describe('How often the engine is moved forward in time to close windows.'),
+  })
+  .prefault({});
+
+const bufferSection = z
+  .strictObject({
+    commit_interval: duration()
+      .prefault('100ms')
+      .describe('Results are committed to SQLite in one transaction at most this often (fewer writes to the SD card).'),
+    synchronous: z
+      .enum(['full', 'normal'])
+      .default('full')
+      .describe('full: a committed result survives a power cut; normal: faster, survives a crash of the agent only.'),
+    max_results: z
+      .number()
+      .int()
+      .positive()
+      .default(1_000_000)
+      .describe('Oldest undelivered results are dropped (and counted) beyond this many.'),
+  })
+  .prefault({});
+
+const forwardingSection = z
+  .strictObject({
+    batch_size: z.number().int().positive().max(10_000).default(500),
+    retry_initial: duration().prefault('1s').describe('First wait after a failed send; doubles up to retry_max.'),
+    retry_max: duration().prefault('30s'),
+  })
+  .prefault({});
+
+const windowSchema = z.strictObject({
+  type: z.literal('tumbling').default('tumbling').describe('Window kind. tumbling: fixed, back-to-back intervals.'),
+  size: duration().describe('Length of each window, e.g. 10s.'),
+  allowed_lateness: duration()
+    .prefault('1s')
+    .describe('How long after its end a window waits for late readings before it is emitted.'),
+});
+
+export const ruleSchema = z.strictObject({
+  from: nameList().optional().describe('Source name(s) to read from; all sources when absent.'),
+  select: nameList().optional().describe('Sensor name glob(s), e.g. greenhouse/* ; all sensors when absent.'),
+  where: z.string().optional().describe('Filter expression, e.g. "value > -40 and value < 125".'),
+  window: windowSchema,
+  aggregates: z
+    .array(z.enum(AGGREGATE_NAMES))
+    .min(1)
+    .default(['count', 'mean', 'min', 'max'])
+    .describe(`Aggregates per window: ${AGGREGATE_NAMES.join(', ')}.`),
+  to: nameList().optional().describe('Sink name(s) to forward results to; all sinks when absent.'),
+});
+
+/** A source or sink before its driver's own schema checks it: only `driver:` is known here. */
+const driverInstance = z.looseObject({ driver: z.string().describe('Driver name.') });
+
+/** The top level of a config file; each driver's options are checked by the driver's own schema after this. */
+export const configSchema = z.strictObject({
+  agent: agentSection,
+  buffer: bufferSection,
+  forwarding: forwardingSection,
+  sources: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
+  sinks: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
+  rules: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), ruleSchema).default({}),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;
+export type RuleConfig = z.output<typeof ruleSchema>;

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import type { z } from 'zod';
+import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
+import { compileFilterExpression, ExpressionError } from '../../rules/filter-expression.js';
+import type { RuleSpec } from '../../rules/rule-spec.js';
+import { configSchema, type ParsedConfig } from './config-schema.js';
+import { ConfigError, type ConfigProblem } from './config-problem.js';
+import { didYouMeanSuffix } from './did-you-mean.js';
+import { substituteEnv } from './env-substitution.js';
+import { explainIssue } from './explain-issue.js';
+import { YamlLocator } from './yaml-locator.js';
+
+/** A source or sink instance whose options its driver has validated. */
+export interface DriverInstance {
+  readonly name: string;
+  readonly driver: string;
+  /** The driver's parsed options (its schema's output). */
+  readonly options: unknown;
+}
+
+/** A rule ready for the engine, plus where its results go. */
+export interface RuleConfig extends RuleSpec {
+  readonly to: readonly string[];
+}
+
+/** A config that passed every check: what the agent runs. */
+export interface TributaryConfig {
+  readonly file: string;
+  readonly agent: ParsedConfig['agent'];
+  readonly buffer: ParsedConfig['buffer'];
+  readonly forwarding: ParsedConfig['forwarding'];
+  readonly sources: readonly DriverInstance[];
+  readonly sinks: readonly DriverInstance[];
+  readonly rules: readonly RuleConfig[];
+}
+
+export type ConfigCheck = { ok: true; config: TributaryConfig } | { ok: false; problems: ConfigProblem[] };
+
+/** Reads, parses and checks a config file; every problem is reported with its file, line and column. */
+export function checkConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConfigCheck {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String((error as Error).message);
+    return { ok: false, problems: [{ file, line: 1, column: 1, path: '', message: `cannot read config: ${reason}` }] };
+  }
+  return checkConfigText(text, file, env);
+}
+
+/** Like `checkConfigFile`, for text already in memory; `file` is only used in messages. */
+export function checkConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigCheck {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locator = new YamlLocator(document, lines);
+  const problems: ConfigProblem[] = [];
+  const report = (path: readonly PropertyKey[], message: string, at: 'key' | 'value' = 'value', offset?: number) => {
+    const { line, column } = offset === undefined ? locator.position(path, at) : locator.positionOf(offset);
+    problems.push({ file, line, column, path: path.map(String).join('.'), message });
+  };
+
+  for (const error of document.errors) {
+    report([], `YAML syntax: ${error.message.split('\n')[0]}`, 'value', error.pos[0]);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const { value, missing } = substituteEnv(node.value, env);
+      for (const name of missing) {
+        report([], `environment variable ${name} is not set (write \${${name}:-fallback} to give a default)`, 'value', node.range?.[0]);
+      }
+      node.value = value;
+    },
+  });
+
+  const raw = (document.toJS() as unknown) ?? {};
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      for (const explained of explainIssue(issue, [], configSchema, locator)) report(explained.path, explained.message, explained.at);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  const config = parsed.data;
+
+  const sources = checkInstances('sources', 'source', config.sources, SOURCE_DRIVERS, locator, report);
+  const sinks = checkInstances('sinks', 'sink', config.sinks, SINK_DRIVERS, locator, report);
+  const rules = checkRules(config, locator, report);
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, sources, sinks, rules },
+  };
+}
+
+/** Like `checkConfigFile`, but throws a `ConfigError` listing every problem. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): TributaryConfig {
+  const checked = checkConfigFile(file, env);
+  if (!checked.ok) throw new ConfigError(checked.problems);
+  return checked.config;
+}
+
+type Report = (path: readonly PropertyKey[], message: string, at?: 'key' | 'value') => void;
+
+function checkInstances(
+  section: 'sources' | 'sinks',
+  kind: string,
+  instances: Record<string, { driver: string }>,
+  registry: Readonly<Record<string, { options: z.ZodType }>>,
+  locator: YamlLocator,
+  report: Report,
+): DriverInstance[] {
+  const checked: DriverInstance[] = [];
+  for (const [name, instance] of Object.entries(instances)) {
+    const entry = registry[instance.driver];
+    if (!entry) {
+      const known = Object.keys(registry);
+      report(
+        [section, name, 'driver'],
+        `unknown ${kind} driver "${instance.driver}"${didYouMeanSuffix(instance.driver, known)}; available: ${known.join(', ')}`,
+      );
+      continue;
+    }
+    const parsed = entry.options.safeParse(instance);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        for (const explained of explainIssue(issue, [section, name], entry.options, locator)) {
+          report(explained.path, explained.message, explained.at);
+        }
+      }
+      continue;
+    }
+    checked.push({ name, driver: instance.driver, options: parsed.data });
+  }
+  return checked;
+}
+
+function checkRules(config: ParsedConfig, locator: YamlLocator, report: Report): RuleConfig[] {
+  const sourceNames = Object.keys(config.sources);
+  const sinkNames = Object.keys(config.sinks);
+  const rules: RuleConfig[] = [];
+  for (const [name, rule] of Object.entries(config.rules)) {
+    const checkNames = (field: 'from' | 'to', names: string[] | undefined, known: string[], kind: string) => {
+      const listed = locator.describe(['rules', name, field]) === 'a list';
+      names?.forEach((referenced, index) => {
+        if (known.includes(referenced)) return;
+        const path = listed ? ['rules', name, field, index] : ['rules', name, field];
+        const available = known.length > 0 ? `; defined ${kind}s: ${known.join(', ')}` : `; no ${kind}s are defined`;
+        report(path, `no ${kind} named "${referenced}"${didYouMeanSuffix(referenced, known)}${available}`);
+      });
+    };
+    checkNames('from', rule.from, sourceNames, 'source');
+    checkNames('to', rule.to, sinkNames, 'sink');
+    if (rule.where !== undefined) {
+      try {
+        compileFilterExpression(rule.where);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        const at = error.index === undefined ? '' : ` at character ${error.index + 1}`;
+        report(['rules', name, 'where'], `invalid filter expression${at}: ${error.message}`);
+      }
+    }
+    rules.push({
+      name,
+      from: rule.from ?? [],
+      select: rule.select ?? [],
+      ...(rule.where === undefined ? {} : { where: rule.where }),
+      window: { type: 'tumbling', sizeMs: rule.window.size, allowedLatenessMs: rule.window.allowed_lateness },
+      aggregates: rule.aggregates,
+      to: rule.to ?? sinkNames,
+    });
+  }
+  return rules;
+}

@@ -1,0 +1,18 @@
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/**
+ * Logs go to standard error, so standard output stays free for results (`tributary run | jq`). On a terminal they
+ * are readable lines; under systemd or in a pipe, JSON lines the journal and log shippers can parse.
+ */
+export async function createLogger(level: string, format: LogFormat): Promise<Logger> {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
+  if (!pretty) return pino({ level, base: undefined }, pino.destination({ fd: 2, sync: true }));
+  const { default: prettyStream } = await import('pino-pretty');
+  return pino(
+    { level, base: undefined },
+    prettyStream({ destination: 2, sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
+}

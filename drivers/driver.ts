@@ -1,0 +1,57 @@
+import type { Reading } from '../rules/reading.js';
+import type { RuleResult } from '../rules/rule-result.js';
+
+/** The few logging calls a driver needs; the agent passes a pino child logger named after the instance. */
+export interface DriverLogger {
+  debug(context: object, message: string): void;
+  info(context: object, message: string): void;
+  warn(context: object, message: string): void;
+  error(context: object, message: string): void;
+}
+
+/** What the agent hands every driver instance. Constructors store it; work starts in `start()`. */
+export interface DriverContext {
+  /** The instance name from the config (`sources.<name>` or `sinks.<name>`). */
+  readonly name: string;
+  readonly log: DriverLogger;
+  /** Wall-clock time in ms; injected so tests can control it. */
+  now(): number;
+  /**
+   * Reports input that was rejected (a malformed line, bad JSON, NaN …). It is counted per kind and logged
+   * with its context at most once a minute per kind; the driver carries on.
+   */
+  badInput(kind: string, message: string, context?: Record<string, unknown>): void;
+  /** Reports whether the far side is reachable, for health and logs. */
+  setConnected(connected: boolean, reason?: string): void;
+}
+
+/** A source of readings: a device, a bus, a broker subscription, the host itself. */
+export interface SourceDriver {
+  /** Starts producing readings into `emit`. Resolves once running; a device that is absent is retried, not fatal. */
+  start(emit: (reading: Reading) => void): Promise<void>;
+  /** Stops producing and releases devices and connections. */
+  stop(): Promise<void>;
+}
+
+/** One result taken from the buffer for delivery, with its position in the buffer. */
+export interface BufferedResult {
+  /** Outbox sequence number: increases with every result, so a sink can see order and gaps. */
+  readonly seq: number;
+  readonly result: RuleResult;
+}
+
+/** A batch of buffered results, oldest first, handed to one sink. */
+export type SinkBatch = readonly BufferedResult[];
+
+/** A destination for results: a broker, a database, the console. */
+export interface SinkDriver {
+  /** Connects, or starts trying to; must not wait for the far side to be reachable. */
+  start(): Promise<void>;
+  /**
+   * Delivers a batch and resolves only once the far side has accepted all of it (MQTT: every PUBACK).
+   * Rejects when it could not; the batch stays in the buffer and is offered again.
+   */
+  send(batch: SinkBatch): Promise<void>;
+  /** Disconnects, giving in-flight sends a moment to finish. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { DriverContext } from '../driver.js';
+
+interface ConnectionOptions {
+  readonly url: string;
+  readonly client_id?: string | undefined;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly keepalive: number;
+  readonly reconnect_period: number;
+  readonly connect_timeout: number;
+}
+
+/**
+ * Opens an MQTT client that reconnects on its own and reports its state to the agent. Connection errors are
+ * logged once per outage, not once per retry, so a missing broker does not flood the journal.
+ */
+export function connectMqtt(options: ConnectionOptions, context: DriverContext, extra: IClientOptions = {}): MqttClient {
+  const client = mqtt.connect(options.url, {
+    ...(options.client_id === undefined ? {} : { clientId: options.client_id }),
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    keepalive: Math.max(1, Math.round(options.keepalive / 1000)),
+    reconnectPeriod: options.reconnect_period,
+    connectTimeout: options.connect_timeout,
+    ...extra,
+  });
+  let reportedDown = false;
+  client.on('connect', () => {
+    reportedDown = false;
+    context.setConnected(true);
+    context.log.info({ url: options.url }, 'connected to MQTT broker');
+  });
+  const down = (reason: string) => {
+    context.setConnected(false, reason);
+    if (reportedDown) return;
+    reportedDown = true;
+    context.log.warn({ url: options.url, reason }, 'MQTT broker unreachable; retrying in the background');
+  };
+  client.on('error', (error) => down(error.message));
+  client.on('offline', () => down('offline'));
+  client.on('close', () => context.setConnected(false, 'connection closed'));
+  return client;
+}
+
+/** Disconnects cleanly when the broker answers, and gives up waiting after `graceMs` so shutdown stays prompt. */
+export async function closeMqtt(client: MqttClient | undefined, graceMs = 1_000): Promise<void> {
+  if (!client) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), graceMs);
+  });
+  const outcome = await Promise.race([client.endAsync(false).then(() => 'closed' as const), timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') await client.endAsync(true);
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { parseDuration } from '../rules/duration.js';
+
+const DURATION_HELP = 'expected a duration such as 500ms, 10s, 5m or 1h';
+
+/** A duration written with its unit (`500ms`, `10s`, `5m`, `1h`, `1d`), parsed to milliseconds. */
+export function duration() {
+  return z
+    .string({ error: DURATION_HELP })
+    .refine((text) => parseDuration(text) !== undefined, { error: DURATION_HELP })
+    .transform((text) => parseDuration(text)!);
+}
+
+/** One name or a list of names, always a list once parsed. */
+export function nameList() {
+  return z.union([z.string(), z.array(z.string())]).transform((value) => (typeof value === 'string' ? [value] : value));
+}
+
+/** A port number. */
+export const port = () => z.number().int().min(1).max(65_535);

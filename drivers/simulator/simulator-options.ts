@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { duration } from '../option-types.js';
+
+/** One simulated sensor: a daily sine around `base`, plus Gaussian noise, optionally clamped. */
+export const simulatedSensorOptions = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .describe('Sensor name of the readings, slash-separated from general to specific, e.g. greenhouse/temperature.'),
+    base: z.number().describe('Value the sensor swings around (the middle of the sine).'),
+    amplitude: z
+      .number()
+      .default(0)
+      .describe('Height of the sine above and below base; negative turns it upside down. 0 = no swing.'),
+    noise: z.number().min(0).default(0).describe('Standard deviation of the Gaussian noise added to every value.'),
+    min: z.number().optional().describe('Lowest value emitted; lower values are clamped to it.'),
+    max: z.number().optional().describe('Highest value emitted; higher values are clamped to it.'),
+    period: duration()
+      .refine((ms) => ms > 0, { error: 'period must be longer than 0' })
+      .prefault('1d')
+      .describe('Length of one full sine cycle, e.g. 1d for a daily rhythm or 10m for a quick demo.'),
+  })
+  .refine((sensor) => sensor.min === undefined || sensor.max === undefined || sensor.min <= sensor.max, {
+    error: 'min must not be greater than max',
+    path: ['max'],
+  });
+
+export type SimulatedSensor = z.output<typeof simulatedSensorOptions>;
+
+/** A greenhouse: warm and dry by day, cool and humid by night, soil slowly drying in the afternoon. */
+const GREENHOUSE: z.input<typeof simulatedSensorOptions>[] = [
+  { name: 'greenhouse/temperature', base: 22, amplitude: 4, noise: 0.3 },
+  { name: 'greenhouse/humidity', base: 60, amplitude: -10, noise: 1.5, min: 0, max: 100 },
+  { name: 'greenhouse/soil_moisture', base: 35, amplitude: -3, noise: 0.5, min: 0, max: 100 },
+];
+
+export const simulatorOptions = z.strictObject({
+  driver: z.literal('simulator'),
+  interval: duration()
+    .refine((ms) => ms > 0, { error: 'interval must be longer than 0' })
+    .prefault('1s')
+    .describe('How often every sensor emits a reading, e.g. 1s or 500ms.'),
+  seed: z
+    .number()
+    .int()
+    .default(42)
+    .describe('Seed of the random noise: the same seed gives the same values on every run.'),
+  sensors: z
+    .array(simulatedSensorOptions)
+    .min(1)
+    .refine((sensors) => new Set(sensors.map((sensor) => sensor.name)).size === sensors.length, {
+      error: 'sensor names must be unique',
+    })
+    .prefault(GREENHOUSE)
+    .describe('The simulated sensors; defaults to a greenhouse (temperature, humidity, soil moisture).'),
+  tags: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Tags added to every reading, e.g. { site: demo }.'),
+});
+
+export type SimulatorOptions = z.output<typeof simulatorOptions>;

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { Reading } from '../../rules/reading.js';
+import type { DriverContext } from '../driver.js';
+import { gaussian, mulberry32 } from './seeded-random.js';
+import { simulatorOptions } from './simulator-options.js';
+import { createSimulatorSource, simulateReadings, simulateValue } from './simulator-source.js';
+
+const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
+
+function fakeContext(name = 'sim', now = () => T0) {
+  const logs: { level: string; message: string }[] = [];
+  const log = (level: string) => (_context: object, message: string) => void logs.push({ level, message });
+  const context: DriverContext = {
+    name,
+    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    now,
+    badInput: () => {},
+    setConnected: () => {},
+  };
+  return { context, logs };
+}
+
+const options = (extra: Record<string, unknown> = {}) => simulatorOptions.parse({ driver: 'simulator', ...extra });
+
+describe('simulator options', () => {
+  it('defaults to a one-second greenhouse with seed 42 and no tags', () => {
+    const parsed = options();
+    expect(parsed.interval).toBe(1000);
+    expect(parsed.seed).toBe(42);
+    expect(parsed.tags).toEqual({});
+    expect(parsed.sensors.map((sensor) => sensor.name)).toEqual([
+      'greenhouse/temperature',
+      'greenhouse/humidity',
+      'greenhouse/soil_moisture',
+    ]);
+    expect(parsed.sensors.every((sensor) => sensor.period === 86_400_000)).toBe(true);
+  });
+
+  it('rejects unknown keys, min above max and duplicate sensor names', () => {
+    expect(simulatorOptions.safeParse({ driver: 'simulator', speed: 2 }).success).toBe(false);
+    expect(
+      simulatorOptions.safeParse({ driver: 'simulator', sensors: [{ name: 'a', base: 1, min: 5, max: 2 }] }).success,
+    ).toBe(false);
+    expect(
+      simulatorOptions.safeParse({ driver: 'simulator', sensors: [{ name: 'a', base: 1 }, { name: 'a', base: 2 }] })
+        .success,
+    ).toBe(false);
+  });
+
+  it('accepts its own sample.yaml, which matches the defaults', () => {
+    const sample = parse(readFileSync(new URL('./sample.yaml', import.meta.url), 'utf8')) as {
+      sources: Record<string, unknown>;
+    };
+    const parsed = simulatorOptions.parse(sample.sources['greenhouse_sim']);
+    expect(parsed.sensors).toEqual(options().sensors);
+    expect(parsed.tags).toEqual({ site: 'demo' });
+  });
+});
+
+describe('seeded random numbers', () => {
+  it('repeat the same sequence for the same seed and differ for another seed', () => {
+    const take = (seed: number) => {
+      const random = mulberry32(seed);
+      return Array.from({ length: 5 }, () => random());
+    };
+    expect(take(7)).toEqual(take(7));
+    expect(take(7)).not.toEqual(take(8));
+    expect(take(7).every((u) => u >= 0 && u < 1)).toBe(true);
+  });
+
+  it('produce normal samples with mean near 0 and standard deviation near 1', () => {
+    const random = mulberry32(1);
+    const samples = Array.from({ length: 20_000 }, () => gaussian(random));
+    const mean = samples.reduce((sum, x) => sum + x, 0) / samples.length;
+    const sd = Math.sqrt(samples.reduce((sum, x) => sum + (x - mean) ** 2, 0) / samples.length);
+    expect(Math.abs(mean)).toBeLessThan(0.03);
+    expect(Math.abs(sd - 1)).toBeLessThan(0.03);
+  });
+});
+
+describe('simulated readings', () => {
+  it('are the same for the same seed, tick and time', () => {
+    const a = simulateReadings(options(), 'sim', 3, T0 + 3000);
+    const b = simulateReadings(options(), 'sim', 3, T0 + 3000);
+    expect(a).toEqual(b);
+    expect(a.map((r) => r.sensor)).toEqual([
+      'greenhouse/temperature',
+      'greenhouse/humidity',
+      'greenhouse/soil_moisture',
+    ]);
+    expect(a.every((r) => r.source === 'sim' && r.timestamp === T0 + 3000)).toBe(true);
+  });
+
+  it('differ for a different seed and from one tick to the next', () => {
+    const values = (seed: number, tick: number) =>
+      simulateReadings(options({ seed }), 'sim', tick, T0).map((r) => r.value);
+    expect(values(42, 0)).not.toEqual(values(43, 0));
+    expect(values(42, 0)).not.toEqual(values(42, 1));
+  });
+
+  it('follow the sine around base: base at midnight UTC, base + amplitude a quarter period later', () => {
+    const sensor = options({ sensors: [{ name: 's', base: 10, amplitude: 5, period: '1h' }] }).sensors[0]!;
+    expect(simulateValue(sensor, 42, 0, T0)).toBeCloseTo(10, 9);
+    expect(simulateValue(sensor, 42, 1, T0 + 15 * 60_000)).toBeCloseTo(15, 9);
+    expect(simulateValue(sensor, 42, 2, T0 + 45 * 60_000)).toBeCloseTo(5, 9);
+  });
+
+  it('stay around the default greenhouse values with noise of the configured size', () => {
+    const temperature = options().sensors[0]!;
+    const values = Array.from({ length: 2000 }, (_, tick) => simulateValue(temperature, 42, tick, T0));
+    const mean = values.reduce((sum, x) => sum + x, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / values.length);
+    expect(mean).toBeCloseTo(22, 1);
+    expect(sd).toBeGreaterThan(0.25);
+    expect(sd).toBeLessThan(0.35);
+  });
+
+  it('never leave [min, max] however large the noise', () => {
+    const sensor = options({ sensors: [{ name: 's', base: 50, amplitude: 40, noise: 30, min: 20, max: 70 }] })
+      .sensors[0]!;
+    const values = Array.from({ length: 5000 }, (_, tick) => simulateValue(sensor, 42, tick, T0 + tick * 60_000));
+    expect(Math.min(...values)).toBe(20);
+    expect(Math.max(...values)).toBe(70);
+  });
+
+  it('carry the configured tags', () => {
+    const [reading] = simulateReadings(options({ tags: { site: 'demo' } }), 'sim', 0, T0);
+    expect(reading?.tags).toEqual({ site: 'demo' });
+  });
+});
+
+describe('simulator source', () => {
+  it('emits every sensor at once on start, then every interval, and nothing after stop', async () => {
+    let clock = T0;
+    const { context } = fakeContext('gh', () => (clock += 10));
+    const source = createSimulatorSource(options({ interval: '20ms' }), context);
+    const readings: Reading[] = [];
+    await source.start((reading) => readings.push(reading));
+    expect(readings).toHaveLength(3);
+
+    await sleep(110);
+    await source.stop();
+    const emitted = readings.length;
+    expect(emitted).toBeGreaterThanOrEqual(9);
+    expect(emitted % 3).toBe(0);
+
+    await sleep(80);
+    expect(readings).toHaveLength(emitted);
+    expect(readings.every((r) => r.source === 'gh' && Number.isFinite(r.value))).toBe(true);
+  });
+
+  it('emits the values the pure function gives for each tick and the injected clock', async () => {
+    let clock = T0;
+    const { context } = fakeContext('gh', () => (clock += 1000));
+    const opts = options({ interval: '10ms', seed: 7 });
+    const source = createSimulatorSource(opts, context);
+    const readings: Reading[] = [];
+    await source.start((reading) => readings.push(reading));
+    await sleep(40);
+    await source.stop();
+
+    const ticks = readings.length / 3;
+    const expected = Array.from({ length: ticks }, (_, tick) =>
+      simulateReadings(opts, 'gh', tick, T0 + (tick + 1) * 1000),
+    ).flat();
+    expect(readings).toEqual(expected);
+  });
+
+  it('logs and carries on when the consumer throws', async () => {
+    const { context, logs } = fakeContext();
+    const source = createSimulatorSource(options({ interval: '1h' }), context);
+    await source.start(() => {
+      throw new Error('full');
+    });
+    await source.stop();
+    expect(logs).toEqual([{ level: 'error', message: 'emitting a simulated reading failed' }]);
+  });
+});
