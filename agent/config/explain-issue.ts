@@ -12,6 +12,7 @@ export interface ExplainedIssue {
 
 const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping of keys',
+  record: 'a mapping of names to settings',
   array: 'a list',
   string: 'text',
   number: 'a number',
@@ -30,6 +31,9 @@ export function explainIssue(
   locator: YamlLocator,
 ): ExplainedIssue[] {
   const path = [...prefix, ...issue.path];
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && !locator.has(path)) {
+    return [{ path, at: 'key', message: `missing required field "${String(path[path.length - 1])}"` }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, issue.path);
@@ -40,14 +44,8 @@ export function explainIssue(
       }));
     }
     case 'invalid_type': {
-      if (!locator.has(path) || locator.describe(path) === 'an empty value' && issue.expected !== 'null') {
-        const field = String(path[path.length - 1]);
-        const missing = !locator.has(path);
-        return [{
-          path,
-          at: 'key',
-          message: missing ? `missing required field "${field}"` : `"${field}" is empty; ${expected(issue)}`,
-        }];
+      if (locator.describe(path) === 'an empty value') {
+        return [{ path, at: 'key', message: `"${String(path[path.length - 1])}" is empty; ${expected(issue)}` }];
       }
       return [{ path, at: 'value', message: `${expected(issue)}, got ${locator.describe(path)}` }];
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { compileFilterExpression, ExpressionError } from '../../rules/filter-expression.js';
@@ -66,11 +66,12 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (problems.length > 0) return { ok: false, problems };
 
   visit(document, {
-    Scalar(_key, node) {
+    Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       const { value, missing } = substituteEnv(node.value, env);
       for (const name of missing) {
-        report([], `environment variable ${name} is not set (write \${${name}:-fallback} to give a default)`, 'value', node.range?.[0]);
+        const message = `environment variable ${name} is not set (write \${${name}:-fallback} to give a default)`;
+        report(keyPath([...ancestors, node]), message, 'value', node.range?.[0]);
       }
       node.value = value;
     },
@@ -83,16 +84,17 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
       for (const explained of explainIssue(issue, [], configSchema, locator)) report(explained.path, explained.message, explained.at);
     }
   }
-  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  const config = parsed.data;
+  // Drivers and references are checked even when the top level has problems, so one run lists them all.
+  const sections = isRecord(raw) ? raw : {};
+  const sources = checkInstances('sources', 'source', sections.sources, SOURCE_DRIVERS, locator, report);
+  const sinks = checkInstances('sinks', 'sink', sections.sinks, SINK_DRIVERS, locator, report);
+  checkRuleReferences(sections, locator, report);
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: sortByPosition(problems) };
 
-  const sources = checkInstances('sources', 'source', config.sources, SOURCE_DRIVERS, locator, report);
-  const sinks = checkInstances('sinks', 'sink', config.sinks, SINK_DRIVERS, locator, report);
-  const rules = checkRules(config, locator, report);
-  if (problems.length > 0) return { ok: false, problems };
+  const config = parsed.data;
   return {
     ok: true,
-    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, sources, sinks, rules },
+    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, sources, sinks, rules: ruleConfigs(config) },
   };
 }
 
@@ -108,13 +110,15 @@ type Report = (path: readonly PropertyKey[], message: string, at?: 'key' | 'valu
 function checkInstances(
   section: 'sources' | 'sinks',
   kind: string,
-  instances: Record<string, { driver: string }>,
+  instances: unknown,
   registry: Readonly<Record<string, { options: z.ZodType }>>,
   locator: YamlLocator,
   report: Report,
 ): DriverInstance[] {
   const checked: DriverInstance[] = [];
+  if (!isRecord(instances)) return checked;
   for (const [name, instance] of Object.entries(instances)) {
+    if (!isRecord(instance) || typeof instance.driver !== 'string') continue; // the top-level schema reports it
     const entry = registry[instance.driver];
     if (!entry) {
       const known = Object.keys(registry);
@@ -138,23 +142,26 @@ function checkInstances(
   return checked;
 }
 
-function checkRules(config: ParsedConfig, locator: YamlLocator, report: Report): RuleConfig[] {
-  const sourceNames = Object.keys(config.sources);
-  const sinkNames = Object.keys(config.sinks);
-  const rules: RuleConfig[] = [];
-  for (const [name, rule] of Object.entries(config.rules)) {
-    const checkNames = (field: 'from' | 'to', names: string[] | undefined, known: string[], kind: string) => {
-      const listed = locator.describe(['rules', name, field]) === 'a list';
-      names?.forEach((referenced, index) => {
-        if (known.includes(referenced)) return;
-        const path = listed ? ['rules', name, field, index] : ['rules', name, field];
+/** Every source a rule reads from and every sink it sends to must exist; its filter must compile. */
+function checkRuleReferences(sections: Record<string, unknown>, locator: YamlLocator, report: Report): void {
+  const sourceNames = isRecord(sections.sources) ? Object.keys(sections.sources) : [];
+  const sinkNames = isRecord(sections.sinks) ? Object.keys(sections.sinks) : [];
+  if (!isRecord(sections.rules)) return;
+  for (const [name, rule] of Object.entries(sections.rules)) {
+    if (!isRecord(rule)) continue;
+    const checkNames = (field: 'from' | 'to', known: string[], kind: string) => {
+      const value = rule[field];
+      const names = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+      names.forEach((referenced: unknown, index) => {
+        if (typeof referenced !== 'string' || known.includes(referenced)) return;
+        const path = Array.isArray(value) ? ['rules', name, field, index] : ['rules', name, field];
         const available = known.length > 0 ? `; defined ${kind}s: ${known.join(', ')}` : `; no ${kind}s are defined`;
         report(path, `no ${kind} named "${referenced}"${didYouMeanSuffix(referenced, known)}${available}`);
       });
     };
-    checkNames('from', rule.from, sourceNames, 'source');
-    checkNames('to', rule.to, sinkNames, 'sink');
-    if (rule.where !== undefined) {
+    checkNames('from', sourceNames, 'source');
+    checkNames('to', sinkNames, 'sink');
+    if (typeof rule.where === 'string') {
       try {
         compileFilterExpression(rule.where);
       } catch (error) {
@@ -163,15 +170,36 @@ function checkRules(config: ParsedConfig, locator: YamlLocator, report: Report):
         report(['rules', name, 'where'], `invalid filter expression${at}: ${error.message}`);
       }
     }
-    rules.push({
-      name,
-      from: rule.from ?? [],
-      select: rule.select ?? [],
-      ...(rule.where === undefined ? {} : { where: rule.where }),
-      window: { type: 'tumbling', sizeMs: rule.window.size, allowedLatenessMs: rule.window.allowed_lateness },
-      aggregates: rule.aggregates,
-      to: rule.to ?? sinkNames,
-    });
   }
-  return rules;
+}
+
+function ruleConfigs(config: ParsedConfig): RuleConfig[] {
+  const sinkNames = Object.keys(config.sinks);
+  return Object.entries(config.rules).map(([name, rule]) => ({
+    name,
+    from: rule.from ?? [],
+    select: rule.select ?? [],
+    ...(rule.where === undefined ? {} : { where: rule.where }),
+    window: { type: 'tumbling', sizeMs: rule.window.size, allowedLatenessMs: rule.window.allowed_lateness },
+    aggregates: rule.aggregates,
+    to: rule.to ?? sinkNames,
+  }));
+}
+
+/** The key path of a node from its ancestors as `visit` hands them over (document, maps, pairs, lists). */
+function keyPath(chain: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  chain.forEach((ancestor, index) => {
+    if (isPair(ancestor) && isScalar(ancestor.key)) path.push(String(ancestor.key.value));
+    if (isSeq(ancestor)) path.push(ancestor.items.indexOf(chain[index + 1] as never));
+  });
+  return path;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function sortByPosition(problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }

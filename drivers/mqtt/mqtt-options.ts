@@ -23,7 +23,7 @@ export const mqttSourceOptions = z.strictObject({
     .union([z.string(), z.array(z.string()).min(1)])
     .transform((value) => (typeof value === 'string' ? [value] : value))
     .describe('Topic filter(s) to subscribe to; + and # wildcards allowed.'),
-  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  qos: z.literal([0, 1, 2]).default(1),
   strip_prefix: z
     .string()
     .optional()
@@ -43,7 +43,7 @@ export const mqttSinkOptions = z.strictObject({
     .string()
     .default('tributary/{rule}/{sensor}')
     .describe('Topic template; {rule}, {source}, {sensor} and {tags.<name>} are replaced.'),
-  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  qos: z.literal([0, 1, 2]).default(1),
   retain: z.boolean().default(false),
 });
 

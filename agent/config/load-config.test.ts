@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { formatProblem } from './config-problem.js';
+import { checkConfigFile, checkConfigText, loadConfigFile } from './load-config.js';
+
+/** Problems of a config text as `validate` prints them. */
+function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const checked = checkConfigText(yaml, 'test.yaml', env);
+  return checked.ok ? [] : checked.problems.map(formatProblem);
+}
+
+const VALID = `
+sources:
+  sim:
+    driver: simulator
+rules:
+  avg:
+    from: sim
+    window: { size: 10s }
+sinks:
+  out:
+    driver: console
+`;
+
+describe('config checking', () => {
+  it('accepts a valid config and fills in every default', () => {
+    const checked = checkConfigText(VALID, 'test.yaml', {});
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(checked.config.agent).toEqual({ data_dir: './data', log_level: 'info', log_format: 'auto', tick: 250 });
+    expect(checked.config.buffer).toEqual({ commit_interval: 100, synchronous: 'full', max_results: 1_000_000 });
+    expect(checked.config.rules).toEqual([
+      {
+        name: 'avg',
+        from: ['sim'],
+        select: [],
+        window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 1_000 },
+        aggregates: ['count', 'mean', 'min', 'max'],
+        to: ['out'],
+      },
+    ]);
+    expect(checked.config.sources[0]).toMatchObject({ name: 'sim', driver: 'simulator', options: { interval: 1_000, seed: 42 } });
+  });
+
+  it('accepts the bundled default config', () => {
+    const checked = checkConfigFile('config/tributary.yaml', {});
+    expect(checked.ok ? [] : checked.problems.map(formatProblem)).toEqual([]);
+  });
+
+  it('points at an unknown key with its line and column and suggests the key that was meant', () => {
+    expect(problemsOf(`agent:\n  data_dri: ./x\n`)).toEqual([
+      'test.yaml:2:3: agent.data_dri: unknown key "data_dri" (did you mean "data_dir"?); allowed here: data_dir, log_level, log_format, tick',
+    ]);
+  });
+
+  it('names an unknown top-level section', () => {
+    expect(problemsOf(`source:\n  a: { driver: simulator }\n`)).toEqual([
+      'test.yaml:1:1: source: unknown key "source" (did you mean "sources"?); allowed here: agent, buffer, forwarding, sources, sinks, rules',
+    ]);
+  });
+
+  it('says what type was expected and what was written', () => {
+    expect(problemsOf(`sinks:\n  out:\n    driver: mqtt\n    topic: 5\n`)).toEqual([
+      'test.yaml:4:12: sinks.out.topic: expected text, got the number 5',
+    ]);
+    expect(problemsOf(`sources: 5\n`)).toEqual([
+      'test.yaml:1:10: sources: expected a mapping of names to settings, got the number 5',
+    ]);
+  });
+
+  it('explains a bad duration', () => {
+    expect(problemsOf(`sources:\n  s:\n    driver: simulator\n    interval: fast\n`)).toEqual([
+      'test.yaml:4:15: sources.s.interval: expected a duration such as 500ms, 10s, 5m or 1h, got the text "fast"',
+    ]);
+  });
+
+  it('reports a missing required field at the object that lacks it', () => {
+    expect(problemsOf(`rules:\n  r:\n    window: { type: tumbling }\n`)).toEqual([
+      'test.yaml:3:5: rules.r.window.size: missing required field "size"',
+    ]);
+    expect(problemsOf(`sinks:\n  out:\n    format: text\n`)).toEqual(['test.yaml:2:3: sinks.out.driver: missing required field "driver"']);
+  });
+
+  it('lists the allowed values of an enumeration', () => {
+    expect(problemsOf(`agent:\n  log_level: verbose\n`)).toEqual([
+      'test.yaml:2:14: agent.log_level: the text "verbose" is not allowed; use one of "trace", "debug", "info", "warn", "error"',
+    ]);
+    expect(problemsOf(`rules:\n  r:\n    window: { size: 1s }\n    aggregates: [count, avg]\n`)).toEqual([
+      'test.yaml:4:25: rules.r.aggregates.1: the text "avg" is not allowed; use one of "count", "sum", "mean", "min", "max", "first", "last"',
+    ]);
+  });
+
+  it('names an unknown driver and the drivers that exist', () => {
+    expect(problemsOf(`sources:\n  s:\n    driver: simulatr\n`)).toEqual([
+      'test.yaml:3:13: sources.s.driver: unknown source driver "simulatr" (did you mean "simulator"?); available: simulator, system, mqtt',
+    ]);
+    expect(problemsOf(`sinks:\n  k:\n    driver: influx\n`)).toEqual([
+      'test.yaml:3:13: sinks.k.driver: unknown sink driver "influx"; available: console, mqtt',
+    ]);
+  });
+
+  it('checks a driver\'s own options, with "did you mean" for its keys', () => {
+    expect(problemsOf(`sources:\n  m:\n    driver: mqtt\n    topic: a/#\n`)).toEqual([
+      'test.yaml:2:3: sources.m.topics: missing required field "topics"',
+      expect.stringMatching(/^test\.yaml:4:5: sources\.m\.topic: unknown key "topic" \(did you mean "topics"\?\); allowed here: driver, url, /),
+    ]);
+    expect(problemsOf(`sources:\n  m:\n    driver: mqtt\n    topics: a/#\n    qos: 3\n`)).toEqual([
+      'test.yaml:5:10: sources.m.qos: the number 3 is not allowed; use one of 0, 1, 2',
+    ]);
+  });
+
+  it('reports a rule that reads from a source or sends to a sink that does not exist', () => {
+    const yaml = `sources:\n  sim: { driver: simulator }\nsinks:\n  upstream: { driver: console }\nrules:\n  r:\n    from: [sim, sim2]\n    window: { size: 1s }\n    to: upstrem\n`;
+    expect(problemsOf(yaml)).toEqual([
+      'test.yaml:7:17: rules.r.from.1: no source named "sim2" (did you mean "sim"?); defined sources: sim',
+      'test.yaml:9:9: rules.r.to: no sink named "upstrem" (did you mean "upstream"?); defined sinks: upstream',
+    ]);
+  });
+
+  it('reports a filter expression that does not compile, with the character it failed at', () => {
+    expect(problemsOf(`rules:\n  r:\n    where: value >\n    window: { size: 1s }\n`)).toEqual([
+      'test.yaml:3:12: rules.r.where: invalid filter expression at character 8: Expected expression after >',
+    ]);
+    expect(problemsOf(`rules:\n  r:\n    where: process.exit(1)\n    window: { size: 1s }\n`)).toEqual([
+      'test.yaml:3:12: rules.r.where: invalid filter expression: unknown function; available: abs, round, min, max',
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    expect(problemsOf(`sources:\n  a: [1\nb: c: d\n`)[0]).toMatch(/^test\.yaml:3:1: YAML syntax: /);
+    expect(problemsOf(`a: 1\na: 2\n`)).toEqual(['test.yaml:2:1: YAML syntax: Map keys must be unique']);
+  });
+
+  it('reports every problem in one run, in file order', () => {
+    const yaml = `agent:\n  data_dri: x\nsources:\n  s:\n    driver: nope\nrules:\n  r:\n    window: { size: 10 }\n`;
+    expect(problemsOf(yaml).map((line) => line.split(': ')[0])).toEqual(['test.yaml:2:3', 'test.yaml:5:13', 'test.yaml:8:21']);
+  });
+
+  it('rejects instance names that cannot go into a topic', () => {
+    expect(problemsOf(`sinks:\n  "my sink": { driver: console }\n`)).toEqual([
+      'test.yaml:2:3: sinks.my sink: invalid name "my sink": names may hold letters, digits, "_", "-" and "." and start with a letter or digit',
+    ]);
+  });
+
+  it('substitutes environment variables, with fallbacks, and reports unset ones where they are used', () => {
+    const yaml = `sinks:\n  up:\n    driver: mqtt\n    url: \${BROKER:-mqtt://127.0.0.1:1883}\n    password: \${SECRET}\n`;
+    const withSecret = checkConfigText(yaml, 'test.yaml', { SECRET: 's3cret' });
+    expect(withSecret.ok && withSecret.config.sinks[0]!.options).toMatchObject({ url: 'mqtt://127.0.0.1:1883', password: 's3cret' });
+    expect(problemsOf(yaml)).toEqual([
+      'test.yaml:5:15: sinks.up.password: environment variable SECRET is not set (write ${SECRET:-fallback} to give a default)',
+    ]);
+  });
+
+  it('says plainly when the file cannot be read, and throws a ConfigError from loadConfigFile', () => {
+    const checked = checkConfigFile('/nonexistent/tributary.yaml');
+    expect(checked.ok ? [] : checked.problems.map(formatProblem)).toEqual([
+      '/nonexistent/tributary.yaml:1:1: cannot read config: file not found',
+    ]);
+    expect(() => loadConfigFile('/nonexistent/tributary.yaml')).toThrow(/cannot read config: file not found/);
+  });
+
+  it('treats a list at the top level as the wrong shape', () => {
+    expect(problemsOf(`- a\n`)).toEqual(['test.yaml:1:1: expected a mapping of keys, got a list']);
+  });
+});
