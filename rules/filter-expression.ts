@@ -75,7 +75,8 @@ function compileNode(node: jsep.Expression): Evaluate {
     case 'Identifier': {
       const name = (node as jsep.Identifier).name;
       if (name === 'true' || name === 'false') return () => name === 'true';
-      const field = READING_FIELDS[name];
+      // Own keys only: a plain object also "has" constructor, toString, __proto__ … through its prototype.
+      const field = Object.hasOwn(READING_FIELDS, name) ? READING_FIELDS[name] : undefined;
       if (!field) {
         throw new ExpressionError(`unknown name "${name}": use value, timestamp, sensor, source or tags.<name>`, undefined);
       }
@@ -91,7 +92,7 @@ function compileNode(node: jsep.Expression): Evaluate {
         ? (member.property as jsep.Literal).value
         : (member.property as jsep.Identifier).name;
       if (typeof key !== 'string') throw new ExpressionError('a tag name must be a word or a quoted string', undefined);
-      return (r) => r.tags[key];
+      return (r) => (Object.hasOwn(r.tags, key) ? r.tags[key] : undefined);
     }
     case 'UnaryExpression': {
       const unary = node as jsep.UnaryExpression;
@@ -113,14 +114,14 @@ function compileNode(node: jsep.Expression): Evaluate {
         case 'or':
           return (r) => Boolean(left(r)) || Boolean(right(r));
       }
-      const apply = BINARY[binary.operator];
+      const apply = Object.hasOwn(BINARY, binary.operator) ? BINARY[binary.operator] : undefined;
       if (!apply) throw new ExpressionError(`operator "${binary.operator}" is not supported`, undefined);
       return (r) => apply(left(r), right(r));
     }
     case 'CallExpression': {
       const call = node as jsep.CallExpression;
       const callee = call.callee as jsep.Identifier;
-      const fn = callee.type === 'Identifier' ? FUNCTIONS[callee.name] : undefined;
+      const fn = callee.type === 'Identifier' && Object.hasOwn(FUNCTIONS, callee.name) ? FUNCTIONS[callee.name] : undefined;
       if (!fn) {
         throw new ExpressionError(`unknown function; available: ${Object.keys(FUNCTIONS).join(', ')}`, undefined);
       }

@@ -33,7 +33,10 @@ export class TumblingWindow {
     private readonly rule: string,
     private readonly spec: TumblingWindowSpec,
     private readonly aggregates: readonly AggregateName[],
-  ) {}
+  ) {
+    // A size of 0 (`0s`, `0.4ms`) would put every reading in a window of its own with a NaN start that never closes.
+    if (!(spec.sizeMs > 0)) throw new RangeError(`rule "${rule}": window size must be at least 1ms, got ${spec.sizeMs}ms`);
+  }
 
   add(reading: Reading): void {
     const size = this.spec.sizeMs;

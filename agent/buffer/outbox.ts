@@ -82,6 +82,8 @@ export class Outbox {
 
     const stored = db.prepare('SELECT sink, acked_seq FROM sink_cursors').all() as { sink: string; acked_seq: number }[];
     const oldest = (db.prepare('SELECT MIN(seq) AS seq FROM results').get() as { seq: number | null }).seq;
+    // Reopening after close: cursors of sinks no longer configured must not hold rows back any more.
+    this.cursors.clear();
     db.transaction(() => {
       for (const { sink } of stored) {
         if (!sinks.includes(sink)) db.prepare('DELETE FROM sink_cursors WHERE sink = ?').run(sink);

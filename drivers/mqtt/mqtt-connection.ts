@@ -25,6 +25,7 @@ export function connectMqtt(options: ConnectionOptions, context: DriverContext, 
     connectTimeout: options.connect_timeout,
     ...extra,
   });
+  context.setConnected(false, 'connecting');
   let reportedDown = false;
   client.on('connect', () => {
     reportedDown = false;

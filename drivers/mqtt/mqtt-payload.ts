@@ -51,7 +51,7 @@ export function parseMqttPayload(
   const object = parsed as Record<string, unknown>;
   let timestamp = options.now;
   let rejection: PayloadRejection | undefined;
-  if (options.timestampField !== undefined && object[options.timestampField] !== undefined) {
+  if (options.timestampField !== undefined && Object.hasOwn(object, options.timestampField) && object[options.timestampField] !== undefined) {
     const stamped = parseTimestamp(object[options.timestampField]);
     if (stamped === undefined) {
       rejection = { kind: 'mqtt-bad-timestamp', message: `field "${options.timestampField}" is not a time: ${preview(JSON.stringify(object[options.timestampField]))}; arrival time used` };
@@ -69,7 +69,8 @@ export function parseMqttPayload(
 
 function collectFields(object: Record<string, unknown>, prefix: string, options: PayloadParseOptions, timestamp: number, out: Reading[]): void {
   for (const key in object) {
-    if (key === options.timestampField) continue;
+    // The timestamp is a top-level field; a nested field of the same name is a value like any other.
+    if (prefix === options.sensor && key === options.timestampField) continue;
     const value = object[key];
     const sensor = `${prefix}/${key}`;
     if (typeof value === 'number') {
@@ -84,8 +85,9 @@ function collectFields(object: Record<string, unknown>, prefix: string, options:
 
 function parseScalar(text: string): number | undefined {
   if (text === '') return undefined;
-  const word = BOOLEAN_WORDS[text.toLowerCase()];
-  if (word !== undefined) return word;
+  const lower = text.toLowerCase();
+  // Own keys only, or "constructor" and "__proto__" would come back as values.
+  if (Object.hasOwn(BOOLEAN_WORDS, lower)) return BOOLEAN_WORDS[lower];
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
   const value = Number(text);
   return Number.isFinite(value) ? value : undefined;
