@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../rules/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../rules/duration.js';
 
 const DURATION_HELP = 'expected a duration such as 500ms, 10s, 5m or 1h';
 
@@ -7,7 +7,7 @@ const DURATION_HELP = 'expected a duration such as 500ms, 10s, 5m or 1h';
 export function duration() {
   return z
     .string({ error: DURATION_HELP })
-    .refine((text) => parseDuration(text) !== undefined, { error: DURATION_HELP })
+    .regex(DURATION_PATTERN, { error: DURATION_HELP })
     .transform((text) => parseDuration(text)!);
 }
 

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { Reading, Tags } from './reading.js';
+import { RuleEngine } from './rule-engine.js';
+import type { RuleSpec } from './rule-spec.js';
+
+const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
+
+function rule(name: string, overrides: Partial<RuleSpec> = {}): RuleSpec {
+  return {
+    name,
+    from: [],
+    select: [],
+    window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 0 },
+    aggregates: ['count', 'sum'],
+    ...overrides,
+  };
+}
+
+function reading(sensor: string, value: number, offset = 1_000, source = 'sim', tags: Tags = {}): Reading {
+  return { source, sensor, value, timestamp: T0 + offset, tags };
+}
+
+/** Which rule saw which sensor, and its sum, for compact assertions. */
+function summary(engine: RuleEngine, now: number): string[] {
+  return engine.advance(now).map((r) => `${r.rule} ${r.source}:${r.sensor} count=${r.values.count} sum=${r.values.sum}`);
+}
+
+describe('RuleEngine', () => {
+  it('reads from every source and sensor when from and select are empty', () => {
+    const engine = new RuleEngine([rule('all')]);
+    engine.push(reading('a', 1, 1_000, 'sim'));
+    engine.push(reading('b', 2, 1_000, 'host'));
+    expect(summary(engine, T0 + 10_000).sort()).toEqual(['all host:b count=1 sum=2', 'all sim:a count=1 sum=1']);
+  });
+
+  it('reads only the sources listed in from', () => {
+    const engine = new RuleEngine([rule('r', { from: ['sim', 'lab'] })]);
+    engine.push(reading('a', 1, 1_000, 'sim'));
+    engine.push(reading('a', 2, 1_000, 'host'));
+    engine.push(reading('a', 4, 1_000, 'lab'));
+    expect(summary(engine, T0 + 10_000).sort()).toEqual(['r lab:a count=1 sum=4', 'r sim:a count=1 sum=1']);
+  });
+
+  it('reads only the sensors that match one of the select globs', () => {
+    const engine = new RuleEngine([rule('r', { select: ['greenhouse/*', 'barn/**'] })]);
+    engine.push(reading('greenhouse/temperature', 1));
+    engine.push(reading('greenhouse/bed1/moisture', 2));
+    engine.push(reading('barn/loft/humidity', 4));
+    engine.push(reading('cellar/temperature', 8));
+    expect(summary(engine, T0 + 10_000).sort()).toEqual([
+      'r sim:barn/loft/humidity count=1 sum=4',
+      'r sim:greenhouse/temperature count=1 sum=1',
+    ]);
+  });
+
+  it('skips readings for which where is false and counts them as filtered out', () => {
+    const engine = new RuleEngine([rule('r', { where: 'value > -40 and value < 125' })]);
+    engine.push(reading('t', 20));
+    engine.push(reading('t', -127));
+    engine.push(reading('t', 850));
+    engine.push(reading('t', 22));
+    expect(summary(engine, T0 + 10_000)).toEqual(['r sim:t count=2 sum=42']);
+    expect(engine.counters()).toEqual([{ rule: 'r', filteredOut: 2, lateReadings: 0 }]);
+  });
+
+  it('does not count readings of other sources or sensors as filtered out', () => {
+    const engine = new RuleEngine([rule('r', { from: ['sim'], select: ['t'], where: 'value > 0' })]);
+    engine.push(reading('t', 1, 1_000, 'host'));
+    engine.push(reading('u', 1));
+    engine.push(reading('t', -1));
+    expect(engine.counters()[0]?.filteredOut).toBe(1);
+  });
+
+  it('filters on tags', () => {
+    const engine = new RuleEngine([rule('north', { where: 'tags.room == "north"' })]);
+    engine.push(reading('t', 1, 1_000, 'sim', { room: 'north' }));
+    engine.push(reading('u', 2, 1_000, 'sim', { room: 'south' }));
+    expect(summary(engine, T0 + 10_000)).toEqual(['north sim:t count=1 sum=1']);
+  });
+
+  it('ignores readings whose value is NaN or infinite, without counting them', () => {
+    const engine = new RuleEngine([rule('r', { where: 'value > 0' })]);
+    engine.push(reading('t', Number.NaN));
+    engine.push(reading('t', Number.POSITIVE_INFINITY));
+    engine.push(reading('t', Number.NEGATIVE_INFINITY));
+    engine.push(reading('t', 3));
+    expect(summary(engine, T0 + 10_000)).toEqual(['r sim:t count=1 sum=3']);
+    expect(engine.counters()).toEqual([{ rule: 'r', filteredOut: 0, lateReadings: 0 }]);
+  });
+
+  it('gives the same reading to every rule that selects it', () => {
+    const engine = new RuleEngine([
+      rule('fast', { window: { type: 'tumbling', sizeMs: 5_000, allowedLatenessMs: 0 } }),
+      rule('slow', { aggregates: ['count', 'sum', 'max'] }),
+    ]);
+    engine.push(reading('t', 1, 1_000));
+    engine.push(reading('t', 2, 6_000));
+    const results = engine.advance(T0 + 10_000);
+    expect(results.map((r) => [r.rule, r.start - T0, r.end - T0, r.values])).toEqual([
+      ['fast', 0, 5_000, { count: 1, sum: 1 }],
+      ['fast', 5_000, 10_000, { count: 1, sum: 2 }],
+      ['slow', 0, 10_000, { count: 2, sum: 3, max: 2 }],
+    ]);
+  });
+
+  it('returns the results of several rules ordered by end', () => {
+    const engine = new RuleEngine([
+      rule('minute', { window: { type: 'tumbling', sizeMs: 60_000, allowedLatenessMs: 0 } }),
+      rule('ten-seconds'),
+    ]);
+    for (let offset = 0; offset < 60_000; offset += 5_000) engine.push(reading('t', 1, offset));
+    const results = engine.advance(T0 + 60_000);
+    expect(results.map((r) => `${r.rule}@${(r.end - T0) / 1000}`)).toEqual([
+      'ten-seconds@10',
+      'ten-seconds@20',
+      'ten-seconds@30',
+      'ten-seconds@40',
+      'ten-seconds@50',
+      'minute@60',
+      'ten-seconds@60',
+    ]);
+  });
+
+  it('applies each rule’s own where and counts its own filtered readings', () => {
+    const engine = new RuleEngine([rule('hot', { where: 'value > 30' }), rule('cold', { where: 'value < 0' })]);
+    for (const value of [35, -5, 10, 40]) engine.push(reading('t', value));
+    expect(summary(engine, T0 + 10_000)).toEqual(['hot sim:t count=2 sum=75', 'cold sim:t count=1 sum=-5']);
+    expect(engine.counters()).toEqual([
+      { rule: 'hot', filteredOut: 2, lateReadings: 0 },
+      { rule: 'cold', filteredOut: 3, lateReadings: 0 },
+    ]);
+  });
+
+  it('counts late readings per rule, by each rule’s own allowed lateness', () => {
+    const engine = new RuleEngine([
+      rule('strict'),
+      rule('lenient', { window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 5_000 } }),
+    ]);
+    engine.advance(T0 + 12_000);
+    engine.push(reading('t', 1, 9_000));
+    expect(engine.counters().map((c) => [c.rule, c.lateReadings])).toEqual([
+      ['strict', 1],
+      ['lenient', 0],
+    ]);
+    expect(summary(engine, T0 + 15_000)).toEqual(['lenient sim:t count=1 sum=1']);
+  });
+
+  it('produces nothing from no rules', () => {
+    const engine = new RuleEngine([]);
+    engine.push(reading('t', 1));
+    expect(engine.advance(T0 + 60_000)).toEqual([]);
+    expect(engine.counters()).toEqual([]);
+  });
+
+  it('fails at construction on a where expression that does not compile', () => {
+    expect(() => new RuleEngine([rule('r', { where: 'value >' })])).toThrow(/Expected expression/);
+  });
+});
