@@ -126,6 +126,10 @@ function compileNode(node: jsep.Expression): Evaluate {
         throw new ExpressionError(`unknown function; available: ${Object.keys(FUNCTIONS).join(', ')}`, undefined);
       }
       const args = call.arguments.map(compileNode);
+      // Fixed arities get their own closure so a call allocates no argument array.
+      const [a, b] = args;
+      if (args.length === 1) return (r) => fn(a!(r) as number);
+      if (args.length === 2) return (r) => fn(a!(r) as number, b!(r) as number);
       return (r) => fn(...args.map((arg) => arg(r) as number));
     }
     default:

@@ -23,7 +23,8 @@ interface SensorWindows {
  * a reading for a window that has already closed is late: counted and dropped.
  */
 export class TumblingWindow {
-  private readonly bySensor = new Map<string, SensorWindows>();
+  /** Source → sensor → windows; nested rather than a joined key so the hot path builds no strings. */
+  private readonly bySource = new Map<string, Map<string, SensorWindows>>();
   private watermark = Number.NEGATIVE_INFINITY;
   /** Earliest end of any open window, so `advance` can skip the scan when nothing is due. */
   private nextEnd = Number.POSITIVE_INFINITY;
@@ -46,11 +47,15 @@ export class TumblingWindow {
       this.lateReadings += 1;
       return;
     }
-    const key = reading.source + '\u0000' + reading.sensor;
-    let windows = this.bySensor.get(key);
+    let ofSource = this.bySource.get(reading.source);
+    if (!ofSource) {
+      ofSource = new Map();
+      this.bySource.set(reading.source, ofSource);
+    }
+    let windows = ofSource.get(reading.sensor);
     if (!windows) {
       windows = { source: reading.source, sensor: reading.sensor, tags: reading.tags, open: [] };
-      this.bySensor.set(key, windows);
+      ofSource.set(reading.sensor, windows);
     }
     windowFor(windows.open, start).stats.add(reading.value);
     if (end < this.nextEnd) this.nextEnd = end;
@@ -64,13 +69,16 @@ export class TumblingWindow {
 
     const closed: WindowResult[] = [];
     let nextEnd = Number.POSITIVE_INFINITY;
-    for (const [key, windows] of this.bySensor) {
-      const open = windows.open;
-      while (open.length > 0 && open[0]!.start + this.spec.sizeMs <= this.watermark) {
-        closed.push(this.result(windows, open.shift()!));
+    for (const [source, ofSource] of this.bySource) {
+      for (const [sensor, windows] of ofSource) {
+        const open = windows.open;
+        while (open.length > 0 && open[0]!.start + this.spec.sizeMs <= this.watermark) {
+          closed.push(this.result(windows, open.shift()!));
+        }
+        if (open.length === 0) ofSource.delete(sensor);
+        else if (open[0]!.start + this.spec.sizeMs < nextEnd) nextEnd = open[0]!.start + this.spec.sizeMs;
       }
-      if (open.length === 0) this.bySensor.delete(key);
-      else if (open[0]!.start + this.spec.sizeMs < nextEnd) nextEnd = open[0]!.start + this.spec.sizeMs;
+      if (ofSource.size === 0) this.bySource.delete(source);
     }
     this.nextEnd = nextEnd;
     return closed.sort((a, b) => a.end - b.end);

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { encodeResultPayload } from './result-payload.js';
+
+describe('encodeResultPayload', () => {
+  it('publishes a flat JSON object: identity, window bounds, each aggregate and seq', () => {
+    const payload = encodeResultPayload({
+      seq: 42,
+      result: {
+        kind: 'window',
+        rule: 'r',
+        source: 'sim',
+        sensor: 'greenhouse/temperature',
+        tags: { room: 'north' },
+        start: 1_714_564_800_000,
+        end: 1_714_564_810_000,
+        values: { count: 10, mean: 21.5, min: 20, max: 23 },
+      },
+    });
+    expect(JSON.parse(payload)).toEqual({
+      rule: 'r',
+      source: 'sim',
+      sensor: 'greenhouse/temperature',
+      tags: { room: 'north' },
+      start: 1_714_564_800_000,
+      end: 1_714_564_810_000,
+      count: 10,
+      mean: 21.5,
+      min: 20,
+      max: 23,
+      seq: 42,
+    });
+  });
+
+  it('keeps the order of fields: identity, bounds, aggregates in the rule’s order, then seq', () => {
+    const payload = encodeResultPayload({
+      seq: 1,
+      result: { kind: 'window', rule: 'r', source: 's', sensor: 'x', tags: {}, start: 0, end: 1, values: { max: 2, count: 1 } },
+    });
+    expect(Object.keys(JSON.parse(payload) as object)).toEqual(['rule', 'source', 'sensor', 'tags', 'start', 'end', 'max', 'count', 'seq']);
+  });
+
+  it('leaves out the kind, which every consumer of this topic already knows', () => {
+    const payload = encodeResultPayload({
+      seq: 1,
+      result: { kind: 'window', rule: 'r', source: 's', sensor: 'x', tags: {}, start: 0, end: 1, values: {} },
+    });
+    expect(JSON.parse(payload)).not.toHaveProperty('kind');
+  });
+});
