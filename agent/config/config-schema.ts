@@ -49,7 +49,9 @@ const forwardingSection = z
 
 const windowSchema = z.strictObject({
   type: z.literal('tumbling').default('tumbling').describe('Window kind. tumbling: fixed, back-to-back intervals.'),
-  size: duration().describe('Length of each window, e.g. 10s.'),
+  size: duration()
+    .refine((ms) => ms >= 1, { error: 'a window must be at least 1ms long' })
+    .describe('Length of each window, e.g. 10s.'),
   allowed_lateness: duration()
     .prefault('1s')
     .describe('How long after its end a window waits for late readings before it is emitted.'),

@@ -80,6 +80,12 @@ describe('config checking', () => {
     expect(problemsOf(`sinks:\n  out:\n    format: text\n`)).toEqual(['test.yaml:2:3: sinks.out.driver: missing required field "driver"']);
   });
 
+  it('rejects a window of zero length', () => {
+    expect(problemsOf(`rules:\n  r:\n    window: { size: 0s }\n`)).toEqual([
+      'test.yaml:3:21: rules.r.window.size: a window must be at least 1ms long, got the text "0s"',
+    ]);
+  });
+
   it('lists the allowed values of an enumeration', () => {
     expect(problemsOf(`agent:\n  log_level: verbose\n`)).toEqual([
       'test.yaml:2:14: agent.log_level: the text "verbose" is not allowed; use one of "trace", "debug", "info", "warn", "error"',
