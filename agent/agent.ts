@@ -124,7 +124,7 @@ export class Agent {
       return;
     }
     this.readingsIn += 1;
-    this.engine.push(reading);
+    this.engine.push(reading, this.now());
   }
 
   private tick(): void {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { runCommand, RUN_HELP } from './commands/run-command.js';
+import { replayCommand, REPLAY_HELP } from './commands/replay-command.js';
+import { testRulesCommand, TEST_RULES_HELP } from './commands/test-rules-command.js';
 import { validateCommand, VALIDATE_HELP } from './commands/validate-command.js';
 
 const HELP = `Usage: tributary <command> [options]
@@ -9,9 +11,11 @@ Tributary reads sensors, runs YAML rules on them locally, keeps every result in 
 SQLite buffer and forwards it to MQTT or InfluxDB.
 
 Commands:
-  run        run the agent on a config file
-  validate   check config files and point at every problem
-  help       show help for a command: tributary help <command>
+  run          run the agent on a config file
+  validate     check config files and point at every problem
+  test-rules   run unit tests of rules (input series, expected results)
+  replay       run a recording (CSV or JSON lines) through the rules, fast
+  help         show help for a command: tributary help <command>
 
 Options:
   -h, --help     show this help
@@ -21,6 +25,8 @@ Options:
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   validate: { run: validateCommand, help: VALIDATE_HELP },
+  'test-rules': { run: testRulesCommand, help: TEST_RULES_HELP },
+  replay: { run: replayCommand, help: REPLAY_HELP },
 };
 
 /** The version in package.json, found from here both in the sources (agent/) and in the build (dist/agent/). */
@@ -64,5 +70,11 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// `tributary replay … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -8,34 +8,41 @@
 import { RuleEngine } from '../rules/rule-engine.js';
 import type { Reading } from '../rules/reading.js';
 import type { RuleSpec } from '../rules/rule-spec.js';
+import { BY_SOURCE_AND_SENSOR } from '../rules/windows/group-index.js';
 
 const SENSORS = 1_000;
 const READINGS = Number(process.env.BENCH_READINGS ?? 3_000_000);
 const ALLOCATION_SAMPLE = 200_000;
 const T0 = 1_700_000_000_000;
 
+const TIMING = { time: 'event', allowedLatenessMs: 1_000, late: 'drop', updateWithinMs: 0, empty: 'skip' } as const;
+const SELECT_ALL = { tags: {}, transform: [], groupBy: BY_SOURCE_AND_SENSOR } as const;
+
 const RULES: RuleSpec[] = [
   {
+    ...SELECT_ALL,
     name: 'all_10s',
     from: [],
     select: [],
     where: 'value > -40 and value < 125',
-    window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 1_000 },
+    window: { type: 'tumbling', sizeMs: 10_000, slideMs: 10_000, offsetMs: 0, ...TIMING },
     aggregates: ['count', 'mean', 'min', 'max'],
   },
   {
+    ...SELECT_ALL,
     name: 'temperatures_1m',
     from: ['bench'],
     select: ['room*/temperature'],
-    window: { type: 'tumbling', sizeMs: 60_000, allowedLatenessMs: 1_000 },
+    window: { type: 'tumbling', sizeMs: 60_000, slideMs: 60_000, offsetMs: 0, ...TIMING },
     aggregates: ['count', 'mean', 'min', 'max', 'first', 'last'],
   },
   {
+    ...SELECT_ALL,
     name: 'humidity_hot_10s',
     from: ['bench'],
     select: ['room*/humidity'],
     where: 'abs(value - 50) > 5',
-    window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 1_000 },
+    window: { type: 'tumbling', sizeMs: 10_000, slideMs: 10_000, offsetMs: 0, ...TIMING },
     aggregates: ['count', 'max'],
   },
 ];

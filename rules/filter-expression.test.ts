@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilterExpression, ExpressionError } from './filter-expression.js';
+import { compileFilterExpression, compileNumericExpression, ExpressionError } from './filter-expression.js';
 import type { Reading } from './reading.js';
 
 const base: Reading = {
@@ -127,12 +127,29 @@ describe('compileFilterExpression', () => {
 
   it('rejects an unknown name, and says which names exist', () => {
     const error = compileError('temperature > 3');
-    expect(error.message).toBe('unknown name "temperature": use value, timestamp, sensor, source or tags.<name>');
+    expect(error.message).toBe('unknown name "temperature": use value, prev, timestamp, sensor, source or tags.<name>');
   });
 
   it('rejects an unknown function, and lists the ones that exist', () => {
-    expect(compileError('sqrt(value) > 1').message).toBe('unknown function; available: abs, round, min, max');
+    expect(compileError('cbrt(value) > 1').message).toBe(
+      'unknown function; available: abs, sqrt, pow, exp, log, log10, floor, ceil, round, min, max',
+    );
     expect(compileError('process.exit(1)').message).toMatch(/^unknown function/);
+  });
+
+  it('sees the previous value of the sensor as prev (NaN for the first reading)', () => {
+    const rising = compileFilterExpression('value > prev');
+    const reading = { source: 's', sensor: 'x', value: 5, timestamp: 0, tags: {} };
+    expect(rising(reading, 4)).toBe(true);
+    expect(rising(reading, 6)).toBe(false);
+    expect(rising(reading)).toBe(false);
+    expect(compileFilterExpression('abs(value - prev) < 10 or prev != prev')(reading)).toBe(true);
+  });
+
+  it('computes with math functions and named variables', () => {
+    const dewPoint = compileNumericExpression('pow(t, 2) + log(exp(rh)) + sqrt(16) + floor(1.7) + ceil(1.2) + log10(100)', ['t', 'rh']);
+    const reading = { source: 's', sensor: 'x', value: 0, timestamp: 0, tags: {} };
+    expect(dewPoint({ reading, prev: Number.NaN, variables: { t: 3, rh: 2 } })).toBe(9 + 2 + 4 + 1 + 2 + 2);
   });
 
   it('rejects operators it does not support', () => {

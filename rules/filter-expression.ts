@@ -2,8 +2,21 @@ import jsep from 'jsep';
 import type { Reading } from './reading.js';
 
 /** A compiled `where:` expression: evaluated per reading, no parsing on the hot path. */
-export type ReadingPredicate = (reading: Reading) => boolean;
-type Evaluate = (reading: Reading) => unknown;
+export type ReadingPredicate = (reading: Reading, prev?: number) => boolean;
+
+/**
+ * What an expression can see. One context object is reused for every evaluation (fields are overwritten), so
+ * evaluating allocates nothing.
+ */
+export interface ExpressionContext {
+  reading: Reading;
+  /** The previous value of the same sensor in the same rule; NaN for its first reading. */
+  prev: number;
+  /** Named inputs of a derived reading (`t`, `rh` …), by the names given at compile time. */
+  variables: Record<string, number>;
+}
+
+type Evaluate = (context: ExpressionContext) => unknown;
 
 /** A `where:` expression the user wrote that cannot be compiled; `index` is the character it failed at. */
 export class ExpressionError extends Error {
@@ -19,6 +32,14 @@ jsep.addUnaryOp('not');
 
 const FUNCTIONS: Record<string, (...args: number[]) => number> = {
   abs: Math.abs,
+  sqrt: Math.sqrt,
+  pow: Math.pow,
+  exp: Math.exp,
+  /** Natural logarithm, as in most formula sheets (dew point, NTC thermistors). */
+  log: Math.log,
+  log10: Math.log10,
+  floor: Math.floor,
+  ceil: Math.ceil,
   round: (x, digits = 0) => {
     const scale = 10 ** digits;
     return Math.round(x * scale) / scale;
@@ -44,10 +65,11 @@ const BINARY: Record<string, (a: unknown, b: unknown) => unknown> = {
 };
 
 const READING_FIELDS: Record<string, Evaluate> = {
-  value: (r) => r.value,
-  timestamp: (r) => r.timestamp,
-  sensor: (r) => r.sensor,
-  source: (r) => r.source,
+  value: (c) => c.reading.value,
+  timestamp: (c) => c.reading.timestamp,
+  sensor: (c) => c.reading.sensor,
+  source: (c) => c.reading.source,
+  prev: (c) => c.prev,
 };
 
 /**
@@ -55,6 +77,26 @@ const READING_FIELDS: Record<string, Evaluate> = {
  * Only the operators, names and functions listed here exist: user text is never handed to `eval`.
  */
 export function compileFilterExpression(text: string): ReadingPredicate {
+  const evaluate = compileExpression(text);
+  const context: ExpressionContext = { reading: undefined as unknown as Reading, prev: Number.NaN, variables: {} };
+  return (reading, prev = Number.NaN) => {
+    context.reading = reading;
+    context.prev = prev;
+    return Boolean(evaluate(context));
+  };
+}
+
+/**
+ * Compiles an expression that computes a number (a transform's `expression:`, a derived reading's formula).
+ * `variables` names extra inputs, read from `context.variables`.
+ */
+export function compileNumericExpression(text: string, variables: readonly string[] = []): (context: ExpressionContext) => number {
+  const evaluate = compileExpression(text, variables);
+  return (context) => Number(evaluate(context));
+}
+
+/** Parses once and compiles into closures; throws ExpressionError with the failing character where known. */
+export function compileExpression(text: string, variables: readonly string[] = []): Evaluate {
   let ast: jsep.Expression;
   try {
     ast = jsep(text);
@@ -62,11 +104,10 @@ export function compileFilterExpression(text: string): ReadingPredicate {
     const { description, index } = error as { description?: string; index?: number };
     throw new ExpressionError(description ?? String(error), index);
   }
-  const evaluate = compileNode(ast);
-  return (reading) => Boolean(evaluate(reading));
+  return compileNode(ast, new Set(variables));
 }
 
-function compileNode(node: jsep.Expression): Evaluate {
+function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Evaluate {
   switch (node.type) {
     case 'Literal': {
       const value = (node as jsep.Literal).value;
@@ -76,9 +117,11 @@ function compileNode(node: jsep.Expression): Evaluate {
       const name = (node as jsep.Identifier).name;
       if (name === 'true' || name === 'false') return () => name === 'true';
       // Own keys only: a plain object also "has" constructor, toString, __proto__ … through its prototype.
+      if (variables.has(name)) return (c) => c.variables[name];
       const field = Object.hasOwn(READING_FIELDS, name) ? READING_FIELDS[name] : undefined;
       if (!field) {
-        throw new ExpressionError(`unknown name "${name}": use value, timestamp, sensor, source or tags.<name>`, undefined);
+        const extra = variables.size > 0 ? `, ${[...variables].join(', ')}` : '';
+        throw new ExpressionError(`unknown name "${name}": use value, prev, timestamp, sensor, source${extra} or tags.<name>`, undefined);
       }
       return field;
     }
@@ -92,11 +135,11 @@ function compileNode(node: jsep.Expression): Evaluate {
         ? (member.property as jsep.Literal).value
         : (member.property as jsep.Identifier).name;
       if (typeof key !== 'string') throw new ExpressionError('a tag name must be a word or a quoted string', undefined);
-      return (r) => (Object.hasOwn(r.tags, key) ? r.tags[key] : undefined);
+      return (c) => (Object.hasOwn(c.reading.tags, key) ? c.reading.tags[key] : undefined);
     }
     case 'UnaryExpression': {
       const unary = node as jsep.UnaryExpression;
-      const argument = compileNode(unary.argument);
+      const argument = compileNode(unary.argument, variables);
       if (unary.operator === '-') return (r) => -(argument(r) as number);
       if (unary.operator === '+') return (r) => +(argument(r) as number);
       if (unary.operator === '!' || unary.operator === 'not') return (r) => !argument(r);
@@ -104,8 +147,8 @@ function compileNode(node: jsep.Expression): Evaluate {
     }
     case 'BinaryExpression': {
       const binary = node as jsep.BinaryExpression;
-      const left = compileNode(binary.left);
-      const right = compileNode(binary.right);
+      const left = compileNode(binary.left, variables);
+      const right = compileNode(binary.right, variables);
       switch (binary.operator) {
         case '&&':
         case 'and':
@@ -125,7 +168,7 @@ function compileNode(node: jsep.Expression): Evaluate {
       if (!fn) {
         throw new ExpressionError(`unknown function; available: ${Object.keys(FUNCTIONS).join(', ')}`, undefined);
       }
-      const args = call.arguments.map(compileNode);
+      const args = call.arguments.map((argument) => compileNode(argument, variables));
       // Fixed arities get their own closure so a call allocates no argument array.
       const [a, b] = args;
       if (args.length === 1) return (r) => fn(a!(r) as number);

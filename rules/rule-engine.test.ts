@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading, Tags } from './reading.js';
 import { RuleEngine } from './rule-engine.js';
+import type { RuleResult, WindowResult } from './rule-result.js';
 import type { RuleSpec } from './rule-spec.js';
+import { BY_SOURCE_AND_SENSOR } from './windows/group-index.js';
+import type { WindowSpec } from './windows/window-spec.js';
+
+function tumbling(sizeMs: number, allowedLatenessMs = 0): WindowSpec {
+  return { type: 'tumbling', sizeMs, slideMs: sizeMs, offsetMs: 0, time: 'event', allowedLatenessMs, late: 'drop', updateWithinMs: 0, empty: 'skip' };
+}
+
+/** The window results of an advance (these rules all have windows). */
+function windows(results: RuleResult[]): WindowResult[] {
+  return results.filter((result): result is WindowResult => result.kind === 'window');
+}
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 
@@ -10,7 +22,10 @@ function rule(name: string, overrides: Partial<RuleSpec> = {}): RuleSpec {
     name,
     from: [],
     select: [],
-    window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 0 },
+    tags: {},
+    transform: [],
+    groupBy: BY_SOURCE_AND_SENSOR,
+    window: tumbling(10_000),
     aggregates: ['count', 'sum'],
     ...overrides,
   };
@@ -22,7 +37,7 @@ function reading(sensor: string, value: number, offset = 1_000, source = 'sim', 
 
 /** Which rule saw which sensor, and its sum, for compact assertions. */
 function summary(engine: RuleEngine, now: number): string[] {
-  return engine.advance(now).map((r) => `${r.rule} ${r.source}:${r.sensor} count=${r.values.count} sum=${r.values.sum}`);
+  return windows(engine.advance(now)).map((r) => `${r.rule} ${r.source}:${r.sensor} count=${r.values.count} sum=${r.values.sum}`);
 }
 
 describe('RuleEngine', () => {
@@ -60,7 +75,7 @@ describe('RuleEngine', () => {
     engine.push(reading('t', 850));
     engine.push(reading('t', 22));
     expect(summary(engine, T0 + 10_000)).toEqual(['r sim:t count=2 sum=42']);
-    expect(engine.counters()).toEqual([{ rule: 'r', filteredOut: 2, lateReadings: 0 }]);
+    expect(engine.counters()).toMatchObject([{ rule: 'r', filteredOut: 2, late: 0 }]);
   });
 
   it('does not count readings of other sources or sensors as filtered out', () => {
@@ -85,17 +100,17 @@ describe('RuleEngine', () => {
     engine.push(reading('t', Number.NEGATIVE_INFINITY));
     engine.push(reading('t', 3));
     expect(summary(engine, T0 + 10_000)).toEqual(['r sim:t count=1 sum=3']);
-    expect(engine.counters()).toEqual([{ rule: 'r', filteredOut: 0, lateReadings: 0 }]);
+    expect(engine.counters()).toMatchObject([{ rule: 'r', filteredOut: 0, late: 0 }]);
   });
 
   it('gives the same reading to every rule that selects it', () => {
     const engine = new RuleEngine([
-      rule('fast', { window: { type: 'tumbling', sizeMs: 5_000, allowedLatenessMs: 0 } }),
+      rule('fast', { window: tumbling(5_000, 0) }),
       rule('slow', { aggregates: ['count', 'sum', 'max'] }),
     ]);
     engine.push(reading('t', 1, 1_000));
     engine.push(reading('t', 2, 6_000));
-    const results = engine.advance(T0 + 10_000);
+    const results = windows(engine.advance(T0 + 10_000));
     expect(results.map((r) => [r.rule, r.start - T0, r.end - T0, r.values])).toEqual([
       ['fast', 0, 5_000, { count: 1, sum: 1 }],
       ['fast', 5_000, 10_000, { count: 1, sum: 2 }],
@@ -105,11 +120,11 @@ describe('RuleEngine', () => {
 
   it('returns the results of several rules ordered by end', () => {
     const engine = new RuleEngine([
-      rule('minute', { window: { type: 'tumbling', sizeMs: 60_000, allowedLatenessMs: 0 } }),
+      rule('minute', { window: tumbling(60_000, 0) }),
       rule('ten-seconds'),
     ]);
     for (let offset = 0; offset < 60_000; offset += 5_000) engine.push(reading('t', 1, offset));
-    const results = engine.advance(T0 + 60_000);
+    const results = windows(engine.advance(T0 + 60_000));
     expect(results.map((r) => `${r.rule}@${(r.end - T0) / 1000}`)).toEqual([
       'ten-seconds@10',
       'ten-seconds@20',
@@ -125,20 +140,20 @@ describe('RuleEngine', () => {
     const engine = new RuleEngine([rule('hot', { where: 'value > 30' }), rule('cold', { where: 'value < 0' })]);
     for (const value of [35, -5, 10, 40]) engine.push(reading('t', value));
     expect(summary(engine, T0 + 10_000)).toEqual(['hot sim:t count=2 sum=75', 'cold sim:t count=1 sum=-5']);
-    expect(engine.counters()).toEqual([
-      { rule: 'hot', filteredOut: 2, lateReadings: 0 },
-      { rule: 'cold', filteredOut: 3, lateReadings: 0 },
+    expect(engine.counters()).toMatchObject([
+      { rule: 'hot', selected: 4, filteredOut: 2, late: 0, results: 1 },
+      { rule: 'cold', selected: 4, filteredOut: 3, late: 0, results: 1 },
     ]);
   });
 
   it('counts late readings per rule, by each rule’s own allowed lateness', () => {
     const engine = new RuleEngine([
       rule('strict'),
-      rule('lenient', { window: { type: 'tumbling', sizeMs: 10_000, allowedLatenessMs: 5_000 } }),
+      rule('lenient', { window: tumbling(10_000, 5_000) }),
     ]);
     engine.advance(T0 + 12_000);
     engine.push(reading('t', 1, 9_000));
-    expect(engine.counters().map((c) => [c.rule, c.lateReadings])).toEqual([
+    expect(engine.counters().map((c) => [c.rule, c.late])).toEqual([
       ['strict', 1],
       ['lenient', 0],
     ]);
@@ -149,7 +164,7 @@ describe('RuleEngine', () => {
     const engine = new RuleEngine([]);
     engine.push(reading('t', 1));
     expect(engine.advance(T0 + 60_000)).toEqual([]);
-    expect(engine.counters()).toEqual([]);
+    expect(engine.counters()).toMatchObject([]);
   });
 
   it('fails at construction on a where expression that does not compile', () => {

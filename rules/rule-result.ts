@@ -11,9 +11,22 @@ export interface WindowResult {
   /** Window bounds in ms since the epoch: start inclusive, end exclusive. */
   readonly start: number;
   readonly end: number;
-  /** Aggregate name → value, in the order the rule lists them. */
+  /** Aggregate name → value, in the order the rule lists them. Absent where undefined (stddev of one reading). */
   readonly values: Readonly<Record<string, number>>;
+  /** 0 for the first emission; 1, 2 … each time a late reading updated the window (`late: update`). */
+  readonly revision?: number;
 }
 
-/** Everything the engine can emit. A union so alerts and other kinds can join later. */
-export type RuleResult = WindowResult;
+/** A reading a rule passes on without a window: transformed, or derived from several sensors. */
+export interface ReadingResult {
+  readonly kind: 'reading';
+  readonly rule: string;
+  readonly source: string;
+  readonly sensor: string;
+  readonly tags: Tags;
+  readonly timestamp: number;
+  readonly value: number;
+}
+
+/** Everything the engine can emit. */
+export type RuleResult = WindowResult | ReadingResult;

@@ -1,22 +1,25 @@
-import type { AggregateName } from './aggregates.js';
+import type { AggregateItem } from './aggregates/compile-aggregates.js';
+import type { DeriveSpec } from './derive/derive-spec.js';
+import type { SelectSpec } from './select/reading-selector.js';
+import type { GroupBy } from './windows/group-index.js';
+import type { WindowSpec } from './windows/window-spec.js';
 
-/** A tumbling window: fixed, back-to-back, epoch-aligned intervals of `sizeMs`. */
-export interface TumblingWindowSpec {
-  readonly type: 'tumbling';
-  readonly sizeMs: number;
-  /** How long after its end a window stays open for readings that arrive late. */
-  readonly allowedLatenessMs: number;
-}
-
-/** One rule as the engine needs it: already validated, durations in ms. */
-export interface RuleSpec {
+/**
+ * One rule as the engine needs it: validated, durations in ms. The stages run in this order:
+ * select (from, select, tags) → where → transform → derive or window (grouped, aggregated) → result.
+ */
+export interface RuleSpec extends SelectSpec {
   readonly name: string;
-  /** Source names the rule reads from; empty means every source. */
-  readonly from: readonly string[];
-  /** Sensor globs the rule reads; empty means every sensor. */
-  readonly select: readonly string[];
-  /** Filter expression; readings for which it is false are skipped. */
+  /** Filter expression; readings for which it is false are skipped. May use `prev`. */
   readonly where?: string;
-  readonly window: TumblingWindowSpec;
-  readonly aggregates: readonly AggregateName[];
+  /** Transform steps in their YAML form (`{ multiply: 1.8 }` …), compiled by the engine. */
+  readonly transform: readonly unknown[];
+  /** Combines readings of several sensors of one device into a new reading. */
+  readonly derive?: DeriveSpec;
+  /** Without a window the rule passes each (transformed or derived) reading on as a result. */
+  readonly window?: WindowSpec;
+  readonly groupBy: GroupBy;
+  readonly aggregates: readonly AggregateItem[];
+  /** When reading another rule's window results: which of their values becomes the reading's value. */
+  readonly field?: string;
 }

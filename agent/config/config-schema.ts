@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { duration, nameList } from '../../drivers/option-types.js';
-import { AGGREGATE_NAMES } from '../../rules/aggregates.js';
+import { duration } from '../../drivers/option-types.js';
+import { ruleSchema } from './rule-schema.js';
 
 /** Names of sources, sinks and rules end up in topics and log lines, so they stay plain. */
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -47,29 +47,6 @@ const forwardingSection = z
   })
   .prefault({});
 
-const windowSchema = z.strictObject({
-  type: z.literal('tumbling').default('tumbling').describe('Window kind. tumbling: fixed, back-to-back intervals.'),
-  size: duration()
-    .refine((ms) => ms >= 1, { error: 'a window must be at least 1ms long' })
-    .describe('Length of each window, e.g. 10s.'),
-  allowed_lateness: duration()
-    .prefault('1s')
-    .describe('How long after its end a window waits for late readings before it is emitted.'),
-});
-
-export const ruleSchema = z.strictObject({
-  from: nameList().optional().describe('Source name(s) to read from; all sources when absent.'),
-  select: nameList().optional().describe('Sensor name glob(s), e.g. greenhouse/* ; all sensors when absent.'),
-  where: z.string().optional().describe('Filter expression, e.g. "value > -40 and value < 125".'),
-  window: windowSchema,
-  aggregates: z
-    .array(z.enum(AGGREGATE_NAMES))
-    .min(1)
-    .default(['count', 'mean', 'min', 'max'])
-    .describe(`Aggregates per window: ${AGGREGATE_NAMES.join(', ')}.`),
-  to: nameList().optional().describe('Sink name(s) to forward results to; all sinks when absent.'),
-});
-
 /** A source or sink before its driver's own schema checks it: only `driver:` is known here. */
 const driverInstance = z.looseObject({ driver: z.string().describe('Driver name.') });
 
@@ -84,4 +61,3 @@ export const configSchema = z.strictObject({
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;
-export type RuleConfig = z.output<typeof ruleSchema>;

@@ -63,6 +63,10 @@ export function explainIssue(
       return [{ path, at: 'value', message: issue.origin === 'array' ? `needs at least ${issue.minimum} item(s)` : `must be at least ${issue.minimum}, got ${locator.describe(path)}` }];
     case 'too_big':
       return [{ path, at: 'value', message: issue.origin === 'array' ? `allows at most ${issue.maximum} item(s)` : `must be at most ${issue.maximum}, got ${locator.describe(path)}` }];
+    case 'custom':
+      // Our own checks word their messages completely.
+      if (!locator.has(path)) return [{ path, at: 'key', message: issue.message }];
+      return [{ path, at: 'value', message: issue.message.startsWith('expected') ? `${issue.message}, got ${locator.describe(path)}` : issue.message }];
     default:
       return [{ path, at: 'value', message: `${issue.message}, got ${locator.describe(path)}` }];
   }

@@ -4,7 +4,9 @@ import type { z } from 'zod';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { compileFilterExpression, ExpressionError } from '../../rules/filter-expression.js';
 import type { RuleSpec } from '../../rules/rule-spec.js';
+import { BY_SOURCE_AND_SENSOR } from '../../rules/windows/group-index.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
+import { DEFAULT_AGGREGATES } from './rule-schema.js';
 import { ConfigError, type ConfigProblem } from './config-problem.js';
 import { didYouMeanSuffix } from './did-you-mean.js';
 import { substituteEnv } from './env-substitution.js';
@@ -147,20 +149,25 @@ function checkRuleReferences(sections: Record<string, unknown>, locator: YamlLoc
   const sourceNames = isRecord(sections.sources) ? Object.keys(sections.sources) : [];
   const sinkNames = isRecord(sections.sinks) ? Object.keys(sections.sinks) : [];
   if (!isRecord(sections.rules)) return;
+  const ruleNames = Object.keys(sections.rules);
+  reportCycles(sections.rules, locator, report);
   for (const [name, rule] of Object.entries(sections.rules)) {
     if (!isRecord(rule)) continue;
-    const checkNames = (field: 'from' | 'to', known: string[], kind: string) => {
+    const checkNames = (field: 'from' | 'to', known: string[], kind: string, plural: string) => {
       const value = rule[field];
       const names = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
       names.forEach((referenced: unknown, index) => {
         if (typeof referenced !== 'string' || known.includes(referenced)) return;
         const path = Array.isArray(value) ? ['rules', name, field, index] : ['rules', name, field];
-        const available = known.length > 0 ? `; defined ${kind}s: ${known.join(', ')}` : `; no ${kind}s are defined`;
+        const available = known.length > 0 ? `; defined ${plural}: ${known.join(', ')}` : `; no ${plural} are defined`;
         report(path, `no ${kind} named "${referenced}"${didYouMeanSuffix(referenced, known)}${available}`);
       });
     };
-    checkNames('from', sourceNames, 'source');
-    checkNames('to', sinkNames, 'sink');
+    checkNames('from', [...sourceNames, ...ruleNames.filter((other) => other !== name)], 'source or rule', 'sources and rules');
+    checkNames('to', sinkNames, 'sink', 'sinks');
+    if (sourceNames.includes(name)) {
+      report(['rules', name], `a rule cannot have the name of a source ("${name}"): other rules could not tell which one they read from`, 'key');
+    }
     if (typeof rule.where === 'string') {
       try {
         compileFilterExpression(rule.where);
@@ -173,15 +180,46 @@ function checkRuleReferences(sections: Record<string, unknown>, locator: YamlLoc
   }
 }
 
+/** Rules that read from each other in a circle would never produce anything. */
+function reportCycles(rules: Record<string, unknown>, _locator: YamlLocator, report: Report): void {
+  const fromOf = (name: string): string[] => {
+    const rule = rules[name];
+    if (!isRecord(rule)) return [];
+    const from = rule.from;
+    return (typeof from === 'string' ? [from] : Array.isArray(from) ? from : []).filter(
+      (other): other is string => typeof other === 'string' && Object.hasOwn(rules, other),
+    );
+  };
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): void => {
+    if (done.has(name)) return;
+    const at = path.indexOf(name);
+    if (at >= 0) {
+      const cycle = [...path.slice(at), name];
+      report(['rules', name, 'from'], `rules read from each other in a circle: ${cycle.join(' → ')}`);
+      for (const member of cycle) done.add(member);
+      return;
+    }
+    for (const upstream of fromOf(name)) visit(upstream, [...path, name]);
+    done.add(name);
+  };
+  for (const name of Object.keys(rules)) visit(name, []);
+}
+
 function ruleConfigs(config: ParsedConfig): RuleConfig[] {
   const sinkNames = Object.keys(config.sinks);
   return Object.entries(config.rules).map(([name, rule]) => ({
     name,
     from: rule.from ?? [],
     select: rule.select ?? [],
+    tags: Object.fromEntries(Object.entries(rule.tags ?? {}).map(([tag, values]) => [tag, typeof values === 'string' ? [values] : values])),
     ...(rule.where === undefined ? {} : { where: rule.where }),
-    window: { type: 'tumbling', sizeMs: rule.window.size, allowedLatenessMs: rule.window.allowed_lateness },
-    aggregates: rule.aggregates,
+    transform: rule.transform ?? [],
+    ...(rule.derive === undefined ? {} : { derive: rule.derive }),
+    ...(rule.window === undefined ? {} : { window: rule.window }),
+    groupBy: rule.group_by ?? BY_SOURCE_AND_SENSOR,
+    aggregates: rule.aggregates ?? DEFAULT_AGGREGATES,
+    ...(rule.field === undefined ? {} : { field: rule.field }),
     to: rule.to ?? sinkNames,
   }));
 }

@@ -17,9 +17,21 @@ export function createConsoleSink(options: ConsoleSinkOptions, _context: DriverC
 }
 
 function formatText(result: RuleResult): string {
+  if (result.kind === 'reading') {
+    return `${clock(result.timestamp)} ${result.rule} ${result.source}:${result.sensor} value=${number(result.value)}`;
+  }
   const values = Object.entries(result.values)
-    .map(([name, value]) => `${name}=${Number.isInteger(value) ? value : value.toFixed(3)}`)
+    .map(([name, value]) => `${name}=${number(value)}`)
     .join(' ');
-  const window = `${new Date(result.start).toISOString().slice(11, 19)}–${new Date(result.end).toISOString().slice(11, 19)}`;
-  return `${window} ${result.rule} ${result.source}:${result.sensor} ${values}`;
+  const revision = result.revision === undefined ? '' : ` revision=${result.revision}`;
+  return `${clock(result.start)}–${clock(result.end)} ${result.rule} ${result.source}:${result.sensor} ${values}${revision}`;
+}
+
+/** HH:MM:SS in UTC. */
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+function number(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }

@@ -23,6 +23,9 @@ export function connectMqtt(options: ConnectionOptions, context: DriverContext, 
     keepalive: Math.max(1, Math.round(options.keepalive / 1000)),
     reconnectPeriod: options.reconnect_period,
     connectTimeout: options.connect_timeout,
+    // mqtt.js stops reconnecting for good after a refused CONNACK (bad credentials, "server unavailable"); an
+    // unattended agent must keep trying, so a fixed account or a broker that recovers is picked up on its own.
+    reconnectOnConnackError: true,
     ...extra,
   });
   context.setConnected(false, 'connecting');
@@ -53,5 +56,8 @@ export async function closeMqtt(client: MqttClient | undefined, graceMs = 1_000)
   });
   const outcome = await Promise.race([client.endAsync(false).then(() => 'closed' as const), timeout]);
   clearTimeout(timer);
-  if (outcome === 'timeout') await client.endAsync(true);
+  // end(false) is still waiting (for PUBACKs that will not come, or for a broker that does not answer), and mqtt.js
+  // ignores any further end(), even end(true), until it is done; so close the socket here, or it and its keepalive
+  // pings would outlive stop(). mqtt.js does not reconnect once end() was called.
+  if (outcome === 'timeout') client.stream.destroy();
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../option-types.js';
+import { compileTopicTemplate } from './topic-template.js';
 
 /** Connection settings shared by the MQTT source and sink. */
 const connection = {
@@ -42,6 +43,18 @@ export const mqttSinkOptions = z.strictObject({
   topic: z
     .string()
     .default('tributary/{rule}/{sensor}')
+    // Compiled here too, so `tributary validate` catches a misspelt placeholder, not only the start of the sink.
+    .refine(
+      (template) => {
+        try {
+          compileTopicTemplate(template);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'unknown placeholder; use {rule}, {source}, {sensor} or {tags.<name>}' },
+    )
     .describe('Topic template; {rule}, {source}, {sensor} and {tags.<name>} are replaced.'),
   qos: z.literal([0, 1, 2]).default(1),
   retain: z.boolean().default(false),

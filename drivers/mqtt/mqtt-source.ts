@@ -18,7 +18,11 @@ export function createMqttSource(options: MqttSourceOptions, context: DriverCont
       client = connectMqtt(options, context);
       // mqtt.js queues this until connected and subscribes again after each reconnect.
       client.subscribe(options.topics, { qos: options.qos }, (error) => {
-        if (error) context.log.error({ topics: options.topics, error: error.message }, 'subscription refused by the broker');
+        // "Connection closed": the broker went away before its SUBACK (or was down at start); mqtt.js subscribes
+        // again once it is back, so that is no failure. A refusal or an invalid filter is.
+        if (error && error.message !== 'Connection closed') {
+          context.log.error({ topics: options.topics, error: error.message }, 'subscription failed; nothing arrives from these topics');
+        }
       });
       client.on('message', (topic, payload) => {
         readings.length = 0;

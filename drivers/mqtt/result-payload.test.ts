@@ -46,4 +46,21 @@ describe('encodeResultPayload', () => {
     });
     expect(JSON.parse(payload)).not.toHaveProperty('kind');
   });
+
+  it('adds the revision, before seq, when a late reading updated the window', () => {
+    const payload = encodeResultPayload({
+      seq: 9,
+      result: { kind: 'window', rule: 'r', source: 's', sensor: 'x', tags: {}, start: 0, end: 1, values: { count: 3 }, revision: 2 },
+    });
+    expect(Object.keys(JSON.parse(payload) as object)).toEqual(['rule', 'source', 'sensor', 'tags', 'start', 'end', 'count', 'revision', 'seq']);
+    expect(JSON.parse(payload)).toMatchObject({ count: 3, revision: 2, seq: 9 });
+  });
+
+  it('publishes a reading passed on without a window as its timestamp and value', () => {
+    const payload = encodeResultPayload({
+      seq: 5,
+      result: { kind: 'reading', rule: 'r', source: 's', sensor: 'x', tags: { room: 'a' }, timestamp: 1_714_564_800_000, value: 21.5 },
+    });
+    expect(JSON.parse(payload)).toEqual({ rule: 'r', source: 's', sensor: 'x', tags: { room: 'a' }, timestamp: 1_714_564_800_000, value: 21.5, seq: 5 });
+  });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleResult } from '../../rules/rule-result.js';
+import type { WindowResult } from '../../rules/rule-result.js';
 import { compileTopicTemplate } from './topic-template.js';
 
-const RESULT: RuleResult = {
+const RESULT: WindowResult = {
   kind: 'window',
   rule: 'greenhouse-10s',
   source: 'sim',
@@ -13,7 +13,7 @@ const RESULT: RuleResult = {
   values: { mean: 21.5 },
 };
 
-function topic(template: string, result: Partial<RuleResult> = {}): string {
+function topic(template: string, result: Partial<WindowResult> = {}): string {
   return compileTopicTemplate(template)({ ...RESULT, ...result });
 }
 

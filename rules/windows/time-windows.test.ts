@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATE_NAMES } from './aggregates.js';
-import type { Reading, Tags } from './reading.js';
-import { TumblingWindow } from './tumbling-window.js';
+import { compileAggregates } from '../aggregates/compile-aggregates.js';
+import type { Reading, Tags } from '../reading.js';
+import type { WindowResult } from '../rule-result.js';
+import { BY_SOURCE_AND_SENSOR } from './group-index.js';
+import { TimeWindows } from './time-windows.js';
+
+const AGGREGATE_NAMES = ['count', 'sum', 'mean', 'min', 'max', 'first', 'last'];
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // a whole minute, so windows of 10s start on it
 
@@ -9,11 +13,29 @@ function reading(timestamp: number, value: number, sensor = 'greenhouse/temperat
   return { source, sensor, value, timestamp, tags };
 }
 
-function windowOf(sizeMs: number, allowedLatenessMs = 0, aggregates = AGGREGATE_NAMES): TumblingWindow {
-  return new TumblingWindow('r', { type: 'tumbling', sizeMs, allowedLatenessMs }, aggregates);
+/** A tumbling window with results returned from advance, as the tests read best. */
+function windowOf(sizeMs: number, allowedLatenessMs = 0, aggregates: string[] = AGGREGATE_NAMES) {
+  const window = new TimeWindows(
+    'r',
+    { type: 'tumbling', sizeMs, slideMs: sizeMs, offsetMs: 0 },
+    { time: 'event', allowedLatenessMs, late: 'drop', updateWithinMs: 0, empty: 'skip' },
+    compileAggregates(aggregates),
+    BY_SOURCE_AND_SENSOR,
+  );
+  return {
+    add: (reading: Reading) => window.add(reading),
+    advance(now: number): WindowResult[] {
+      const out: WindowResult[] = [];
+      window.advance(now, out);
+      return out;
+    },
+    get lateReadings() {
+      return window.counters.late;
+    },
+  };
 }
 
-describe('TumblingWindow', () => {
+describe('tumbling time windows', () => {
   it('aligns windows to the epoch, not to the first reading', () => {
     const window = windowOf(10_000);
     window.add(reading(T0 + 3_700, 1));
@@ -198,6 +220,6 @@ describe('TumblingWindow', () => {
   });
 
   it('refuses a window size of zero, which would never close', () => {
-    expect(() => windowOf(0)).toThrow(/window size must be at least 1ms/);
+    expect(() => windowOf(0)).toThrow(/window size and slide must be at least 1ms/);
   });
 });

@@ -1,0 +1,113 @@
+import { parseDuration } from '../../rules/duration.js';
+import type { Reading } from '../../rules/reading.js';
+import type { RuleResult } from '../../rules/rule-result.js';
+import type { RuleSpec } from '../../rules/rule-spec.js';
+import { replay } from '../replay/replay.js';
+import type { ExpectedResult, RuleTest } from './rule-test-file.js';
+
+/** What differs between the results a test expects and those the rules produced. */
+export interface RuleTestOutcome {
+  readonly name: string;
+  readonly passed: boolean;
+  /** One line per difference, ready to print. */
+  readonly differences: string[];
+}
+
+/** Feeds a test's input series through the rules (as a replay) and compares the results with its expectations. */
+export async function runRuleTest(test: RuleTest, rules: readonly RuleSpec[], defaultSource: string): Promise<RuleTestOutcome> {
+  const origin = Date.parse(test.start);
+  const readings = inputReadings(test, origin, defaultSource);
+  const results: RuleResult[] = [];
+  const tested = rules.filter((rule) => test.expect.some((expected) => expected.rule === rule.name) || !test.exact);
+  const until = test.until === undefined ? undefined : origin + test.until;
+  await replay(rules, toAsync(readings, until), (result) => results.push(result), until === undefined ? {} : { until });
+
+  const differences: string[] = [];
+  const unmatched = new Set(results.map((_, index) => index));
+  for (const expected of test.expect) {
+    const index = results.findIndex((result, i) => unmatched.has(i) && identifies(expected, result, origin));
+    if (index < 0) {
+      differences.push(`missing:    ${describeExpected(expected)}`);
+      continue;
+    }
+    unmatched.delete(index);
+    differences.push(...compareValues(expected, results[index]!, origin, test.tolerance));
+  }
+  if (test.exact) {
+    const testedNames = new Set(tested.map((rule) => rule.name));
+    for (const index of unmatched) {
+      const result = results[index]!;
+      if (testedNames.has(result.rule)) differences.push(`unexpected: ${describeResult(result, origin)}`);
+    }
+  }
+  return { name: test.name, passed: differences.length === 0, differences };
+}
+
+function inputReadings(test: RuleTest, origin: number, defaultSource: string): Reading[] {
+  const readings: Reading[] = [];
+  for (const series of test.input) {
+    const base = { source: series.source ?? defaultSource, sensor: series.sensor, tags: series.tags };
+    if (series.values) {
+      series.values.forEach((value, i) => {
+        if (value !== null) readings.push({ ...base, value, timestamp: origin + i * series.interval! });
+      });
+    }
+    for (const [at, value] of series.readings ?? []) {
+      readings.push({ ...base, value, timestamp: origin + (parseDuration(at) ?? Number.NaN) });
+    }
+  }
+  // Stable: readings at the same time keep the order in which the file lists them.
+  return readings.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+async function* toAsync(readings: Reading[], until: number | undefined): AsyncGenerator<Reading> {
+  for (const reading of readings) {
+    if (until !== undefined && reading.timestamp > until) return;
+    yield reading;
+  }
+}
+
+function identifies(expected: ExpectedResult, result: RuleResult, origin: number): boolean {
+  if (expected.rule !== result.rule) return false;
+  if (expected.sensor !== undefined && expected.sensor !== result.sensor) return false;
+  if (expected.source !== undefined && expected.source !== result.source) return false;
+  if (expected.revision !== undefined && expected.revision !== (result.kind === 'window' ? (result.revision ?? 0) : 0)) return false;
+  if (expected.tags !== undefined && JSON.stringify(sorted(expected.tags)) !== JSON.stringify(sorted(result.tags))) return false;
+  const time = result.kind === 'window' ? result.start : result.timestamp;
+  if (expected.start !== undefined && origin + expected.start !== time) return false;
+  if (expected.end !== undefined && result.kind === 'window' && origin + expected.end !== result.end) return false;
+  return true;
+}
+
+function compareValues(expected: ExpectedResult, result: RuleResult, origin: number, tolerance: number): string[] {
+  const differences: string[] = [];
+  const where = describeResult(result, origin);
+  const close = (a: number, b: number) => a === b || Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
+  if (expected.value !== undefined) {
+    const actual = result.kind === 'reading' ? result.value : undefined;
+    if (actual === undefined || !close(expected.value, actual)) differences.push(`differs:    ${where}: value expected ${expected.value}, got ${actual}`);
+  }
+  for (const [name, value] of Object.entries(expected.values ?? {})) {
+    const actual = result.kind === 'window' ? result.values[name] : undefined;
+    if (value === null ? actual !== undefined : actual === undefined || !close(value, actual)) {
+      differences.push(`differs:    ${where}: ${name} expected ${value === null ? 'absent' : value}, got ${actual ?? 'absent'}`);
+    }
+  }
+  return differences;
+}
+
+function describeExpected(expected: ExpectedResult): string {
+  const parts = [expected.rule, expected.source, expected.sensor, expected.start === undefined ? undefined : `@${expected.start}ms`];
+  const values = expected.values ? ` ${JSON.stringify(expected.values)}` : expected.value === undefined ? '' : ` value=${expected.value}`;
+  return `${parts.filter((part) => part !== undefined).join(' ')}${values}`;
+}
+
+function describeResult(result: RuleResult, origin: number): string {
+  if (result.kind === 'reading') return `${result.rule} ${result.source} ${result.sensor} @${result.timestamp - origin}ms value=${result.value}`;
+  const revision = result.revision ? ` revision ${result.revision}` : '';
+  return `${result.rule} ${result.source} ${result.sensor} @${result.start - origin}ms${revision} ${JSON.stringify(result.values)}`;
+}
+
+function sorted(tags: Record<string, string>): [string, string][] {
+  return Object.entries(tags).sort(([a], [b]) => a.localeCompare(b));
+}

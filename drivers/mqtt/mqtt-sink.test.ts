@@ -1,0 +1,336 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startMosquitto, type MosquittoBroker } from '../../test/helpers/mosquitto.js';
+import { eventually, recordMqtt } from '../../test/helpers/mqtt-recorder.js';
+import type { BufferedResult, DriverContext, SinkBatch, SinkDriver } from '../driver.js';
+import { mqttSinkOptions } from './mqtt-options.js';
+import { createMqttSink } from './mqtt-sink.js';
+import { encodeResultPayload } from './result-payload.js';
+
+const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+
+// Everything a test opens is closed here, even when an assertion fails halfway.
+const cleanups: (() => Promise<unknown>)[] = [];
+
+afterEach(async () => {
+  // Drivers and clients first, brokers last.
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function broker(): Promise<MosquittoBroker> {
+  const started = await startMosquitto();
+  cleanups.push(() => started.dispose());
+  return started;
+}
+
+async function recorder(url: string, filter: string) {
+  const recording = await recordMqtt(url, filter);
+  cleanups.push(() => recording.close());
+  return recording;
+}
+
+/** A DriverContext that records what the driver reports. */
+function recordingContext(name = 'mqtt_out') {
+  const logs: { level: string; context: object; message: string }[] = [];
+  const connections: { connected: boolean; reason: string | undefined }[] = [];
+  const log = (level: string) => (context: object, message: string) => void logs.push({ level, context, message });
+  const context: DriverContext = {
+    name,
+    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    now: () => T0,
+    badInput: () => {},
+    setConnected: (connected, reason) => void connections.push({ connected, reason }),
+  };
+  return { context, logs, connections, isConnected: () => connections.at(-1)?.connected };
+}
+
+async function startSink(url: string, extra: Record<string, unknown> = {}) {
+  const options = mqttSinkOptions.parse({ driver: 'mqtt', url, reconnect_period: '100ms', ...extra });
+  const recording = recordingContext();
+  const sink = createMqttSink(options, recording.context);
+  cleanups.push(() => sink.stop());
+  await sink.start();
+  return { sink, ...recording };
+}
+
+function result(seq: number, sensor: string, values: Record<string, number>, tags: Record<string, string> = { site: 'north' }): BufferedResult {
+  return {
+    seq,
+    result: { kind: 'window', rule: 'greenhouse_10s', source: 'greenhouse', sensor, tags, start: T0, end: T0 + 10_000, values },
+  };
+}
+
+const BATCH: SinkBatch = [
+  result(1, 'greenhouse/temperature', { count: 10, mean: 21.5, min: 20.9, max: 22.1 }),
+  result(2, 'greenhouse/humidity', { count: 10, mean: 61.25, min: 58, max: 64 }),
+  result(3, 'greenhouse/soil_moisture', { count: 9, mean: 34.75, min: 34, max: 35.5 }, {}),
+];
+
+/** Whether a promise has settled, looked at without waiting for it. */
+function settled(promise: Promise<unknown>): () => boolean {
+  let done = false;
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  return () => done;
+}
+
+/**
+ * A TCP proxy in front of the broker that can hold back what the broker sends, so a test can keep PUBACKs from
+ * reaching the sink while the broker itself has long received and delivered the messages.
+ */
+async function holdingProxy(target: MosquittoBroker) {
+  let holding = false;
+  const held: { socket: net.Socket; chunk: Buffer }[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port: target.port });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => (holding ? held.push({ socket: client, chunk }) : client.write(chunk)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy = {
+    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    /** Client-side and broker-side sockets still open. */
+    openSockets: () => sockets.size,
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const { socket, chunk } of held.splice(0)) if (!socket.destroyed) socket.write(chunk);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
+
+describe('MQTT sink options', () => {
+  it('default to a local broker, the topic tributary/{rule}/{sensor}, QoS 1 and no retain', () => {
+    expect(mqttSinkOptions.parse({ driver: 'mqtt' })).toMatchObject({
+      url: 'mqtt://127.0.0.1:1883',
+      topic: 'tributary/{rule}/{sensor}',
+      qos: 1,
+      retain: false,
+    });
+  });
+
+  it('reject a topic template with an unknown placeholder, so validation catches the typo', () => {
+    const parsed = mqttSinkOptions.safeParse({ driver: 'mqtt', topic: 'tributary/{rule}/{sensr}' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]).toMatchObject({ path: ['topic'], message: expect.stringContaining('unknown placeholder') });
+    expect(mqttSinkOptions.safeParse({ driver: 'mqtt', topic: 'site/{tags.site}/{source}/{sensor}' }).success).toBe(true);
+  });
+
+  it('accept their own sample.yaml', () => {
+    const sample = parse(readFileSync(new URL('./sample.yaml', import.meta.url), 'utf8')) as {
+      sinks: Record<string, unknown>;
+    };
+    const entries = Object.values(sample.sinks);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries) expect(() => mqttSinkOptions.parse(entry)).not.toThrow();
+  });
+});
+
+describe('MQTT sink', () => {
+  it('publishes every result of a batch as flat JSON on the topic built from the template', async () => {
+    const b = await broker();
+    const subscriber = await recorder(b.url, 'farm/#');
+    const s = await startSink(b.url, { topic: 'farm/{tags.site}/{rule}/{sensor}' });
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+
+    await s.sink.send(BATCH);
+    await subscriber.waitFor((messages) => messages.length === 3, 5_000, 'three messages');
+
+    expect(subscriber.messages).toEqual([
+      { topic: 'farm/north/greenhouse_10s/greenhouse/temperature', payload: JSON.parse(encodeResultPayload(BATCH[0]!)) },
+      { topic: 'farm/north/greenhouse_10s/greenhouse/humidity', payload: JSON.parse(encodeResultPayload(BATCH[1]!)) },
+      // No such tag: the placeholder becomes "_".
+      { topic: 'farm/_/greenhouse_10s/greenhouse/soil_moisture', payload: JSON.parse(encodeResultPayload(BATCH[2]!)) },
+    ]);
+    expect(subscriber.messages[0]!.payload).toEqual({
+      rule: 'greenhouse_10s',
+      source: 'greenhouse',
+      sensor: 'greenhouse/temperature',
+      tags: { site: 'north' },
+      start: T0,
+      end: T0 + 10_000,
+      count: 10,
+      mean: 21.5,
+      min: 20.9,
+      max: 22.1,
+      seq: 1,
+    });
+  });
+
+  it('resolves send() only after the broker has acknowledged every message of the batch', async () => {
+    const b = await broker();
+    const subscriber = await recorder(b.url, 'tributary/#');
+    const proxy = await holdingProxy(b);
+    const s = await startSink(proxy.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+
+    proxy.hold();
+    const sending = s.sink.send(BATCH);
+    const isSettled = settled(sending);
+    // The broker has the messages (the subscriber gets them) but its PUBACKs are held back: send() waits.
+    await subscriber.waitFor((messages) => messages.length === 3, 5_000, 'three messages');
+    await sleep(300);
+    expect(isSettled()).toBe(false);
+
+    proxy.release();
+    await sending;
+  });
+
+  it('rejects send() with "not connected" while the broker is down, so the forwarder keeps the batch and retries', async () => {
+    const b = await broker();
+    const s = await startSink(b.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    await b.stop();
+    await eventually(() => s.isConnected() === false, 10_000, 'disconnected');
+
+    await expect(s.sink.send(BATCH)).rejects.toThrow(`not connected to ${b.url}`);
+    expect(s.logs.filter((entry) => entry.level === 'warn').map((entry) => entry.message)).toEqual([
+      'MQTT broker unreachable; retrying in the background',
+    ]);
+  });
+
+  it('rejects send() with "not connected" when the broker was never reachable', async () => {
+    const b = await broker();
+    await b.stop();
+    const s = await startSink(b.url);
+    expect(s.connections[0]).toEqual({ connected: false, reason: 'connecting' });
+
+    await expect(s.sink.send(BATCH)).rejects.toThrow(/^not connected to mqtt:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('publishes retained messages when retain is set, so a late subscriber gets the last result', async () => {
+    const b = await broker();
+    const s = await startSink(b.url, { retain: true });
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    await s.sink.send([BATCH[0]!]);
+
+    const late: MqttClient = await mqtt.connectAsync(b.url, { reconnectPeriod: 0 });
+    cleanups.push(() => late.endAsync(true));
+    const received = new Promise<{ topic: string; retain: boolean; payload: unknown }>((resolve) =>
+      late.once('message', (topic, payload, packet) => resolve({ topic, retain: packet.retain, payload: JSON.parse(payload.toString()) })),
+    );
+    await late.subscribeAsync('tributary/#', { qos: 1 });
+
+    expect(await received).toEqual({
+      topic: 'tributary/greenhouse_10s/greenhouse/temperature',
+      retain: true,
+      payload: JSON.parse(encodeResultPayload(BATCH[0]!)),
+    });
+  });
+
+  it('does not retain by default', async () => {
+    const b = await broker();
+    const s = await startSink(b.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    await s.sink.send([BATCH[0]!]);
+
+    const late = await recorder(b.url, 'tributary/#');
+    await sleep(300);
+    expect(late.messages).toEqual([]);
+  });
+
+  it('reconnects on its own after the broker restarts, and send() works again', async () => {
+    const b = await broker();
+    const subscriber = await recorder(b.url, 'tributary/#');
+    const s = await startSink(b.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    await s.sink.send([BATCH[0]!]);
+
+    await b.stop();
+    await eventually(() => s.isConnected() === false, 10_000, 'disconnected');
+    await expect(s.sink.send([BATCH[1]!])).rejects.toThrow('not connected');
+
+    await b.restart();
+    await eventually(() => s.isConnected() === true, 10_000, 'reconnected');
+    // What the forwarder does: offer the same batch again.
+    await s.sink.send([BATCH[1]!, BATCH[2]!]);
+    // The subscriber's persistent session keeps its subscription across the restart.
+    await subscriber.waitFor((messages) => messages.length === 3, 10_000, 'three messages');
+    expect(subscriber.messages.map((message) => message.payload['seq'])).toEqual([1, 2, 3]);
+  });
+
+  it('resends the unacknowledged messages of a send in flight when the broker comes back, then resolves it', async () => {
+    const b = await broker();
+    const subscriber = await recorder(b.url, 'tributary/#');
+    const proxy = await holdingProxy(b);
+    const s = await startSink(proxy.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+
+    proxy.hold();
+    const sending = s.sink.send(BATCH);
+    const isSettled = settled(sending);
+    await sleep(200);
+    await b.stop(); // the PUBACKs are lost with the connection
+    proxy.release();
+    await eventually(() => s.isConnected() === false, 10_000, 'disconnected');
+    expect(isSettled()).toBe(false);
+
+    await b.restart();
+    await sending;
+    // At least once: the subscriber may see a message twice (before the stop and again after the resend).
+    await subscriber.waitFor((messages) => new Set(messages.map((message) => message.payload['seq'])).size === 3, 10_000, 'all three results');
+  });
+
+  it('stops within two seconds while the broker is down', async () => {
+    const b = await broker();
+    const s = await startSink(b.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    await b.stop();
+    await eventually(() => s.isConnected() === false, 10_000, 'disconnected');
+
+    const began = performance.now();
+    await s.sink.stop();
+    expect(performance.now() - began).toBeLessThan(2_000);
+  });
+
+  it('stops within two seconds when the broker was never reachable', async () => {
+    const b = await broker();
+    await b.stop();
+    const s = await startSink(b.url);
+    await sleep(300); // a few failed attempts
+
+    const began = performance.now();
+    await s.sink.stop();
+    expect(performance.now() - began).toBeLessThan(2_000);
+  });
+
+  it('stops within two seconds while a send waits for acknowledgements, and closes its connection', async () => {
+    const b = await broker();
+    const proxy = await holdingProxy(b);
+    const s = await startSink(proxy.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    proxy.hold();
+    void s.sink.send(BATCH).catch(() => undefined);
+    await sleep(100);
+
+    const began = performance.now();
+    await s.sink.stop();
+    expect(performance.now() - began).toBeLessThan(2_000);
+    await eventually(() => proxy.openSockets() === 0, 2_000, 'the connection to close');
+  });
+});

@@ -1,0 +1,142 @@
+import { compileAggregates } from './aggregates/compile-aggregates.js';
+import { DerivedReadings } from './derive/derived-readings.js';
+import { compileFilterExpression, type ReadingPredicate } from './filter-expression.js';
+import type { Reading } from './reading.js';
+import type { RuleResult, WindowResult } from './rule-result.js';
+import type { RuleSpec } from './rule-spec.js';
+import { compileSelector } from './select/reading-selector.js';
+import { compileTransforms, type TransformChain } from './transforms/compile-transforms.js';
+import { CountWindows } from './windows/count-windows.js';
+import { SessionWindows } from './windows/session-windows.js';
+import { TimeWindows } from './windows/time-windows.js';
+import type { WindowCounters, WindowOperator } from './windows/window-operator.js';
+
+/** Counters of one rule, for health and metrics. */
+export interface RuleCounters extends WindowCounters {
+  readonly rule: string;
+  /** Readings the rule selected. */
+  selected: number;
+  /** Readings the `where:` filter dropped. */
+  filteredOut: number;
+  /** Readings a transform dropped (throttle, delta, clamp …). */
+  transformedOut: number;
+  /** Results emitted. */
+  results: number;
+}
+
+/**
+ * One rule compiled once, at load time, into its stages: select → where → transform → derive or window.
+ * The hot path only calls the compiled stages.
+ */
+export class CompiledRule {
+  private readonly own: Omit<RuleCounters, keyof WindowCounters>;
+  private readonly selects: (reading: Reading) => boolean;
+  private readonly where: ReadingPredicate | undefined;
+  /** Last value per source and sensor, when the filter uses `prev`. */
+  private readonly previous: Map<string, Map<string, number>> | undefined;
+  private readonly transforms: TransformChain | undefined;
+  private readonly derive: DerivedReadings | undefined;
+  private readonly window: WindowOperator | undefined;
+  /** Results made while taking readings (rules without a window), handed over at the next advance. */
+  private readonly pending: RuleResult[] = [];
+  private readonly windowResults: WindowResult[] = [];
+
+  constructor(readonly spec: RuleSpec) {
+    this.own = { rule: spec.name, selected: 0, filteredOut: 0, transformedOut: 0, results: 0 };
+    this.selects = compileSelector(spec);
+    this.where = spec.where === undefined ? undefined : compileFilterExpression(spec.where);
+    this.previous = spec.where !== undefined && /\bprev\b/.test(spec.where) ? new Map() : undefined;
+    this.transforms = spec.transform.length > 0 ? compileTransforms(spec.transform) : undefined;
+    this.derive = spec.derive ? new DerivedReadings(spec.derive) : undefined;
+    this.window = createWindow(spec);
+  }
+
+  /** A snapshot of the rule's counters. */
+  get counters(): RuleCounters {
+    return { ...this.own, ...(this.window?.counters ?? { late: 0, lateUpdates: 0, emptySkipped: 0 }) };
+  }
+
+  /** Takes a reading that reached the engine at `now`. */
+  offer(reading: Reading, now: number): void {
+    if (!this.selects(reading)) return;
+    this.own.selected += 1;
+    if (this.where) {
+      const prev = this.previous ? this.swapPrevious(reading) : Number.NaN;
+      if (!this.where(reading, prev)) {
+        this.own.filteredOut += 1;
+        return;
+      }
+    }
+    let current: Reading | undefined = reading;
+    if (this.transforms) {
+      current = this.transforms.apply(reading);
+      if (!current) {
+        this.own.transformedOut += 1;
+        return;
+      }
+    }
+    this.take(current, now);
+  }
+
+  /** Moves time to `now`; appends every result that became due to `out`. */
+  advance(now: number, out: RuleResult[]): void {
+    if (this.transforms) for (const released of this.transforms.advance(now)) this.take(released, now);
+    const before = out.length;
+    for (const result of this.pending) out.push(result);
+    this.pending.length = 0;
+    if (this.window) {
+      this.window.advance(now, this.windowResults);
+      for (const result of this.windowResults) out.push(result);
+      this.windowResults.length = 0;
+    }
+    this.own.results += out.length - before;
+  }
+
+  private take(reading: Reading, now: number): void {
+    let current: Reading | undefined = reading;
+    if (this.derive) {
+      current = this.derive.offer(reading);
+      if (!current) return;
+    }
+    if (!this.window) {
+      this.pending.push({
+        kind: 'reading',
+        rule: this.spec.name,
+        source: current.source,
+        sensor: current.sensor,
+        tags: current.tags,
+        timestamp: current.timestamp,
+        value: current.value,
+      });
+      return;
+    }
+    if (this.spec.window?.time === 'processing' && current.timestamp !== now) current = { ...current, timestamp: now };
+    this.window.add(current);
+  }
+
+  private swapPrevious(reading: Reading): number {
+    let ofSource = this.previous!.get(reading.source);
+    if (!ofSource) {
+      ofSource = new Map();
+      this.previous!.set(reading.source, ofSource);
+    }
+    const prev = ofSource.get(reading.sensor) ?? Number.NaN;
+    ofSource.set(reading.sensor, reading.value);
+    return prev;
+  }
+}
+
+function createWindow(spec: RuleSpec): WindowOperator | undefined {
+  const window = spec.window;
+  if (!window) return undefined;
+  const aggregates = compileAggregates(spec.aggregates);
+  switch (window.type) {
+    case 'tumbling':
+    case 'hopping':
+      return new TimeWindows(spec.name, window, window, aggregates, spec.groupBy);
+    case 'session':
+      return new SessionWindows(spec.name, window, window, aggregates, spec.groupBy);
+    case 'count':
+      return new CountWindows(spec.name, window, aggregates, spec.groupBy);
+  }
+}

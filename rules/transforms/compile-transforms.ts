@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import type { Reading } from '../reading.js';
+import { didYouMeanSuffix } from './did-you-mean.js';
+import { describeInput, explainIssues } from './issue-message.js';
+import { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, TRANSFORMS } from './registry.js';
+import type { Transform } from './transform.js';
+
+export { TRANSFORM_NAMES, TRANSFORM_SCHEMAS } from './registry.js';
+
+/** A `transform:` step that cannot be compiled; `index` is its position in the list (0-based). */
+export class TransformError extends Error {
+  constructor(
+    message: string,
+    readonly index: number,
+  ) {
+    super(message);
+    this.name = 'TransformError';
+  }
+}
+
+/** One step as written in YAML: a mapping with one key, the step's name (`{ multiply: 1.8 }`). */
+export type TransformStepConfig = Record<string, unknown>;
+
+/** A rule's `transform:` list, compiled: the steps run in order on each reading. */
+export interface TransformChain {
+  /** Runs a reading through every step; undefined when a step dropped it (or holds it, as debounce does). */
+  apply(reading: Reading): Reading | undefined;
+  /**
+   * Moves time to `now`: returns what time-driven steps (heartbeat, debounce, throttle_average) emit by then, each
+   * passed through the steps after the one that emitted it.
+   */
+  advance(now: number): Reading[];
+  /** How many steps the chain has. */
+  readonly steps: number;
+}
+
+/**
+ * Compiles a rule's `transform:` list once, at load time. Throws a TransformError naming the first step that is
+ * wrong and what to do about it. Every call builds fresh steps, with fresh per-sensor state.
+ */
+export function compileTransforms(steps: readonly unknown[]): TransformChain {
+  return new Chain(steps.map(compileStep));
+}
+
+function compileStep(step: unknown, index: number): Transform {
+  let name: string;
+  let options: unknown;
+  if (typeof step === 'string' && Object.hasOwn(TRANSFORMS, step)) {
+    // `- median` reads as `- median:`: the step with its default options.
+    name = step;
+    options = null;
+  } else if (step === null || typeof step !== 'object' || Array.isArray(step)) {
+    const suggestion = typeof step === 'string' ? didYouMeanSuffix(step, TRANSFORM_NAMES) : '';
+    throw new TransformError(`each step is a mapping with one key, such as "multiply: 1.8"; got ${describeInput(step)}${suggestion}`, index);
+  } else {
+    const keys = Object.keys(step);
+    if (keys.length !== 1) {
+      throw new TransformError(
+        keys.length === 0
+          ? 'empty step: write one transform, such as "multiply: 1.8"'
+          : `a step holds one transform, this one has ${keys.map((key) => `"${key}"`).join(', ')}: give each its own "- " line (they run in list order)`,
+        index,
+      );
+    }
+    name = keys[0]!;
+    options = (step as TransformStepConfig)[name];
+  }
+  const definition = Object.hasOwn(TRANSFORMS, name) ? TRANSFORMS[name] : undefined;
+  if (!definition) {
+    const suggestion = didYouMeanSuffix(name, TRANSFORM_NAMES);
+    throw new TransformError(
+      `unknown transform "${name}"${suggestion || `; known transforms: ${TRANSFORM_NAMES.join(', ')}`}`,
+      index,
+    );
+  }
+  const parsed = definition.schema.safeParse(options, { reportInput: true });
+  if (!parsed.success) {
+    throw new TransformError(explainIssues(parsed.error.issues, definition.schema, [name]).join('; '), index);
+  }
+  return definition.create(parsed.data);
+}
+
+class Chain implements TransformChain {
+  readonly steps: number;
+  /** Positions of the steps that emit on their own, in order. */
+  private readonly timed: number[];
+
+  constructor(private readonly transforms: readonly Transform[]) {
+    this.steps = transforms.length;
+    this.timed = transforms.flatMap((transform, i) => (transform.advance ? [i] : []));
+  }
+
+  apply(reading: Reading): Reading | undefined {
+    return this.applyFrom(0, reading);
+  }
+
+  advance(now: number): Reading[] {
+    const out: Reading[] = [];
+    // Upstream steps first: what they release reaches the later timed steps before those are advanced.
+    for (const i of this.timed) {
+      for (const released of this.transforms[i]!.advance!(now)) {
+        const result = this.applyFrom(i + 1, released);
+        if (result) out.push(result);
+      }
+    }
+    return out;
+  }
+
+  private applyFrom(start: number, reading: Reading): Reading | undefined {
+    let current: Reading | undefined = reading;
+    for (let i = start; i < this.transforms.length && current; i++) current = this.transforms[i]!.apply(current);
+    return current;
+  }
+}
+
+/**
+ * Every step in its YAML form, as one schema: for the JSON Schema that gives editors autocomplete. Validation goes
+ * through compileTransforms, whose messages follow the step the user meant rather than listing every alternative.
+ */
+export const transformStepSchema = z.union(
+  TRANSFORM_NAMES.map((name) => z.strictObject({ [name]: TRANSFORM_SCHEMAS[name]! })) as unknown as [z.ZodType, ...z.ZodType[]],
+);

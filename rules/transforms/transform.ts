@@ -1,0 +1,18 @@
+import type { Reading } from '../reading.js';
+
+/**
+ * One step of a rule's `transform:` list, applied to each reading in turn. State (previous value, smoothing
+ * windows …) is kept per source and sensor inside the transform.
+ */
+export interface Transform {
+  /**
+   * Returns the reading to pass on (the same object, or a changed copy), or undefined to drop it (throttled,
+   * unchanged, duplicate, or a smoothing filter between two `send_every` outputs).
+   */
+  apply(reading: Reading): Reading | undefined;
+  /**
+   * Moves time forward; returns readings due by `now` (heartbeat re-sends). Transforms that never emit on their
+   * own leave it out.
+   */
+  advance?(now: number): Reading[];
+}

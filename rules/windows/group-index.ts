@@ -1,0 +1,104 @@
+import type { Reading, Tags } from '../reading.js';
+
+/** Which parts of a reading make up its group: results are per group and window. */
+export interface GroupBy {
+  readonly source: boolean;
+  readonly sensor: boolean;
+  /** Tag names whose values split groups further. */
+  readonly tags: readonly string[];
+}
+
+export const BY_SOURCE_AND_SENSOR: GroupBy = { source: true, sensor: true, tags: [] };
+
+/** A group's identity as results carry it. Parts not grouped by are replaced by the rule's name. */
+export interface GroupIdentity {
+  readonly source: string;
+  readonly sensor: string;
+  readonly tags: Tags;
+}
+
+/**
+ * Finds the state of a reading's group. Nested maps (source → sensor → tag values) rather than one joined key, so
+ * the common case, grouping by source and sensor, builds no strings per reading.
+ */
+export class GroupIndex<State> {
+  private readonly root = new Map<string, Map<string, Map<string, State> | State>>();
+
+  constructor(
+    private readonly groupBy: GroupBy,
+    private readonly ruleName: string,
+    private readonly create: (identity: GroupIdentity) => State,
+  ) {}
+
+  get(reading: Reading): State {
+    const sourceKey = this.groupBy.source ? reading.source : '';
+    const sensorKey = this.groupBy.sensor ? reading.sensor : '';
+    let bySensor = this.root.get(sourceKey);
+    if (!bySensor) {
+      bySensor = new Map();
+      this.root.set(sourceKey, bySensor);
+    }
+    if (this.groupBy.tags.length === 0) {
+      let state = bySensor.get(sensorKey) as State | undefined;
+      if (state === undefined) {
+        state = this.create(this.identity(reading));
+        bySensor.set(sensorKey, state);
+      }
+      return state;
+    }
+    let byTags = bySensor.get(sensorKey) as Map<string, State> | undefined;
+    if (!byTags) {
+      byTags = new Map();
+      bySensor.set(sensorKey, byTags);
+    }
+    const tagKey = this.groupBy.tags.map((name) => reading.tags[name] ?? '').join('\u0000');
+    let state = byTags.get(tagKey);
+    if (state === undefined) {
+      state = this.create(this.identity(reading));
+      byTags.set(tagKey, state);
+    }
+    return state;
+  }
+
+  *states(): IterableIterator<State> {
+    for (const bySensor of this.root.values()) {
+      for (const entry of bySensor.values()) {
+        if (this.groupBy.tags.length === 0) yield entry as State;
+        else yield* (entry as Map<string, State>).values();
+      }
+    }
+  }
+
+  /** Forgets groups for which `idle` says so, to bound memory when sensors come and go. */
+  prune(idle: (state: State) => boolean): void {
+    for (const [source, bySensor] of this.root) {
+      for (const [sensor, entry] of bySensor) {
+        if (this.groupBy.tags.length === 0) {
+          if (idle(entry as State)) bySensor.delete(sensor);
+          continue;
+        }
+        const byTags = entry as Map<string, State>;
+        for (const [key, state] of byTags) if (idle(state)) byTags.delete(key);
+        if (byTags.size === 0) bySensor.delete(sensor);
+      }
+      if (bySensor.size === 0) this.root.delete(source);
+    }
+  }
+
+  private identity(reading: Reading): GroupIdentity {
+    let tags: Tags = reading.tags;
+    if (this.groupBy.tags.length > 0) {
+      const picked: Record<string, string> = {};
+      for (const name of this.groupBy.tags) {
+        const value = reading.tags[name];
+        if (value !== undefined) picked[name] = value;
+      }
+      tags = Object.freeze(picked);
+    }
+    return {
+      source: this.groupBy.source ? reading.source : this.ruleName,
+      sensor: this.groupBy.sensor ? reading.sensor : this.ruleName,
+      tags,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import type { CompiledAggregates, WindowAccumulator } from '../aggregates/compile-aggregates.js';
+import type { Reading } from '../reading.js';
+import type { WindowResult } from '../rule-result.js';
+import { GroupIndex, type GroupBy, type GroupIdentity } from './group-index.js';
+import { sortByEnd, type WindowCounters, type WindowOperator } from './window-operator.js';
+import type { SessionWindowSpec, WindowTiming } from './window-spec.js';
+
+interface Session {
+  first: number;
+  last: number;
+  readonly accumulator: WindowAccumulator;
+}
+
+interface GroupSessions {
+  readonly identity: GroupIdentity;
+  /** Open sessions by `first` ascending; they never overlap within `gap` of each other. */
+  readonly open: Session[];
+}
+
+/**
+ * Session windows: a group's readings belong to one session while each comes within `gap` of another. A session is
+ * emitted once the watermark passes its last reading plus the gap; its `start` and `end` are the times of its
+ * first and last readings. A reading that bridges two open sessions (out of order) merges them.
+ * Late readings (their session would already be over) are dropped and counted: an emitted session is never reopened.
+ */
+export class SessionWindows implements WindowOperator {
+  readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
+  private readonly groups: GroupIndex<GroupSessions>;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private nextDue = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly rule: string,
+    private readonly spec: SessionWindowSpec,
+    private readonly timing: WindowTiming,
+    private readonly aggregates: CompiledAggregates,
+    groupBy: GroupBy,
+  ) {
+    if (!(spec.gapMs >= 1)) throw new RangeError(`rule "${rule}": session gap must be at least 1ms`);
+    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [] }));
+  }
+
+  add(reading: Reading): void {
+    const time = reading.timestamp;
+    const gap = this.spec.gapMs;
+    if (time + gap <= this.watermark) {
+      this.counters.late += 1;
+      return;
+    }
+    const open = this.groups.get(reading).open;
+    // Sessions this reading touches: those with first - gap < time < last + gap.
+    let firstTouched = -1;
+    let lastTouched = -1;
+    for (let i = 0; i < open.length; i++) {
+      const session = open[i]!;
+      if (time > session.first - gap && time < session.last + gap) {
+        if (firstTouched < 0) firstTouched = i;
+        lastTouched = i;
+      }
+    }
+    let session: Session;
+    if (firstTouched < 0) {
+      session = { first: time, last: time, accumulator: this.aggregates.create() };
+      let i = open.length;
+      while (i > 0 && open[i - 1]!.first > time) i--;
+      open.splice(i, 0, session);
+    } else {
+      session = open[firstTouched]!;
+      for (let i = lastTouched; i > firstTouched; i--) {
+        const merged = open[i]!;
+        session.accumulator.merge(merged.accumulator);
+        session.last = Math.max(session.last, merged.last);
+        open.splice(i, 1);
+      }
+    }
+    session.accumulator.add(reading.value, time);
+    if (time < session.first) session.first = time;
+    if (time > session.last) session.last = time;
+    if (session.last + gap < this.nextDue) this.nextDue = session.last + gap;
+  }
+
+  advance(now: number, out: WindowResult[]): void {
+    const watermark = now - this.timing.allowedLatenessMs;
+    if (watermark > this.watermark) this.watermark = watermark;
+    if (this.watermark < this.nextDue) return;
+    const gap = this.spec.gapMs;
+    let nextDue = Number.POSITIVE_INFINITY;
+    const from = out.length;
+    for (const group of this.groups.states()) {
+      const open = group.open;
+      for (let i = 0; i < open.length; ) {
+        const session = open[i]!;
+        if (session.last + gap <= this.watermark) {
+          out.push(this.result(group.identity, session));
+          open.splice(i, 1);
+        } else {
+          nextDue = Math.min(nextDue, session.last + gap);
+          i++;
+        }
+      }
+    }
+    this.nextDue = nextDue;
+    sortByEnd(out, from);
+    this.groups.prune((group) => group.open.length === 0);
+  }
+
+  private result(identity: GroupIdentity, session: Session): WindowResult {
+    const values: Record<string, number> = {};
+    session.accumulator.emit(values, session.first, session.last);
+    return {
+      kind: 'window',
+      rule: this.rule,
+      source: identity.source,
+      sensor: identity.sensor,
+      tags: identity.tags,
+      start: session.first,
+      end: session.last,
+      values,
+    };
+  }
+}

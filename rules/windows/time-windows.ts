@@ -1,0 +1,192 @@
+import type { CompiledAggregates, WindowAccumulator } from '../aggregates/compile-aggregates.js';
+import type { Reading } from '../reading.js';
+import type { WindowResult } from '../rule-result.js';
+import { GroupIndex, type GroupBy, type GroupIdentity } from './group-index.js';
+import { floorTo, sortByEnd, type WindowCounters, type WindowOperator } from './window-operator.js';
+import type { TimeWindowSpec, WindowTiming } from './window-spec.js';
+
+interface Window {
+  readonly start: number;
+  readonly accumulator: WindowAccumulator;
+  /** Emissions so far; a late update emits the window again with the next revision. */
+  revision: number;
+  /** Changed by a late reading since its last emission. */
+  dirty: boolean;
+}
+
+interface GroupWindows {
+  readonly identity: GroupIdentity;
+  /** Windows not yet emitted, by start ascending. */
+  readonly open: Window[];
+  /** Emitted windows still open to late updates (`late: update`), by start ascending. */
+  readonly emitted: Window[];
+  /** Start of the next window this group emits when empty windows are emitted; NaN before its first. */
+  nextStart: number;
+}
+
+/** At most this many empty windows per group in one advance: a clock jump of days must not emit millions. */
+const MAX_EMPTY_PER_ADVANCE = 1_000;
+
+/**
+ * Tumbling and hopping windows on time. A reading belongs to every window [start, start + size) that contains it;
+ * windows start every `slide` from the epoch plus `offset`. A window is emitted once the watermark (time less the
+ * allowed lateness) reaches its end.
+ */
+export class TimeWindows implements WindowOperator {
+  readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
+  private readonly groups: GroupIndex<GroupWindows>;
+  private watermark = Number.NEGATIVE_INFINITY;
+  /** Earliest end among open windows (or next empty window), so `advance` can skip the scan when nothing is due. */
+  private nextDue = Number.POSITIVE_INFINITY;
+  private readonly hasEmitted: boolean;
+
+  constructor(
+    private readonly rule: string,
+    private readonly spec: TimeWindowSpec,
+    private readonly timing: WindowTiming,
+    private readonly aggregates: CompiledAggregates,
+    groupBy: GroupBy,
+  ) {
+    if (!(spec.sizeMs >= 1 && spec.slideMs >= 1)) {
+      throw new RangeError(`rule "${rule}": window size and slide must be at least 1ms`);
+    }
+    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN }));
+    this.hasEmitted = timing.late === 'update';
+  }
+
+  add(reading: Reading): void {
+    const { sizeMs, slideMs, offsetMs } = this.spec;
+    const time = reading.timestamp;
+    const group = this.groups.get(reading);
+    let late = false;
+    let updated = false;
+    for (let start = floorTo(time, slideMs, offsetMs); start + sizeMs > time; start -= slideMs) {
+      const end = start + sizeMs;
+      if (end <= this.watermark || start < group.nextStart) {
+        late = true;
+        const emitted = this.hasEmitted ? findWindow(group.emitted, start) : undefined;
+        if (emitted) {
+          emitted.accumulator.add(reading.value, time);
+          emitted.dirty = true;
+          updated = true;
+          this.nextDue = Math.min(this.nextDue, this.watermark);
+        }
+        continue;
+      }
+      let window = findWindow(group.open, start);
+      if (!window) {
+        window = { start, accumulator: this.aggregates.create(), revision: 0, dirty: false };
+        insertByStart(group.open, window);
+      }
+      window.accumulator.add(reading.value, time);
+      if (end < this.nextDue) this.nextDue = end;
+    }
+    if (updated) this.counters.lateUpdates += 1;
+    else if (late) this.counters.late += 1;
+  }
+
+  advance(now: number, out: WindowResult[]): void {
+    const watermark = now - this.timing.allowedLatenessMs;
+    if (watermark > this.watermark) this.watermark = watermark;
+    if (this.watermark < this.nextDue) return;
+    const { sizeMs } = this.spec;
+    let nextDue = Number.POSITIVE_INFINITY;
+    const from = out.length;
+    for (const group of this.groups.states()) {
+      if (this.hasEmitted) this.reemitUpdated(group, out);
+      if (this.timing.empty === 'emit') {
+        this.emitWithEmpty(group, out);
+      } else {
+        const open = group.open;
+        while (open.length > 0 && open[0]!.start + sizeMs <= this.watermark) this.emit(group, open.shift()!, out);
+      }
+      if (this.hasEmitted) {
+        const emitted = group.emitted;
+        while (emitted.length > 0 && emitted[0]!.start + sizeMs + this.timing.updateWithinMs <= this.watermark) emitted.shift();
+      }
+      if (group.open.length > 0) nextDue = Math.min(nextDue, group.open[0]!.start + sizeMs);
+      if (this.timing.empty === 'emit' && !Number.isNaN(group.nextStart)) nextDue = Math.min(nextDue, group.nextStart + sizeMs);
+      if (this.hasEmitted && group.emitted.length > 0) {
+        nextDue = Math.min(nextDue, group.emitted[0]!.start + sizeMs + this.timing.updateWithinMs);
+      }
+    }
+    this.nextDue = nextDue;
+    sortByEnd(out, from);
+    // Groups with nothing open and nothing to emit are forgotten, unless empty windows keep them alive.
+    if (this.timing.empty === 'skip') this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0);
+  }
+
+  /** Emits every window due, in start order, filling gaps with empty windows for a group seen before. */
+  private emitWithEmpty(group: GroupWindows, out: WindowResult[]): void {
+    const { sizeMs, slideMs } = this.spec;
+    const open = group.open;
+    if (Number.isNaN(group.nextStart)) {
+      if (open.length === 0) return;
+      group.nextStart = open[0]!.start;
+    }
+    let emptyEmitted = 0;
+    while (group.nextStart + sizeMs <= this.watermark) {
+      const start = group.nextStart;
+      if (open.length > 0 && open[0]!.start === start) {
+        this.emit(group, open.shift()!, out);
+      } else if (emptyEmitted < MAX_EMPTY_PER_ADVANCE) {
+        emptyEmitted += 1;
+        this.emit(group, { start, accumulator: this.aggregates.create(), revision: 0, dirty: false }, out);
+      } else {
+        // Skip ahead: past the cap, only windows that hold readings are emitted.
+        const skipTo = open.length > 0 ? open[0]!.start : floorTo(this.watermark - sizeMs, slideMs, this.spec.offsetMs) + slideMs;
+        this.counters.emptySkipped += Math.max(0, Math.round((skipTo - start) / slideMs));
+        group.nextStart = skipTo;
+        continue;
+      }
+      group.nextStart = start + slideMs;
+    }
+  }
+
+  private reemitUpdated(group: GroupWindows, out: WindowResult[]): void {
+    for (const window of group.emitted) {
+      if (!window.dirty) continue;
+      window.dirty = false;
+      window.revision += 1;
+      out.push(this.result(group.identity, window));
+    }
+  }
+
+  private emit(group: GroupWindows, window: Window, out: WindowResult[]): void {
+    out.push(this.result(group.identity, window));
+    if (this.hasEmitted) group.emitted.push(window);
+  }
+
+  private result(identity: GroupIdentity, window: Window): WindowResult {
+    const values: Record<string, number> = {};
+    const end = window.start + this.spec.sizeMs;
+    window.accumulator.emit(values, window.start, end);
+    return {
+      kind: 'window',
+      rule: this.rule,
+      source: identity.source,
+      sensor: identity.sensor,
+      tags: identity.tags,
+      start: window.start,
+      end,
+      values,
+      ...(window.revision > 0 ? { revision: window.revision } : {}),
+    };
+  }
+}
+
+function findWindow(windows: readonly Window[], start: number): Window | undefined {
+  for (let i = windows.length - 1; i >= 0; i--) {
+    const window = windows[i]!;
+    if (window.start === start) return window;
+    if (window.start < start) return undefined;
+  }
+  return undefined;
+}
+
+/** Keeps `windows` sorted by start; new windows are nearly always the latest, so search from the end. */
+function insertByStart(windows: Window[], window: Window): void {
+  let i = windows.length;
+  while (i > 0 && windows[i - 1]!.start > window.start) i--;
+  windows.splice(i, 0, window);
+}
