@@ -2,13 +2,16 @@ import { resolve } from 'node:path';
 import type { DriverContext, SinkDriver, SourceDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
-import { RuleEngine } from '../rules/rule-engine.js';
+import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
 import type { RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { Outbox } from './buffer/outbox.js';
-import type { TributaryConfig } from './config/load-config.js';
+import { formatProblem, type ConfigProblem } from './config/config-problem.js';
+import { checkConfigFile, type TributaryConfig } from './config/load-config.js';
 import { Forwarder } from './forwarding/forwarder.js';
+import { RuleRouting } from './forwarding/rule-routing.js';
 import type { Logger } from './logger.js';
+import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
 
 export interface AgentOptions {
   readonly log: Logger;
@@ -17,6 +20,21 @@ export interface AgentOptions {
   /** Overrides `agent.data_dir` from the config (the systemd unit points it at the state directory). */
   readonly dataDir?: string;
 }
+
+/** What a reload did: the rules swapped in, or the problems that kept the running rules in place. */
+export type ReloadOutcome =
+  | {
+      readonly ok: true;
+      /** Rule names by what happened to them; `rerouted`: same rule, other sinks (its state is kept). */
+      readonly kept: string[];
+      readonly added: string[];
+      readonly removed: string[];
+      readonly changed: string[];
+      readonly rerouted: string[];
+      /** Changes outside `rules` that were not applied (`sources.sim`, `agent.tick` …). */
+      readonly needRestart: string[];
+    }
+  | { readonly ok: false; readonly problems: ConfigProblem[] };
 
 /** Whether each source and sink is reachable, for health and status. */
 export interface ConnectionState {
@@ -36,7 +54,9 @@ export class Agent {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly engine: RuleEngine;
-  private readonly sinkOfRule = new Map<string, readonly string[]>();
+  private readonly routing: RuleRouting;
+  /** The config running: as started, with the rules of the last successful reload. */
+  private running: TributaryConfig;
   private readonly sources: { name: string; driver: SourceDriver }[] = [];
   private readonly sinks: { name: string; driver: SinkDriver }[] = [];
   private readonly forwarders: Forwarder[] = [];
@@ -45,10 +65,8 @@ export class Agent {
   readingsIn = 0;
   resultsOut = 0;
 
-  constructor(
-    readonly config: TributaryConfig,
-    options: AgentOptions,
-  ) {
+  constructor(config: TributaryConfig, options: AgentOptions) {
+    this.running = config;
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.badInput = new BadInputLog(this.log, this.now);
@@ -56,8 +74,13 @@ export class Agent {
       synchronous: config.buffer.synchronous,
       maxResults: config.buffer.max_results,
     });
-    this.engine = new RuleEngine(config.rules);
-    for (const rule of config.rules) this.sinkOfRule.set(rule.name, rule.to);
+    this.engine = new RuleEngine(config.rules.map(ruleSpecOf));
+    this.routing = new RuleRouting(config.sinks.map((sink) => sink.name), config.rules);
+  }
+
+  /** The config running: sources, sinks and settings as started, rules as last reloaded. */
+  get config(): TributaryConfig {
+    return this.running;
   }
 
   async start(): Promise<void> {
@@ -70,8 +93,7 @@ export class Agent {
       const driver = create(instance.options, this.contextFor(instance.name, 'sink'));
       await driver.start();
       this.sinks.push({ name: instance.name, driver });
-      const rules = new Set(config.rules.filter((rule) => rule.to.includes(instance.name)).map((rule) => rule.name));
-      const forwarder = new Forwarder(instance.name, driver, this.outbox, rules, {
+      const forwarder = new Forwarder(instance.name, driver, this.outbox, this.routing.rulesOf(instance.name), {
         batchSize: config.forwarding.batch_size,
         retryInitialMs: config.forwarding.retry_initial,
         retryMaxMs: config.forwarding.retry_max,
@@ -111,6 +133,44 @@ export class Agent {
     }
     this.outbox.close(this.now());
     this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
+  }
+
+  /**
+   * Reads the config file again and swaps in its rules at once: rules whose spec is unchanged keep their open
+   * windows, the others start afresh, and each sink receives the results of the rules now routed to it. An invalid
+   * file changes nothing; its problems are logged and returned. Changes to sources, sinks and the other sections
+   * need a restart: they are named in a warning and not applied.
+   */
+  reload(): ReloadOutcome {
+    const { file } = this.running;
+    const checked = checkConfigFile(file);
+    if (!checked.ok) return this.rejectReload(checked.problems);
+    const next = checked.config;
+    // Hand over what the running rules have made up to now, so only windows still open are lost to a swap.
+    if (this.outbox.isOpen) this.tick();
+    let changes: RuleChanges;
+    try {
+      changes = this.engine.replaceRules(next.rules.map(ruleSpecOf));
+    } catch (error) {
+      // The config check compiles every rule, so this is not expected; if it happens, the running rules stay.
+      return this.rejectReload([{ file, line: 1, column: 1, path: 'rules', message: (error as Error).message }]);
+    }
+    const rerouted = this.routing.update(next.rules);
+    this.running = { ...this.running, rules: next.rules };
+    const needRestart = changesNeedingRestart(this.running, next);
+    if (needRestart.length > 0) {
+      this.log.warn({ file, sections: needRestart }, `config reloaded, but only its rules; restart to apply changes to: ${needRestart.join(', ')}`);
+    }
+    this.log.info({ file, ...changes, rerouted }, 'rules reloaded');
+    return { ok: true, ...changes, rerouted, needRestart };
+  }
+
+  private rejectReload(problems: ConfigProblem[]): ReloadOutcome {
+    for (const problem of problems) {
+      this.log.error({ file: problem.file, line: problem.line, column: problem.column, path: problem.path }, formatProblem(problem));
+    }
+    this.log.error({ file: this.running.file, problems: problems.length }, 'config reload rejected; the previous rules keep running');
+    return { ok: false, problems };
   }
 
   /** Per-sink delivery counters. */

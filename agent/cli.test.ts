@@ -1,24 +1,12 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, tributary } from '../test/helpers/run-cli.js';
 import { makeTempDir, type TempDir } from '../test/helpers/temp-dir.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
-
-/** Runs the CLI from the sources and returns its exit code and output. */
-async function tributary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'agent/cli.ts', ...args], { cwd: REPO });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('the tributary command', () => {
   let dir: TempDir;

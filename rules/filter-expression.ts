@@ -152,14 +152,21 @@ function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Eva
       switch (binary.operator) {
         case '&&':
         case 'and':
-          return (r) => Boolean(left(r)) && Boolean(right(r));
+          return (r) => !!left(r) && !!right(r);
         case '||':
         case 'or':
-          return (r) => Boolean(left(r)) || Boolean(right(r));
+          return (r) => !!left(r) || !!right(r);
       }
-      const apply = Object.hasOwn(BINARY, binary.operator) ? BINARY[binary.operator] : undefined;
-      if (!apply) throw new ExpressionError(`operator "${binary.operator}" is not supported`, undefined);
-      return (r) => apply(left(r), right(r));
+      if (!Object.hasOwn(BINARY, binary.operator)) {
+        throw new ExpressionError(`operator "${binary.operator}" is not supported`, undefined);
+      }
+      const constant = binary.right.type === 'Literal' ? (binary.right as jsep.Literal).value : undefined;
+      const onValue = binary.left.type === 'Identifier' && (binary.left as jsep.Identifier).name === 'value' && !variables.has('value');
+      if (onValue && typeof constant === 'number') {
+        const compared = compareValueWith(binary.operator, constant);
+        if (compared) return compared;
+      }
+      return compileBinary(binary.operator, left, right, constant);
     }
     case 'CallExpression': {
       const call = node as jsep.CallExpression;
@@ -177,5 +184,50 @@ function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Eva
     }
     default:
       throw new ExpressionError(`"${node.type}" is not allowed in a filter`, undefined);
+  }
+}
+
+/**
+ * Direct closures per operator (no table lookup per evaluation); a comparison with a number literal on the right,
+ * the common `value > 30`, compares against the constant without calling a closure for it.
+ */
+function compileBinary(operator: string, left: Evaluate, right: Evaluate, constant: unknown): Evaluate {
+  if (typeof constant === 'number') {
+    const k = constant;
+    switch (operator) {
+      case '<': return (c) => (left(c) as number) < k;
+      case '<=': return (c) => (left(c) as number) <= k;
+      case '>': return (c) => (left(c) as number) > k;
+      case '>=': return (c) => (left(c) as number) >= k;
+      case '==':
+      case '===': return (c) => left(c) === k;
+      case '!=':
+      case '!==': return (c) => left(c) !== k;
+    }
+  }
+  switch (operator) {
+    case '+': return (c) => (left(c) as number) + (right(c) as number);
+    case '-': return (c) => (left(c) as number) - (right(c) as number);
+    case '*': return (c) => (left(c) as number) * (right(c) as number);
+    case '/': return (c) => (left(c) as number) / (right(c) as number);
+    case '%': return (c) => (left(c) as number) % (right(c) as number);
+    case '<': return (c) => (left(c) as number) < (right(c) as number);
+    case '<=': return (c) => (left(c) as number) <= (right(c) as number);
+    case '>': return (c) => (left(c) as number) > (right(c) as number);
+    case '>=': return (c) => (left(c) as number) >= (right(c) as number);
+    case '==':
+    case '===': return (c) => left(c) === right(c);
+    default: return (c) => left(c) !== right(c);
+  }
+}
+
+/** `value <op> <number>`, the most common filter term, as one closure. */
+function compareValueWith(operator: string, k: number): Evaluate | undefined {
+  switch (operator) {
+    case '<': return (c) => c.reading.value < k;
+    case '<=': return (c) => c.reading.value <= k;
+    case '>': return (c) => c.reading.value > k;
+    case '>=': return (c) => c.reading.value >= k;
+    default: return undefined;
   }
 }

@@ -2,6 +2,7 @@ import { CompiledRule, type RuleCounters } from './compiled-rule.js';
 import type { Reading } from './reading.js';
 import type { RuleResult } from './rule-result.js';
 import type { RuleSpec } from './rule-spec.js';
+import { sameSpec } from './same-spec.js';
 
 export type { RuleCounters } from './compiled-rule.js';
 
@@ -13,6 +14,18 @@ export class RuleGraphError extends Error {
   }
 }
 
+/** What `replaceRules` did, by rule name. */
+export interface RuleChanges {
+  /** Same spec as before: the running rule was kept, with its open windows, transform state and counters. */
+  readonly kept: string[];
+  /** New names. */
+  readonly added: string[];
+  /** Names no longer present: their open windows are dropped. */
+  readonly removed: string[];
+  /** Same name, different spec: compiled afresh, so its windows start empty and its counters at zero. */
+  readonly changed: string[];
+}
+
 /**
  * The pure stream engine: readings in, results out. It never reads a clock; the caller moves time with `advance`,
  * so the same rules run live, in tests and in a replay of a recorded file.
@@ -21,27 +34,44 @@ export class RuleGraphError extends Error {
  * becomes a reading for the rules downstream within the same `push` or `advance`.
  */
 export class RuleEngine {
+  // Replaced together by `replaceRules`, never edited in place.
   /** Rules in dependency order: every rule comes after the rules it reads from. */
-  private readonly rules: CompiledRule[];
+  private rules: CompiledRule[];
   /** Rules that read raw readings: per source name, and those that read every source. */
-  private readonly bySource = new Map<string, CompiledRule[]>();
-  private readonly fromEverySource: CompiledRule[] = [];
+  private bySource: Map<string, CompiledRule[]>;
+  private fromEverySource: CompiledRule[];
   /** Rules downstream of each rule. */
-  private readonly downstream = new Map<string, CompiledRule[]>();
+  private downstream: Map<string, CompiledRule[]>;
 
   constructor(specs: readonly RuleSpec[]) {
-    const ordered = dependencyOrder(specs);
-    this.rules = ordered.map((spec) => new CompiledRule(spec));
-    const ruleNames = new Set(specs.map((spec) => spec.name));
-    for (const rule of this.rules) {
-      if (rule.spec.from.length === 0) this.fromEverySource.push(rule);
-      for (const name of rule.spec.from) {
-        const map = ruleNames.has(name) ? this.downstream : this.bySource;
-        const list = map.get(name) ?? [];
-        list.push(rule);
-        map.set(name, list);
+    const rules = dependencyOrder(specs).map((spec) => new CompiledRule(spec));
+    ({ rules: this.rules, bySource: this.bySource, fromEverySource: this.fromEverySource, downstream: this.downstream } = routing(rules));
+  }
+
+  /**
+   * Swaps in a new set of rules, all at once, between two calls of `push` or `advance`. A rule whose own spec is
+   * unchanged keeps running as it is: its open windows, transform state and counters carry on, even when a rule it
+   * reads from changed (what it holds were that rule's results at the time). Every other rule is compiled afresh.
+   * Everything is compiled before anything is swapped: when a spec does not compile or the rules read from each
+   * other in a circle, this throws and the running rules stay exactly as they were. Results a replaced or removed
+   * rule made since the last `advance` are dropped with it: call `advance` first to keep them.
+   */
+  replaceRules(specs: readonly RuleSpec[]): RuleChanges {
+    const running = new Map(this.rules.map((rule) => [rule.spec.name, rule]));
+    const changes: RuleChanges = { kept: [], added: [], removed: [], changed: [] };
+    const rules = dependencyOrder(specs).map((spec) => {
+      const current = running.get(spec.name);
+      if (current && sameSpec(current.spec, spec)) {
+        changes.kept.push(spec.name);
+        return current;
       }
-    }
+      (current ? changes.changed : changes.added).push(spec.name);
+      return new CompiledRule(spec);
+    });
+    const names = new Set(specs.map((spec) => spec.name));
+    for (const name of running.keys()) if (!names.has(name)) changes.removed.push(name);
+    ({ rules: this.rules, bySource: this.bySource, fromEverySource: this.fromEverySource, downstream: this.downstream } = routing(rules));
+    return changes;
   }
 
   /** Takes a reading from a source; `now` is when it reached the agent (processing time), its timestamp by default. */
@@ -75,6 +105,24 @@ export class RuleEngine {
   counters(): RuleCounters[] {
     return this.rules.map((rule) => rule.counters);
   }
+}
+
+/** Who gets which reading: rules (already in dependency order) by the source or rule they read from. */
+function routing(rules: CompiledRule[]) {
+  const bySource = new Map<string, CompiledRule[]>();
+  const fromEverySource: CompiledRule[] = [];
+  const downstream = new Map<string, CompiledRule[]>();
+  const ruleNames = new Set(rules.map((rule) => rule.spec.name));
+  for (const rule of rules) {
+    if (rule.spec.from.length === 0) fromEverySource.push(rule);
+    for (const name of rule.spec.from) {
+      const map = ruleNames.has(name) ? downstream : bySource;
+      const list = map.get(name) ?? [];
+      list.push(rule);
+      map.set(name, list);
+    }
+  }
+  return { rules, bySource, fromEverySource, downstream };
 }
 
 /** When a result happened: a window's end, a reading's timestamp. */

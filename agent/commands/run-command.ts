@@ -1,14 +1,18 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
 import { createLogger } from '../logger.js';
+import { ConfigWatcher } from '../reload/config-watcher.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
 
 export const RUN_HELP = `Usage: tributary run [--config FILE] [--data-dir DIR]
 
 Runs the agent: reads the sources, applies the rules, keeps every result in the
 SQLite buffer and forwards it to the sinks. Stops cleanly on SIGTERM or SIGINT.
+Reloads the rules on SIGHUP and, unless agent.watch_config is false, when the
+config file changes; an invalid file is reported and the running rules stay.
 
 Options:
   -c, --config FILE   config file (default: $TRIBUTARY_CONFIG or ${DEFAULT_CONFIG_FILE})
@@ -43,13 +47,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   const log = await createLogger(config.agent.log_level, config.agent.log_format);
   const agent = new Agent(config, { log, ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }) });
 
+  const watcher = config.agent.watch_config ? new ConfigWatcher(resolve(file), () => reload('file changed'), { log }) : undefined;
   let stopping: Promise<number> | undefined;
+  const reload = (trigger: string) => {
+    if (stopping) return;
+    log.info({ trigger, file }, 'reloading the config');
+    agent.reload();
+  };
   const stop = (signal: string) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting at once');
       process.exit(130);
     }
     log.info({ signal }, 'stopping');
+    watcher?.stop();
     const deadline = setTimeout(() => {
       log.error({ deadline_ms: STOP_DEADLINE_MS }, 'shutdown took too long; exiting');
       process.exit(1);
@@ -66,9 +77,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
 
   process.on('unhandledRejection', (reason) => log.error({ error: String(reason) }, 'unhandled rejection (ignored)'));
+  // Both before the start, so a change made while the agent starts is not missed; reloading works during start.
+  // Listening replaces Node's default for SIGHUP, which is to exit.
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  watcher?.start();
   try {
     await agent.start();
   } catch (error) {
+    watcher?.stop();
     log.fatal({ error: (error as Error).message }, 'agent failed to start');
     await agent.stop().catch(() => undefined);
     return 1;

@@ -18,6 +18,10 @@ const agentSection = z
       .default('auto')
       .describe('auto: readable on a terminal, JSON lines otherwise (e.g. under systemd).'),
     tick: duration().prefault('250ms').describe('How often the engine is moved forward in time to close windows.'),
+    watch_config: z
+      .boolean()
+      .default(true)
+      .describe('Reload the rules when this file changes, as on SIGHUP; sources, sinks and other sections need a restart.'),
   })
   .prefault({});
 

@@ -45,7 +45,7 @@ export async function replay(
 }
 
 /** How far past the last reading the clock must move for every window still open to be emitted. */
-function flushTime(rules: readonly RuleSpec[]): number {
+export function flushTime(rules: readonly RuleSpec[]): number {
   let longest = 1;
   for (const rule of rules) {
     const window = rule.window;

@@ -11,9 +11,9 @@ const inputSeries = z
     interval: duration().optional().describe('With values: one reading every interval from the start.'),
     values: z.array(z.number().nullable()).optional().describe('Values at 0, interval, 2×interval …; null leaves a gap.'),
     readings: z
-      .array(z.tuple([z.string(), z.number()]))
+      .array(z.union([z.tuple([duration(), z.number()]), z.tuple([duration(), z.number(), duration()])]))
       .optional()
-      .describe('Explicit [offset, value] pairs, e.g. [[0s, 20], [1500ms, 21]].'),
+      .describe('Explicit [offset, value] pairs, e.g. [[0s, 20], [1500ms, 21]]; a third item is when it arrives, for late data.'),
   })
   .superRefine((series, context) => {
     if ((series.values === undefined) === (series.readings === undefined)) {

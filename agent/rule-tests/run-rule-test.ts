@@ -1,8 +1,8 @@
-import { parseDuration } from '../../rules/duration.js';
 import type { Reading } from '../../rules/reading.js';
 import type { RuleResult } from '../../rules/rule-result.js';
 import type { RuleSpec } from '../../rules/rule-spec.js';
-import { replay } from '../replay/replay.js';
+import { flushTime } from '../replay/replay.js';
+import { RuleEngine } from '../../rules/rule-engine.js';
 import type { ExpectedResult, RuleTest } from './rule-test-file.js';
 
 /** What differs between the results a test expects and those the rules produced. */
@@ -13,14 +13,11 @@ export interface RuleTestOutcome {
   readonly differences: string[];
 }
 
-/** Feeds a test's input series through the rules (as a replay) and compares the results with its expectations. */
+/** Feeds a test's input series through the rules and compares the results with its expectations. */
 export async function runRuleTest(test: RuleTest, rules: readonly RuleSpec[], defaultSource: string): Promise<RuleTestOutcome> {
   const origin = Date.parse(test.start);
-  const readings = inputReadings(test, origin, defaultSource);
-  const results: RuleResult[] = [];
+  const results = runInput(test, rules, origin, defaultSource);
   const tested = rules.filter((rule) => test.expect.some((expected) => expected.rule === rule.name) || !test.exact);
-  const until = test.until === undefined ? undefined : origin + test.until;
-  await replay(rules, toAsync(readings, until), (result) => results.push(result), until === undefined ? {} : { until });
 
   const differences: string[] = [];
   const unmatched = new Set(results.map((_, index) => index));
@@ -43,28 +40,44 @@ export async function runRuleTest(test: RuleTest, rules: readonly RuleSpec[], de
   return { name: test.name, passed: differences.length === 0, differences };
 }
 
-function inputReadings(test: RuleTest, origin: number, defaultSource: string): Reading[] {
-  const readings: Reading[] = [];
-  for (const series of test.input) {
-    const base = { source: series.source ?? defaultSource, sensor: series.sensor, tags: series.tags };
-    if (series.values) {
-      series.values.forEach((value, i) => {
-        if (value !== null) readings.push({ ...base, value, timestamp: origin + i * series.interval! });
-      });
-    }
-    for (const [at, value] of series.readings ?? []) {
-      readings.push({ ...base, value, timestamp: origin + (parseDuration(at) ?? Number.NaN) });
-    }
-  }
-  // Stable: readings at the same time keep the order in which the file lists them.
-  return readings.sort((a, b) => a.timestamp - b.timestamp);
+interface Arrival {
+  readonly reading: Reading;
+  readonly arrival: number;
 }
 
-async function* toAsync(readings: Reading[], until: number | undefined): AsyncGenerator<Reading> {
-  for (const reading of readings) {
-    if (until !== undefined && reading.timestamp > until) return;
-    yield reading;
+/**
+ * Runs the readings in order of arrival (their timestamp unless the test says they arrive later). The engine's clock
+ * is the latest arrival so far, and moves on after every reading, so windows close as they would live.
+ */
+function runInput(test: RuleTest, rules: readonly RuleSpec[], origin: number, defaultSource: string): RuleResult[] {
+  const arrivals: Arrival[] = [];
+  for (const series of test.input) {
+    const base = { source: series.source ?? defaultSource, sensor: series.sensor, tags: series.tags };
+    series.values?.forEach((value, i) => {
+      if (value === null) return;
+      const timestamp = origin + i * series.interval!;
+      arrivals.push({ reading: { ...base, value, timestamp }, arrival: timestamp });
+    });
+    for (const [at, value, arrives] of series.readings ?? []) {
+      const timestamp = origin + at;
+      arrivals.push({ reading: { ...base, value, timestamp }, arrival: arrives === undefined ? timestamp : origin + arrives });
+    }
   }
+  // Stable: readings arriving at the same time keep the order in which the file lists them.
+  arrivals.sort((a, b) => a.arrival - b.arrival);
+
+  const engine = new RuleEngine(rules);
+  const results: RuleResult[] = [];
+  let now = Number.NEGATIVE_INFINITY;
+  for (const { reading, arrival } of arrivals) {
+    if (test.until !== undefined && arrival > origin + test.until) break;
+    now = Math.max(now, arrival);
+    engine.push(reading, now);
+    results.push(...engine.advance(now));
+  }
+  const end = test.until === undefined ? now + flushTime(rules) : origin + test.until;
+  if (end > now || test.until !== undefined) results.push(...engine.advance(end));
+  return results;
 }
 
 function identifies(expected: ExpectedResult, result: RuleResult, origin: number): boolean {

@@ -1,20 +1,36 @@
-import { DDSketch } from '@datadog/sketches-js';
+import type { DDSketch } from '@datadog/sketches-js';
+import { createSketch, mergeSketch, sketchValueAtRank } from './relative-sketch.js';
 
-/** Relative accuracy of the sketch used for large windows: a p95 of 20.0 is reported within 19.8 … 20.2. */
-export const SKETCH_RELATIVE_ACCURACY = 0.01;
+/** Default number of values a window keeps for exact percentiles before it moves them into a sketch. */
+export const DEFAULT_EXACT_LIMIT = 1_024;
 
 /**
- * The values of one window, for median and percentiles. Exact while the window holds at most `exactLimit`
- * values (kept in a typed array and sorted when asked); beyond that they move into a DDSketch, whose memory stays
- * small however many values come, at a relative error of at most 1 %.
+ * The values of one window, for median and every percentile of the rule (they share one store, so one sort).
+ *
+ * Exact while the window holds at most `exactLimit` values: they are kept in a typed array, sorted when asked, and a
+ * percentile interpolates linearly between the two closest ranks — numpy's default ("type 7", also Excel's
+ * PERCENTILE.INC and Postgres' percentile_cont). The value after the limit moves them all into a DDSketch, whose
+ * memory stays small however many values come; its percentiles interpolate the same way between ranks it knows to
+ * 1 % relative accuracy, so they are within 1 % of the exact answer (when the two neighbouring values have one sign).
  */
 export class QuantileStore {
-  private values = new Float64Array(8);
+  private values: Float64Array;
   private size = 0;
   private sorted = true;
   private sketch: DDSketch | undefined;
 
-  constructor(private readonly exactLimit: number) {}
+  constructor(private readonly exactLimit: number) {
+    this.values = new Float64Array(Math.min(16, exactLimit));
+  }
+
+  get count(): number {
+    return this.sketch ? this.sketch.count : this.size;
+  }
+
+  /** Whether the values moved into the sketch, so percentiles are approximate. */
+  get approximate(): boolean {
+    return this.sketch !== undefined;
+  }
 
   add(value: number): void {
     if (this.sketch) {
@@ -22,11 +38,7 @@ export class QuantileStore {
       return;
     }
     if (this.size === this.exactLimit) {
-      this.sketch = new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
-      for (let i = 0; i < this.size; i++) this.sketch.accept(this.values[i]!);
-      this.sketch.accept(value);
-      this.values = new Float64Array(0);
-      this.size = 0;
+      this.toSketch().accept(value);
       return;
     }
     if (this.size === this.values.length) {
@@ -38,37 +50,45 @@ export class QuantileStore {
     this.sorted = false;
   }
 
-  /** The q-quantile (0 ≤ q ≤ 1): exact by linear interpolation between closest ranks, or from the sketch. */
-  quantile(q: number): number | undefined {
-    if (this.sketch) return this.sketch.count > 0 ? this.sketch.getValueAtQuantile(q) : undefined;
-    if (this.size === 0) return undefined;
-    if (!this.sorted) {
-      this.values.subarray(0, this.size).sort();
-      this.sorted = true;
-    }
-    const rank = (this.size - 1) * q;
-    const below = Math.floor(rank);
-    const lower = this.values[below]!;
-    if (below + 1 >= this.size) return lower;
-    return lower + (rank - below) * (this.values[below + 1]! - lower);
-  }
-
-  /** Whether the values moved into the sketch (so quantiles are approximate). */
-  get approximate(): boolean {
-    return this.sketch !== undefined;
-  }
-
+  /** Adds every value of `other` (left unchanged). */
   merge(other: QuantileStore): void {
     if (other.sketch) {
-      if (!this.sketch) {
-        this.sketch = new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
-        for (let i = 0; i < this.size; i++) this.sketch.accept(this.values[i]!);
-        this.values = new Float64Array(0);
-        this.size = 0;
-      }
-      this.sketch.merge(other.sketch);
+      mergeSketch(this.sketch ?? this.toSketch(), other.sketch);
       return;
     }
     for (let i = 0; i < other.size; i++) this.add(other.values[i]!);
   }
+
+  /** The `percent`-th percentile (0 … 100); undefined when there are no values. */
+  percentile(percent: number): number | undefined {
+    const n = this.count;
+    if (n === 0) return undefined;
+    // (n − 1) · p / 100 rather than (n − 1) · (p / 100): exact for p99.9 of 1001 values, where 0.999 is not.
+    const rank = ((n - 1) * percent) / 100;
+    const below = Math.floor(rank);
+    const fraction = rank - below;
+    const above = fraction > 0 ? below + 1 : below;
+    if (this.sketch) return interpolate(sketchValueAtRank(this.sketch, below), sketchValueAtRank(this.sketch, above), fraction);
+    if (!this.sorted) {
+      this.values.subarray(0, this.size).sort(); // a typed array sorts by number
+      this.sorted = true;
+    }
+    return interpolate(this.values[below]!, this.values[above]!, fraction);
+  }
+
+  private toSketch(): DDSketch {
+    const sketch = createSketch();
+    for (let i = 0; i < this.size; i++) sketch.accept(this.values[i]!);
+    this.sketch = sketch;
+    this.values = new Float64Array(0);
+    this.size = 0;
+    return sketch;
+  }
+}
+
+/** numpy's lerp: from the nearer end, so the result stays within [a, b] and equals b at t = 1. */
+function interpolate(a: number, b: number, t: number): number {
+  if (t === 0 || a === b) return a;
+  const difference = b - a;
+  return t < 0.5 ? a + difference * t : b - difference * (1 - t);
 }

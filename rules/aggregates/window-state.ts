@@ -1,55 +1,75 @@
+import { Histogram } from './histogram.js';
 import { QuantileStore } from './quantile-store.js';
 import { TimeSeries } from './time-series.js';
 
-/** Which running statistics a rule's aggregates need, so a window keeps only those. */
-export interface StateNeeds {
-  readonly moments: boolean;
-  readonly ends: boolean;
-  readonly quantiles: boolean;
-  readonly series: boolean;
-  /** Upper bounds of each histogram the rule asked for. */
-  readonly histograms: readonly (readonly number[])[];
-  readonly exactLimit: number;
+/**
+ * What a window keeps, decided once when a rule's aggregates are compiled: each aggregate asks for the parts it
+ * reads, and every window of the rule then keeps just those.
+ */
+export interface WindowLayout {
+  /** Welford's mean and squared deviations (variance, stddev). */
+  moments: boolean;
+  /** First and last reading by event time (first, last, delta, derivative). */
+  ends: boolean;
+  /** All values or a sketch of them (median, percentiles): one store, however many percentiles. */
+  quantiles: boolean;
+  /** The readings in time order (time-weighted mean, integral, rate): one series for all of them. */
+  series: boolean;
+  /** Upper bounds, sorted, of each histogram. */
+  readonly histograms: Float64Array[];
+  exactLimit: number;
 }
 
 /**
- * Everything one window knows about its readings. Cheap statistics are kept always; the rest only when an aggregate
- * needs them. Shared by all the rule's aggregates, so `p50` and `p95` sort the same values once.
+ * Everything one window knows about its readings, shared by all the rule's aggregates. Count, sum, min and max are
+ * kept always (a few additions); the rest as the layout says. `add` allocates nothing but the amortised growth of
+ * the quantile store and series.
  */
 export class WindowState {
   count = 0;
-  sum = 0;
+  /** Neumaier-compensated sum: `sumHigh + sumLow` is the sum as if added exactly, then rounded once. */
+  private sumHigh = 0;
+  private sumLow = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
-  /** Welford's running mean and sum of squared deviations, for variance that stays exact at large values. */
-  mean = 0;
-  m2 = 0;
-  /** First and last reading by event time. */
+  /** Welford's running mean and sum of squared deviations from it: stable where Σx² − (Σx)²/n cancels. */
+  welfordMean = 0;
+  squaredDeviations = 0;
   firstTime = Number.POSITIVE_INFINITY;
   firstValue = Number.NaN;
   lastTime = Number.NEGATIVE_INFINITY;
   lastValue = Number.NaN;
   readonly quantiles: QuantileStore | undefined;
   readonly series: TimeSeries | undefined;
-  readonly histograms: Float64Array[];
+  readonly histograms: readonly Histogram[];
+  // Copied from the layout so the per-reading checks read a field of this object, not of another.
+  private readonly keepsMoments: boolean;
+  private readonly keepsEnds: boolean;
 
-  constructor(private readonly needs: StateNeeds) {
-    this.quantiles = needs.quantiles ? new QuantileStore(needs.exactLimit) : undefined;
-    this.series = needs.series ? new TimeSeries() : undefined;
-    this.histograms = needs.histograms.map((bounds) => new Float64Array(bounds.length + 1));
+  constructor(readonly layout: Readonly<WindowLayout>) {
+    this.keepsMoments = layout.moments;
+    this.keepsEnds = layout.ends;
+    this.quantiles = layout.quantiles ? new QuantileStore(layout.exactLimit) : undefined;
+    this.series = layout.series ? new TimeSeries() : undefined;
+    this.histograms = layout.histograms.map((bounds) => new Histogram(bounds));
+  }
+
+  get sum(): number {
+    return this.sumHigh + this.sumLow;
   }
 
   add(value: number, time: number): void {
     this.count += 1;
-    this.sum += value;
+    this.addToSum(value);
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (this.needs.moments) {
-      const delta = value - this.mean;
-      this.mean += delta / this.count;
-      this.m2 += delta * (value - this.mean);
+    if (this.keepsMoments) {
+      const delta = value - this.welfordMean;
+      this.welfordMean += delta / this.count;
+      this.squaredDeviations += delta * (value - this.welfordMean);
     }
-    if (this.needs.ends) {
+    if (this.keepsEnds) {
+      // Strict for first, non-strict for last: on equal times the earlier arrival is first, the later one last.
       if (time < this.firstTime) {
         this.firstTime = time;
         this.firstValue = value;
@@ -59,30 +79,26 @@ export class WindowState {
         this.lastValue = value;
       }
     }
-    this.quantiles?.add(value);
-    this.series?.add(time, value);
-    for (let h = 0; h < this.histograms.length; h++) {
-      const bounds = this.needs.histograms[h]!;
-      const counts = this.histograms[h]!;
-      let bucket = 0;
-      while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
-      counts[bucket]! += 1;
-    }
+    if (this.quantiles !== undefined) this.quantiles.add(value);
+    if (this.series !== undefined) this.series.add(time, value);
+    for (let i = 0; i < this.histograms.length; i++) this.histograms[i]!.add(value);
   }
 
-  merge(other: WindowState): void {
+  /** Adds every reading of `other` (same layout; left unchanged), as if they arrived after this window's. */
+  mergeState(other: WindowState): void {
     if (other.count === 0) return;
-    if (this.needs.moments) {
-      // Chan et al.'s parallel combination of two Welford states.
-      const count = this.count + other.count;
-      const delta = other.mean - this.mean;
-      this.m2 += other.m2 + (delta * delta * this.count * other.count) / count;
-      this.mean += (delta * other.count) / count;
+    const count = this.count + other.count;
+    if (this.keepsMoments) {
+      // Chan, Golub and LeVeque's combination of two Welford states.
+      const delta = other.welfordMean - this.welfordMean;
+      this.squaredDeviations += other.squaredDeviations + ((delta * delta * this.count) / count) * other.count;
+      this.welfordMean += (delta * other.count) / count;
     }
-    this.count += other.count;
-    this.sum += other.sum;
-    this.min = Math.min(this.min, other.min);
-    this.max = Math.max(this.max, other.max);
+    this.count = count;
+    this.addToSum(other.sumHigh);
+    this.addToSum(other.sumLow);
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
     if (other.firstTime < this.firstTime) {
       this.firstTime = other.firstTime;
       this.firstValue = other.firstValue;
@@ -93,9 +109,13 @@ export class WindowState {
     }
     if (this.quantiles && other.quantiles) this.quantiles.merge(other.quantiles);
     if (this.series && other.series) this.series.merge(other.series);
-    this.histograms.forEach((counts, h) => {
-      const theirs = other.histograms[h]!;
-      for (let i = 0; i < counts.length; i++) counts[i]! += theirs[i]!;
-    });
+    for (let i = 0; i < this.histograms.length; i++) this.histograms[i]!.merge(other.histograms[i]!);
+  }
+
+  private addToSum(value: number): void {
+    const total = this.sumHigh + value;
+    // Neumaier: keep the low-order bits the addition just lost, whichever operand was larger.
+    this.sumLow += Math.abs(this.sumHigh) >= Math.abs(value) ? this.sumHigh - total + value : value - total + this.sumHigh;
+    this.sumHigh = total;
   }
 }

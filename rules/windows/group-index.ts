@@ -87,7 +87,9 @@ export class GroupIndex<State> {
 
   private identity(reading: Reading): GroupIdentity {
     let tags: Tags = reading.tags;
-    if (this.groupBy.tags.length > 0) {
+    // A series (one source and sensor) carries its tags; a group across series only the tags it is grouped by, not
+    // those of whichever reading happened to come first.
+    if (this.groupBy.tags.length > 0 || !(this.groupBy.source && this.groupBy.sensor)) {
       const picked: Record<string, string> = {};
       for (const name of this.groupBy.tags) {
         const value = reading.tags[name];

@@ -15,13 +15,21 @@ interface GroupSessions {
   readonly identity: GroupIdentity;
   /** Open sessions by `first` ascending; they never overlap within `gap` of each other. */
   readonly open: Session[];
+  /**
+   * Last reading plus gap of the latest emitted session: a reading before it would have joined an emitted session.
+   * Remembered for one more gap, as long as a reading whose own session is not over yet can still fall before it.
+   */
+  closedUntil: number;
 }
 
 /**
  * Session windows: a group's readings belong to one session while each comes within `gap` of another. A session is
  * emitted once the watermark passes its last reading plus the gap; its `start` and `end` are the times of its
  * first and last readings. A reading that bridges two open sessions (out of order) merges them.
- * Late readings (their session would already be over) are dropped and counted: an emitted session is never reopened.
+ * Late readings are dropped and counted: those whose session, with the open sessions it joins, would already be over,
+ * and those within the gap of a session already emitted (an emitted session is never reopened, nor given a neighbour
+ * closer than the gap). An emitted session is remembered until the watermark passes its last reading plus twice the
+ * gap; past that, only a straggler that extends an open session backwards could still reach it.
  */
 export class SessionWindows implements WindowOperator {
   readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
@@ -37,17 +45,18 @@ export class SessionWindows implements WindowOperator {
     groupBy: GroupBy,
   ) {
     if (!(spec.gapMs >= 1)) throw new RangeError(`rule "${rule}": session gap must be at least 1ms`);
-    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [] }));
+    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], closedUntil: Number.NEGATIVE_INFINITY }));
   }
 
   add(reading: Reading): void {
     const time = reading.timestamp;
     const gap = this.spec.gapMs;
-    if (time + gap <= this.watermark) {
+    const group = this.groups.get(reading);
+    if (time < group.closedUntil && this.watermark < group.closedUntil + gap) {
       this.counters.late += 1;
       return;
     }
-    const open = this.groups.get(reading).open;
+    const open = group.open;
     // Sessions this reading touches: those with first - gap < time < last + gap.
     let firstTouched = -1;
     let lastTouched = -1;
@@ -60,6 +69,11 @@ export class SessionWindows implements WindowOperator {
     }
     let session: Session;
     if (firstTouched < 0) {
+      // A session of this reading alone would already be over; one it joins is still open (checked above).
+      if (time + gap <= this.watermark) {
+        this.counters.late += 1;
+        return;
+      }
       session = { first: time, last: time, accumulator: this.aggregates.create() };
       let i = open.length;
       while (i > 0 && open[i - 1]!.first > time) i--;
@@ -92,6 +106,7 @@ export class SessionWindows implements WindowOperator {
         const session = open[i]!;
         if (session.last + gap <= this.watermark) {
           out.push(this.result(group.identity, session));
+          if (session.last + gap > group.closedUntil) group.closedUntil = session.last + gap;
           open.splice(i, 1);
         } else {
           nextDue = Math.min(nextDue, session.last + gap);
@@ -101,7 +116,8 @@ export class SessionWindows implements WindowOperator {
     }
     this.nextDue = nextDue;
     sortByEnd(out, from);
-    this.groups.prune((group) => group.open.length === 0);
+    // Kept while a reading could still come that would have joined an emitted session (and so is late).
+    this.groups.prune((group) => group.open.length === 0 && group.closedUntil + gap <= this.watermark);
   }
 
   private result(identity: GroupIdentity, session: Session): WindowResult {

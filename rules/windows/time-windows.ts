@@ -39,6 +39,9 @@ export class TimeWindows implements WindowOperator {
   /** Earliest end among open windows (or next empty window), so `advance` can skip the scan when nothing is due. */
   private nextDue = Number.POSITIVE_INFINITY;
   private readonly hasEmitted: boolean;
+  private readonly tumbling: boolean;
+  private readonly sizeMs: number;
+  private readonly offsetMs: number;
 
   constructor(
     private readonly rule: string,
@@ -52,12 +55,19 @@ export class TimeWindows implements WindowOperator {
     }
     this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN }));
     this.hasEmitted = timing.late === 'update';
+    this.tumbling = spec.slideMs === spec.sizeMs;
+    this.sizeMs = spec.sizeMs;
+    this.offsetMs = spec.offsetMs;
   }
 
   add(reading: Reading): void {
-    const { sizeMs, slideMs, offsetMs } = this.spec;
     const time = reading.timestamp;
     const group = this.groups.get(reading);
+    if (this.tumbling) {
+      this.addTumbling(reading, group);
+      return;
+    }
+    const { sizeMs, slideMs, offsetMs } = this.spec;
     let late = false;
     let updated = false;
     for (let start = floorTo(time, slideMs, offsetMs); start + sizeMs > time; start -= slideMs) {
@@ -83,6 +93,39 @@ export class TimeWindows implements WindowOperator {
     }
     if (updated) this.counters.lateUpdates += 1;
     else if (late) this.counters.late += 1;
+  }
+
+  /** The common case, a reading in exactly one window: no loop, and the window is nearly always the newest. */
+  private addTumbling(reading: Reading, group: GroupWindows): void {
+    const size = this.sizeMs;
+    const time = reading.timestamp;
+    const start = floorTo(time, size, this.offsetMs);
+    const end = start + size;
+    if (end <= this.watermark || start < group.nextStart) {
+      this.addLate(reading, group, start);
+      return;
+    }
+    const open = group.open;
+    const newest = open.length > 0 ? open[open.length - 1]! : undefined;
+    let window = newest !== undefined && newest.start === start ? newest : findWindow(open, start);
+    if (!window) {
+      window = { start, accumulator: this.aggregates.create(), revision: 0, dirty: false };
+      insertByStart(open, window);
+    }
+    window.accumulator.add(reading.value, time);
+    if (end < this.nextDue) this.nextDue = end;
+  }
+
+  private addLate(reading: Reading, group: GroupWindows, start: number): void {
+    const emitted = this.hasEmitted ? findWindow(group.emitted, start) : undefined;
+    if (!emitted) {
+      this.counters.late += 1;
+      return;
+    }
+    emitted.accumulator.add(reading.value, reading.timestamp);
+    emitted.dirty = true;
+    this.counters.lateUpdates += 1;
+    this.nextDue = Math.min(this.nextDue, this.watermark);
   }
 
   advance(now: number, out: WindowResult[]): void {
@@ -121,7 +164,8 @@ export class TimeWindows implements WindowOperator {
     const { sizeMs, slideMs } = this.spec;
     const open = group.open;
     if (Number.isNaN(group.nextStart)) {
-      if (open.length === 0) return;
+      // Fixed only once the group's first window is due: until then a straggler may still open an earlier one.
+      if (open.length === 0 || open[0]!.start + sizeMs > this.watermark) return;
       group.nextStart = open[0]!.start;
     }
     let emptyEmitted = 0;
@@ -133,8 +177,10 @@ export class TimeWindows implements WindowOperator {
         emptyEmitted += 1;
         this.emit(group, { start, accumulator: this.aggregates.create(), revision: 0, dirty: false }, out);
       } else {
-        // Skip ahead: past the cap, only windows that hold readings are emitted.
-        const skipTo = open.length > 0 ? open[0]!.start : floorTo(this.watermark - sizeMs, slideMs, this.spec.offsetMs) + slideMs;
+        // Skip ahead: past the cap, only windows that hold readings are emitted. Never past the first window not yet
+        // due, which stays open to readings and is emitted (empty or not) when its time comes.
+        const firstNotDue = floorTo(this.watermark - sizeMs, slideMs, this.spec.offsetMs) + slideMs;
+        const skipTo = open.length > 0 ? Math.min(open[0]!.start, firstNotDue) : firstNotDue;
         this.counters.emptySkipped += Math.max(0, Math.round((skipTo - start) / slideMs));
         group.nextStart = skipTo;
         continue;
