@@ -170,4 +170,50 @@ describe('RuleEngine', () => {
   it('fails at construction on a where expression that does not compile', () => {
     expect(() => new RuleEngine([rule('r', { where: 'value >' })])).toThrow(/Expected expression/);
   });
+
+  it('files readings by arrival time with time: processing, whatever their own timestamp', () => {
+    const engine = new RuleEngine([rule('arrival', { window: { ...tumbling(10_000), time: 'processing' } })]);
+    engine.push(reading('t', 1, -3_600_000), T0 + 2_000); // a device clock an hour behind
+    engine.push(reading('t', 2, 50_000), T0 + 3_000); // and one far ahead
+    expect(summary(engine, T0 + 10_000)).toEqual(['arrival sim:t count=2 sum=3']);
+  });
+
+  it('selects readings by tag values, a list of values, or any value with *', () => {
+    const engine = new RuleEngine([
+      rule('north', { tags: { room: ['north'] } }),
+      rule('either', { tags: { room: ['north', 'south'] } }),
+      rule('tagged', { tags: { room: ['*'] } }),
+    ]);
+    engine.push(reading('t', 1, 1_000, 'sim', { room: 'north' }));
+    engine.push(reading('t', 2, 1_000, 'sim', { room: 'south' }));
+    engine.push(reading('t', 4, 1_000, 'sim', { room: 'east' }));
+    engine.push(reading('t', 8, 1_000, 'sim'));
+    expect(summary(engine, T0 + 10_000)).toEqual(['north sim:t count=1 sum=1', 'either sim:t count=2 sum=3', 'tagged sim:t count=3 sum=7']);
+  });
+
+  it('passes readings on as results when a rule has no window, after its transforms', () => {
+    const engine = new RuleEngine([rule('f', { window: undefined, transform: [{ convert: { from: 'C', to: 'F' } }, { rename: '{sensor}_f' }] })]);
+    engine.push(reading('t', 100, 1_000));
+    expect(engine.advance(T0 + 1_000)).toEqual([
+      { kind: 'reading', rule: 'f', source: 'sim', sensor: 't_f', tags: {}, timestamp: T0 + 1_000, value: 212 },
+    ]);
+  });
+
+  it('feeds one rule’s window results into another rule that reads from it, in the same advance', () => {
+    const engine = new RuleEngine([
+      rule('minute', { from: ['ten'], field: 'sum', window: tumbling(60_000), aggregates: ['count', 'sum'] }),
+      rule('ten', { window: tumbling(10_000) }),
+    ]);
+    for (let offset = 0; offset < 60_000; offset += 5_000) engine.push(reading('t', 1, offset));
+    const results = windows(engine.advance(T0 + 60_000));
+    expect(results.filter((r) => r.rule === 'minute').map((r) => [r.source, r.sensor, r.start - T0, r.values])).toEqual([
+      ['ten', 't', 0, { count: 6, sum: 12 }],
+    ]);
+  });
+
+  it('refuses rules that read from each other in a circle', () => {
+    expect(() => new RuleEngine([rule('a', { from: ['b'] }), rule('b', { from: ['a'] })])).toThrow(
+      'rules read from each other in a circle: a → b → a',
+    );
+  });
 });

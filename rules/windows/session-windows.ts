@@ -15,10 +15,7 @@ interface GroupSessions {
   readonly identity: GroupIdentity;
   /** Open sessions by `first` ascending; they never overlap within `gap` of each other. */
   readonly open: Session[];
-  /**
-   * Last reading plus gap of the latest emitted session: a reading before it would have joined an emitted session.
-   * Remembered for one more gap, as long as a reading whose own session is not over yet can still fall before it.
-   */
+  /** Last reading plus gap of the latest emitted session: a reading before it would have joined an emitted session. */
   closedUntil: number;
 }
 
@@ -26,10 +23,10 @@ interface GroupSessions {
  * Session windows: a group's readings belong to one session while each comes within `gap` of another. A session is
  * emitted once the watermark passes its last reading plus the gap; its `start` and `end` are the times of its
  * first and last readings. A reading that bridges two open sessions (out of order) merges them.
- * Late readings are dropped and counted: those whose session, with the open sessions it joins, would already be over,
- * and those within the gap of a session already emitted (an emitted session is never reopened, nor given a neighbour
- * closer than the gap). An emitted session is remembered until the watermark passes its last reading plus twice the
- * gap; past that, only a straggler that extends an open session backwards could still reach it.
+ * Late readings are dropped and counted: one whose own session (it plus the gap) would already be over, unless it
+ * falls within a session still open, between its first and last reading; and one within the gap of a session already
+ * emitted, which is never reopened nor given a neighbour closer than the gap. So emitted sessions are always at least
+ * the gap apart, and a group can be forgotten a gap after its last session was emitted.
  */
 export class SessionWindows implements WindowOperator {
   readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
@@ -52,11 +49,18 @@ export class SessionWindows implements WindowOperator {
     const time = reading.timestamp;
     const gap = this.spec.gapMs;
     const group = this.groups.get(reading);
-    if (time < group.closedUntil && this.watermark < group.closedUntil + gap) {
+    const open = group.open;
+    if (time + gap <= this.watermark) {
+      // A session of its own would be over: taken only inside a session still open, whose bounds it leaves alone.
+      const inside = open.find((s) => time >= s.first && time <= s.last);
+      if (inside) inside.accumulator.add(reading.value, time);
+      else this.counters.late += 1;
+      return;
+    }
+    if (time < group.closedUntil) {
       this.counters.late += 1;
       return;
     }
-    const open = group.open;
     // Sessions this reading touches: those with first - gap < time < last + gap.
     let firstTouched = -1;
     let lastTouched = -1;
@@ -69,11 +73,6 @@ export class SessionWindows implements WindowOperator {
     }
     let session: Session;
     if (firstTouched < 0) {
-      // A session of this reading alone would already be over; one it joins is still open (checked above).
-      if (time + gap <= this.watermark) {
-        this.counters.late += 1;
-        return;
-      }
       session = { first: time, last: time, accumulator: this.aggregates.create() };
       let i = open.length;
       while (i > 0 && open[i - 1]!.first > time) i--;
@@ -116,7 +115,7 @@ export class SessionWindows implements WindowOperator {
     }
     this.nextDue = nextDue;
     sortByEnd(out, from);
-    // Kept while a reading could still come that would have joined an emitted session (and so is late).
+    // Kept while a reading whose own session is not over could still come within the gap of an emitted session.
     this.groups.prune((group) => group.open.length === 0 && group.closedUntil + gap <= this.watermark);
   }
 

@@ -171,6 +171,15 @@ describe('session windows', () => {
     expect(spans(window.advance(18 * S))).toEqual([[0, 8 * S, { count: 3, sum: 7, min: 1, max: 4 }]]);
   });
 
+  it('count as late a straggler whose own session is over and that would only stretch an open session backwards', () => {
+    const window = sessionWindows(10 * S);
+    window.add(reading(10 * S, 1), reading(18 * S, 2));
+    expect(window.advance(27 * S)).toEqual([]); // the session [10 s, 18 s] is due at 28 s
+    window.add(reading(5 * S, 4)); // within the gap of the open session, but before it, and 5 s + gap is past
+    expect(window.counters.late).toBe(1);
+    expect(spans(window.advance(28 * S))).toEqual([[10 * S, 18 * S, { count: 2, sum: 3, min: 1, max: 2 }]]);
+  });
+
   it('count as late a reading that would have joined a session already emitted, rather than start another', () => {
     const window = sessionWindows(10 * S);
     window.add(reading(0, 1), reading(8 * S, 2));
