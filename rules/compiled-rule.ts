@@ -31,6 +31,8 @@ export interface RuleCounters extends WindowCounters {
 export class CompiledRule {
   private readonly own: Omit<RuleCounters, keyof WindowCounters>;
   private readonly selects: (reading: Reading) => boolean;
+  /** No from, select or tags: every reading offered is taken (routing by source already happened). */
+  private readonly selectsAll: boolean;
   private readonly where: ReadingPredicate | undefined;
   /** Last value per source and sensor, when the filter uses `prev`. */
   private readonly previous: Map<string, Map<string, number>> | undefined;
@@ -44,6 +46,7 @@ export class CompiledRule {
   constructor(readonly spec: RuleSpec) {
     this.own = { rule: spec.name, selected: 0, filteredOut: 0, transformedOut: 0, results: 0 };
     this.selects = compileSelector(spec);
+    this.selectsAll = spec.from.length === 0 && spec.select.length === 0 && Object.keys(spec.tags).length === 0;
     this.where = spec.where === undefined ? undefined : compileFilterExpression(spec.where);
     this.previous = spec.where !== undefined && /\bprev\b/.test(spec.where) ? new Map() : undefined;
     this.transforms = spec.transform.length > 0 ? compileTransforms(spec.transform) : undefined;
@@ -58,7 +61,7 @@ export class CompiledRule {
 
   /** Takes a reading that reached the engine at `now`. */
   offer(reading: Reading, now: number): void {
-    if (!this.selects(reading)) return;
+    if (!this.selectsAll && !this.selects(reading)) return;
     this.own.selected += 1;
     if (this.where) {
       const prev = this.previous ? this.swapPrevious(reading) : Number.NaN;

@@ -224,4 +224,18 @@ describe('compileFilterExpression', () => {
     expect(predicate({ ...base, value: 9 })).toBe(false);
     expect(predicate({ ...base, value: 11, tags: { room: 'south' } })).toBe(false);
   });
+
+  it('keeps range checks on value exact at their bounds, whichever comparisons they use', () => {
+    const at = (value: number) => ({ source: 's', sensor: 'x', value, timestamp: 0, tags: {} });
+    const cases: [string, number[], boolean[]][] = [
+      ['value > 0 and value < 10', [0, 5, 10], [false, true, false]],
+      ['value >= 0 and value <= 10', [0, 5, 10, 10.5], [true, true, true, false]],
+      ['value >= 0 and value < 10', [-1, 0, 10], [false, true, false]],
+      ['value < 10 and value > 0', [0, 5, 10], [false, true, false]],
+    ];
+    for (const [text, values, expected] of cases) {
+      const filter = compileFilterExpression(text);
+      expect(values.map((value) => filter(at(value))), text).toEqual(expected);
+    }
+  });
 });

@@ -151,8 +151,11 @@ function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Eva
       const right = compileNode(binary.right, variables);
       switch (binary.operator) {
         case '&&':
-        case 'and':
+        case 'and': {
+          const range = valueRange(binary.left, binary.right, variables);
+          if (range) return range;
           return (r) => !!left(r) && !!right(r);
+        }
         case '||':
         case 'or':
           return (r) => !!left(r) || !!right(r);
@@ -230,4 +233,29 @@ function compareValueWith(operator: string, k: number): Evaluate | undefined {
     case '>=': return (c) => c.reading.value >= k;
     default: return undefined;
   }
+}
+
+/** `value > a and value < b` (any of < <= > >=, number literals): the usual plausibility filter, as one closure. */
+function valueRange(left: jsep.Expression, right: jsep.Expression, variables: ReadonlySet<string>): Evaluate | undefined {
+  const bound = (node: jsep.Expression): { operator: string; k: number } | undefined => {
+    if (node.type !== 'BinaryExpression') return undefined;
+    const binary = node as jsep.BinaryExpression;
+    const onValue = binary.left.type === 'Identifier' && (binary.left as jsep.Identifier).name === 'value' && !variables.has('value');
+    const k = binary.right.type === 'Literal' ? (binary.right as jsep.Literal).value : undefined;
+    return onValue && typeof k === 'number' && ['<', '<=', '>', '>='].includes(binary.operator) ? { operator: binary.operator, k } : undefined;
+  };
+  const a = bound(left);
+  const b = bound(right);
+  if (!a || !b) return undefined;
+  const test = (operator: string, v: number, k: number) =>
+    operator === '<' ? v < k : operator === '<=' ? v <= k : operator === '>' ? v > k : v >= k;
+  if (a.operator === '>' && b.operator === '<') {
+    const low = a.k;
+    const high = b.k;
+    return (c) => {
+      const v = c.reading.value;
+      return v > low && v < high;
+    };
+  }
+  return (c) => test(a.operator, c.reading.value, a.k) && test(b.operator, c.reading.value, b.k);
 }

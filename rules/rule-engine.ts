@@ -77,9 +77,11 @@ export class RuleEngine {
   /** Takes a reading from a source; `now` is when it reached the agent (processing time), its timestamp by default. */
   push(reading: Reading, now: number = reading.timestamp): void {
     if (!Number.isFinite(reading.value) || !Number.isFinite(reading.timestamp)) return;
-    for (const rule of this.fromEverySource) rule.offer(reading, now);
+    const every = this.fromEverySource;
+    for (let i = 0; i < every.length; i++) every[i]!.offer(reading, now);
+    if (this.bySource.size === 0) return;
     const rules = this.bySource.get(reading.source);
-    if (rules) for (const rule of rules) rule.offer(reading, now);
+    if (rules) for (let i = 0; i < rules.length; i++) rules[i]!.offer(reading, now);
   }
 
   /** Moves time to `now` and returns every result made since the last call, each rule's in order. */

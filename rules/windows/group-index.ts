@@ -23,6 +23,8 @@ export interface GroupIdentity {
  */
 export class GroupIndex<State> {
   private readonly root = new Map<string, Map<string, Map<string, State> | State>>();
+  private lastSourceKey: string | undefined;
+  private lastBySensor: Map<string, Map<string, State> | State> | undefined;
 
   constructor(
     private readonly groupBy: GroupBy,
@@ -33,11 +35,14 @@ export class GroupIndex<State> {
   get(reading: Reading): State {
     const sourceKey = this.groupBy.source ? reading.source : '';
     const sensorKey = this.groupBy.sensor ? reading.sensor : '';
-    let bySensor = this.root.get(sourceKey);
+    // Most agents have a handful of sources: remembering the last one's map saves a lookup per reading.
+    let bySensor = sourceKey === this.lastSourceKey ? this.lastBySensor : this.root.get(sourceKey);
     if (!bySensor) {
       bySensor = new Map();
       this.root.set(sourceKey, bySensor);
     }
+    this.lastSourceKey = sourceKey;
+    this.lastBySensor = bySensor;
     if (this.groupBy.tags.length === 0) {
       let state = bySensor.get(sensorKey) as State | undefined;
       if (state === undefined) {
@@ -81,7 +86,10 @@ export class GroupIndex<State> {
         for (const [key, state] of byTags) if (idle(state)) byTags.delete(key);
         if (byTags.size === 0) bySensor.delete(sensor);
       }
-      if (bySensor.size === 0) this.root.delete(source);
+      if (bySensor.size === 0) {
+        this.root.delete(source);
+        if (source === this.lastSourceKey) this.lastSourceKey = undefined;
+      }
     }
   }
 
