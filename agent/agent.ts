@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { DriverContext, SinkDriver, SourceDriver } from '../drivers/driver.js';
+import type { DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
@@ -12,6 +12,7 @@ import { Forwarder } from './forwarding/forwarder.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
 import type { Logger } from './logger.js';
 import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
+import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
 
 export interface AgentOptions {
   readonly log: Logger;
@@ -57,7 +58,7 @@ export class Agent {
   private readonly routing: RuleRouting;
   /** The config running: as started, with the rules of the last successful reload. */
   private running: TributaryConfig;
-  private readonly sources: { name: string; driver: SourceDriver }[] = [];
+  private readonly sources: { name: string; driver: SupervisedSource }[] = [];
   private readonly sinks: { name: string; driver: SinkDriver }[] = [];
   private readonly forwarders: Forwarder[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
@@ -107,9 +108,18 @@ export class Agent {
     const emit = (reading: Reading) => this.accept(reading);
     for (const instance of config.sources) {
       const create = await SOURCE_DRIVERS[instance.driver]!.load();
-      const driver = create(instance.options, this.contextFor(instance.name, 'source'));
-      await driver.start(emit);
-      this.sources.push({ name: instance.name, driver });
+      const { setConnected: _unused, ...context } = this.contextFor(instance.name, 'source');
+      const source = new SupervisedSource({
+        name: instance.name,
+        driver: instance.driver,
+        create: (supervisedContext) => create(instance.options, supervisedContext),
+        context,
+        log: this.log,
+        emit,
+        now: this.now,
+      });
+      await source.start();
+      this.sources.push({ name: instance.name, driver: source });
     }
     this.log.info(
       { sources: this.sources.map((s) => s.name), rules: config.rules.map((r) => r.name), sinks: this.sinks.map((s) => s.name) },
@@ -120,9 +130,7 @@ export class Agent {
   /** Stops sources, commits what the buffer holds, lets in-flight sends finish briefly, then closes everything. */
   async stop(): Promise<void> {
     clearInterval(this.tickTimer);
-    for (const { name, driver } of [...this.sources].reverse()) {
-      await driver.stop().catch((error: unknown) => this.log.warn({ source: name, error: String(error) }, 'source did not stop cleanly'));
-    }
+    for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
@@ -171,6 +179,11 @@ export class Agent {
     }
     this.log.error({ file: this.running.file, problems: problems.length }, 'config reload rejected; the previous rules keep running');
     return { ok: false, problems };
+  }
+
+  /** Each source's state and counters: up or down and why, readings, rejections, reconnects, last reading. */
+  sourceStatus(): SourceStatus[] {
+    return this.sources.map(({ driver }) => driver.status());
   }
 
   /** Per-sink delivery counters. */

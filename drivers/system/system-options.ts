@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration } from '../option-types.js';
 
 /** The groups of host metrics the system source can read. */
-export const SYSTEM_METRICS = ['cpu_temperature', 'load', 'memory', 'uptime'] as const;
+export const SYSTEM_METRICS = ['cpu_temperature', 'load', 'memory', 'uptime', 'disk', 'throttling'] as const;
 export type SystemMetric = (typeof SYSTEM_METRICS)[number];
 
 export const systemOptions = z.strictObject({
@@ -25,7 +25,17 @@ export const systemOptions = z.strictObject({
     .array(z.enum(SYSTEM_METRICS))
     .min(1)
     .prefault([...SYSTEM_METRICS])
-    .describe('Which metrics to read: cpu_temperature, load, memory, uptime. Defaults to all of them.'),
+    .describe('Which metrics to read: cpu_temperature, load, memory, uptime, disk, throttling. Defaults to all of them.'),
+  disk_paths: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(['/'])
+    .describe('File systems whose use is reported (the one holding the buffer is the one that matters).'),
+  vcgencmd: z
+    .string()
+    .min(1)
+    .default('vcgencmd')
+    .describe("The Raspberry Pi firmware tool that reports under-voltage and throttling; skipped where it is absent."),
 });
 
 export type SystemOptions = z.output<typeof systemOptions>;

@@ -73,7 +73,8 @@ async function fakeHost(files: Record<string, string>) {
     await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), content);
   }
-  return { root, paths: { thermal_path: join(root, 'sys'), proc_path: join(root, 'proc') } };
+  // The fake host has no disks or firmware tool of its own: those metrics are tested on their own below.
+  return { root, paths: { thermal_path: join(root, 'sys'), proc_path: join(root, 'proc'), include: ['cpu_temperature', 'load', 'memory', 'uptime'] } };
 }
 
 function options(extra: Record<string, unknown>) {
@@ -98,12 +99,14 @@ describe('system options', () => {
       interval: 10_000,
       thermal_path: '/sys/class/thermal',
       proc_path: '/proc',
-      include: ['cpu_temperature', 'load', 'memory', 'uptime'],
+      include: ['cpu_temperature', 'load', 'memory', 'uptime', 'disk', 'throttling'],
+      disk_paths: ['/'],
+      vcgencmd: 'vcgencmd',
     });
   });
 
   it('rejects unknown metrics and unknown keys', () => {
-    expect(systemOptions.safeParse({ driver: 'system', include: ['disk'] }).success).toBe(false);
+    expect(systemOptions.safeParse({ driver: 'system', include: ['gpu'] }).success).toBe(false);
     expect(systemOptions.safeParse({ driver: 'system', thermal: '/sys' }).success).toBe(false);
   });
 
@@ -311,5 +314,33 @@ describe('system source', () => {
       expect(bySensor['system/cpu_temperature']).toBeGreaterThan(-50);
       expect(bySensor['system/cpu_temperature']).toBeLessThan(150);
     }
+  });
+
+  it('reports the use of each file system in disk_paths, like df', async () => {
+    const { bySensor } = await pollOnce({ include: ['disk'], disk_paths: ['/', tmpdir()] });
+    expect(bySensor['system/disk_used_percent']).toBeGreaterThan(0);
+    expect(bySensor['system/disk_used_percent']).toBeLessThanOrEqual(100);
+    expect(bySensor['system/disk_free_bytes']).toBeGreaterThan(0);
+    const other = `system/disk/${tmpdir().replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+    expect(bySensor[`${other}_used_percent`]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads under-voltage and throttling from vcgencmd, and skips it once where the tool is absent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tributary-vcgencmd-'));
+    const tool = join(dir, 'vcgencmd');
+    await writeFile(tool, '#!/bin/sh\necho "throttled=0x50005"\n', { mode: 0o755 });
+    const { bySensor } = await pollOnce({ include: ['throttling'], vcgencmd: tool });
+    expect(bySensor).toEqual({
+      'system/throttled_flags': 0x50005,
+      'system/under_voltage': 1,
+      'system/throttled': 1,
+      'system/soft_temperature_limit': 0,
+      'system/under_voltage_since_boot': 1,
+      'system/throttled_since_boot': 1,
+    });
+    const absent = await pollOnce({ include: ['throttling'], vcgencmd: join(dir, 'missing') });
+    expect(absent.readings).toEqual([]);
+    expect(absent.infos()).toEqual([`${join(dir, 'missing')} not usable (ENOENT): throttling skipped`]);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import type { StatsFs } from 'node:fs';
+import { readFile, statfs } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { NO_TAGS, type Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
@@ -12,6 +15,9 @@ import {
 } from './proc-parsers.js';
 import type { SystemMetric, SystemOptions } from './system-options.js';
 import { findThermalZones, type ThermalZone } from './thermal-zones.js';
+import { parseThrottled } from './throttled-flags.js';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * Polls the host's own health from /sys and /proc: CPU temperature, load, memory and uptime.
@@ -73,6 +79,8 @@ class SystemSource implements SourceDriver {
       this.include.has('load') ? this.readFile(join(proc, 'loadavg'), 'load', parseLoadavg) : [],
       this.include.has('memory') ? this.readFile(join(proc, 'meminfo'), 'memory', parseMeminfo) : [],
       this.include.has('uptime') ? this.readFile(join(proc, 'uptime'), 'uptime', parseUptime) : [],
+      this.include.has('disk') ? this.readDisks() : [],
+      this.include.has('throttling') ? this.readThrottling() : [],
     ]);
     for (const { sensor, value } of groups.flat()) {
       const emit = this.emit;
@@ -123,6 +131,44 @@ class SystemSource implements SourceDriver {
       report(`${sensor} is not a finite number`);
       return false;
     });
+  }
+
+  /** Use of each file system in `disk_paths`: `system/disk_used_percent` for `/`, `system/disk/<path>/…` for others. */
+  private async readDisks(): Promise<MetricValue[]> {
+    const values: MetricValue[] = [];
+    for (const path of this.options.disk_paths) {
+      let stats: StatsFs;
+      try {
+        stats = await statfs(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        this.infoOnce(`disk:${path}`, { path, code }, `cannot stat file system ${path} (${code}): disk skipped`);
+        continue;
+      }
+      const prefix = path === '/' ? 'system/disk' : `system/disk/${path.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+      const total = stats.blocks * stats.bsize;
+      const free = stats.bavail * stats.bsize;
+      // Like df: the share of the space a user could use that is used.
+      const usable = total - (stats.bfree - stats.bavail) * stats.bsize;
+      values.push({ sensor: `${prefix}_free_bytes`, value: free });
+      if (usable > 0) values.push({ sensor: `${prefix}_used_percent`, value: ((usable - free) / usable) * 100 });
+    }
+    return values;
+  }
+
+  /** Under-voltage and throttling from the Pi firmware; absent elsewhere, which is logged once. */
+  private async readThrottling(): Promise<MetricValue[]> {
+    let output: string;
+    try {
+      ({ stdout: output } = await execFileAsync(this.options.vcgencmd, ['get_throttled'], { timeout: 2_000 }));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      this.infoOnce('vcgencmd', { command: this.options.vcgencmd, code }, `${this.options.vcgencmd} not usable (${code}): throttling skipped`);
+      return [];
+    }
+    const { values, problems } = parseThrottled(output);
+    for (const problem of problems) this.context.badInput('system-parse', `vcgencmd: ${problem}`, { content: output.slice(0, 80) });
+    return values;
   }
 
   private infoOnce(key: string, context: object, message: string): void {

@@ -1,0 +1,132 @@
+import type { DriverContext, SourceDriver } from '../../drivers/driver.js';
+import type { Reading } from '../../rules/reading.js';
+import type { Logger } from '../logger.js';
+
+/** What the agent knows about one source, for health, status and metrics. */
+export interface SourceStatus {
+  readonly name: string;
+  readonly driver: string;
+  /** Running and, where it has a far side (broker, device), connected to it. */
+  readonly up: boolean;
+  /** Why it is down: the start error or what the driver reported. */
+  readonly reason: string | undefined;
+  readonly readings: number;
+  /** Input the driver rejected (bad lines, bad JSON, NaN …), all kinds together. */
+  readonly rejected: number;
+  /** Times it came back after being down. */
+  readonly reconnects: number;
+  /** Wall-clock time of its last reading, if any. */
+  readonly lastReadingAt: number | undefined;
+}
+
+export interface SupervisedSourceOptions {
+  readonly name: string;
+  readonly driver: string;
+  readonly create: (context: DriverContext) => SourceDriver;
+  readonly context: Omit<DriverContext, 'setConnected' | 'badInput'> & { badInput: DriverContext['badInput'] };
+  readonly log: Logger;
+  /** Where accepted readings go. */
+  readonly emit: (reading: Reading) => void;
+  readonly now: () => number;
+  /** First wait before starting a source again whose start failed; doubles up to `retryMaxMs`. */
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+/**
+ * Runs one source so that nothing it does can stop another: a start that fails is logged with its reason and
+ * tried again with a growing wait; an exception thrown while handling one of its readings is logged (once per
+ * kind of error) and the reading dropped; its readings, rejections and reconnects are counted.
+ */
+export class SupervisedSource {
+  private driver: SourceDriver | undefined;
+  private started = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
+  private connected = true;
+  private reason: string | undefined;
+  private readings = 0;
+  private rejected = 0;
+  private reconnects = 0;
+  private lastReadingAt: number | undefined;
+  private readonly loggedErrors = new Set<string>();
+
+  constructor(private readonly options: SupervisedSourceOptions) {
+    this.retryDelay = options.retryInitialMs ?? 5_000;
+  }
+
+  /** Starts the source; resolves either way: a failure is reported in `status()` and retried in the background. */
+  async start(): Promise<void> {
+    const { options } = this;
+    const context: DriverContext = {
+      ...options.context,
+      badInput: (kind, message, details) => {
+        this.rejected += 1;
+        options.context.badInput(kind, message, details);
+      },
+      setConnected: (connected, reason) => {
+        if (connected && !this.connected) this.reconnects += 1;
+        this.connected = connected;
+        this.reason = connected ? undefined : reason;
+      },
+    };
+    // Up unless the driver says otherwise while starting (a broker source reports "connecting").
+    this.connected = true;
+    this.reason = undefined;
+    try {
+      this.driver = options.create(context);
+      await this.driver.start((reading) => this.take(reading));
+      this.started = true;
+      this.retryDelay = options.retryInitialMs ?? 5_000;
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      this.connected = false;
+      this.reason = message;
+      options.log.error({ source: options.name, error: message, retry_in_ms: this.retryDelay }, 'source failed to start; other sources carry on');
+      await this.driver?.stop().catch(() => undefined);
+      this.driver = undefined;
+      if (!this.stopped) {
+        this.retryTimer = setTimeout(() => void this.start(), this.retryDelay);
+        this.retryDelay = Math.min(this.retryDelay * 2, options.retryMaxMs ?? 300_000);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (!this.driver) return;
+    await this.driver.stop().catch((error: unknown) => this.options.log.warn({ source: this.options.name, error: String(error) }, 'source did not stop cleanly'));
+    this.driver = undefined;
+  }
+
+  status(): SourceStatus {
+    return {
+      name: this.options.name,
+      driver: this.options.driver,
+      up: this.started && this.driver !== undefined && this.connected,
+      reason: this.reason,
+      readings: this.readings,
+      rejected: this.rejected,
+      reconnects: this.reconnects,
+      lastReadingAt: this.lastReadingAt,
+    };
+  }
+
+  private take(reading: Reading): void {
+    if (this.stopped) return;
+    this.readings += 1;
+    this.lastReadingAt = this.options.now();
+    try {
+      this.options.emit(reading);
+    } catch (error) {
+      // A bug downstream must not travel back into the driver's event handler and kill its connection.
+      const message = (error as Error).message ?? String(error);
+      if (!this.loggedErrors.has(message)) {
+        this.loggedErrors.add(message);
+        this.options.log.error({ source: this.options.name, sensor: reading.sensor, error: message }, 'reading could not be processed; dropped');
+      }
+    }
+  }
+}
