@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../option-types.js';
 
-/** One simulated sensor: a daily sine around `base`, plus Gaussian noise, optionally clamped. */
+/** One simulated sensor: a signal (daily sine, random walk or steps) plus Gaussian noise, faults, dropouts, clamped. */
 export const simulatedSensorOptions = z
   .strictObject({
     name: z
@@ -20,10 +20,35 @@ export const simulatedSensorOptions = z
       .refine((ms) => ms > 0, { error: 'period must be longer than 0' })
       .prefault('1d')
       .describe('Length of one full sine cycle, e.g. 1d for a daily rhythm or 10m for a quick demo.'),
+    signal: z
+      .enum(['sine', 'random_walk', 'step'])
+      .default('sine')
+      .describe('sine: base + amplitude · sin; random_walk: wanders around base (step per reading, pulled back by reversion); step: cycles through levels.'),
+    step: z.number().min(0).default(1).describe('random_walk: standard deviation of each step.'),
+    reversion: z.number().min(0).max(1).default(0.05).describe('random_walk: share of the distance to base taken back each reading (0 = free walk).'),
+    levels: z.array(z.number()).min(1).optional().describe('step: the values to cycle through, e.g. [18, 22].'),
+    every: duration().prefault('1h').describe('step: how long each level lasts.'),
+    dropout: z.number().min(0).max(1).default(0).describe('Probability that a reading is missing, e.g. 0.05 (deterministic by seed).'),
+    anomalies: z
+      .array(
+        z.strictObject({
+          after: duration().describe('When the anomaly starts, counted from the start of the source.'),
+          duration: duration().prefault('5m'),
+          every: duration().optional().describe('Repeat with this period.'),
+          kind: z.enum(['spike', 'shift', 'drift', 'flatline', 'noise']).describe('spike: +magnitude on the first reading; shift: +magnitude throughout; drift: rises linearly to +magnitude; flatline: stuck at the value it had; noise: extra noise of std dev magnitude.'),
+          magnitude: z.number().default(10),
+        }),
+      )
+      .default([])
+      .describe('Injected faults, for trying out anomaly alerts.'),
   })
   .refine((sensor) => sensor.min === undefined || sensor.max === undefined || sensor.min <= sensor.max, {
     error: 'min must not be greater than max',
     path: ['max'],
+  })
+  .refine((sensor) => sensor.signal !== 'step' || sensor.levels !== undefined, {
+    error: 'a step signal needs levels, e.g. levels: [18, 22]',
+    path: ['levels'],
   });
 
 export type SimulatedSensor = z.output<typeof simulatedSensorOptions>;

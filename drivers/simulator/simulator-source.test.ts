@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { Reading } from '../../rules/reading.js';
 import type { DriverContext } from '../driver.js';
 import { gaussian, mulberry32 } from './seeded-random.js';
-import { simulatorOptions } from './simulator-options.js';
+import { simulatedSensorOptions, simulatorOptions } from './simulator-options.js';
 import { createSimulatorSource, simulateReadings, simulateValue } from './simulator-source.js';
 
 const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
@@ -24,6 +24,7 @@ function fakeContext(name = 'sim', now = () => T0) {
 }
 
 const options = (extra: Record<string, unknown> = {}) => simulatorOptions.parse({ driver: 'simulator', ...extra });
+const sensorOf = (sensor: Record<string, unknown>) => simulatedSensorOptions.parse(sensor);
 
 describe('simulator options', () => {
   it('defaults to a one-second greenhouse with seed 42 and no tags', () => {
@@ -177,5 +178,55 @@ describe('simulator source', () => {
     });
     await source.stop();
     expect(logs).toEqual([{ level: 'error', message: 'emitting a simulated reading failed' }]);
+  });
+
+  it('wanders with a random walk pulled back to base, the same for the same seed', () => {
+    const walker = sensorOf({ name: 'w', base: 50, signal: 'random_walk', step: 1, reversion: 0.1 });
+    const run = () => {
+      const state = { startedAt: T0, walks: new Map<string, number>(), held: new Map<string, number>() };
+      return Array.from({ length: 2_000 }, (_, tick) => simulateValue(walker, 42, tick, T0 + tick * 1000, state));
+    };
+    const values = run();
+    expect(run()).toEqual(values);
+    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+    expect(Math.abs(mean - 50)).toBeLessThan(2);
+    expect(new Set(values.map((v) => Math.round(v))).size).toBeGreaterThan(5);
+  });
+
+  it('cycles through step levels', () => {
+    const stepper = sensorOf({ name: 's', base: 0, signal: 'step', levels: [18, 22], every: '1h' });
+    expect([0, 1, 2, 3].map((hour) => simulateValue(stepper, 42, hour, hour * 3_600_000))).toEqual([18, 22, 18, 22]);
+  });
+
+  it('leaves out readings by the dropout probability, deterministically', () => {
+    const opts = options({ sensors: [{ name: 'd', base: 1, dropout: 0.3 }] });
+    const kept = Array.from({ length: 1_000 }, (_, tick) => simulateReadings(opts, 'sim', tick, T0 + tick).length).reduce((a, b) => a + b, 0);
+    expect(kept).toBeGreaterThan(630);
+    expect(kept).toBeLessThan(770);
+    const again = Array.from({ length: 1_000 }, (_, tick) => simulateReadings(opts, 'sim', tick, T0 + tick).length).reduce((a, b) => a + b, 0);
+    expect(again).toBe(kept);
+  });
+
+  it('injects spikes, shifts, drifts and flatlines at the times configured, counted from the first reading', () => {
+    const state = { startedAt: T0, walks: new Map<string, number>(), held: new Map<string, number>() };
+    const faulty = sensorOf({
+      name: 'f',
+      base: 10,
+      anomalies: [
+        { after: '1m', duration: '1m', kind: 'spike', magnitude: 100 },
+        { after: '3m', duration: '1m', kind: 'shift', magnitude: 5 },
+        { after: '5m', duration: '1m', kind: 'drift', magnitude: 6 },
+      ],
+    });
+    const at = (seconds: number) => simulateValue(faulty, 1, seconds, T0 + seconds * 1000, state);
+    expect([at(0), at(59)]).toEqual([10, 10]);
+    expect([at(60), at(70), at(120)]).toEqual([110, 10, 10]);
+    expect([at(180), at(239), at(240)]).toEqual([15, 15, 10]);
+    expect([at(300), at(330)]).toEqual([10, 13]);
+
+    const stuck = sensorOf({ name: 'g', base: 0, signal: 'random_walk', step: 1, anomalies: [{ after: '10s', duration: '20s', kind: 'flatline' }] });
+    const values = Array.from({ length: 40 }, (_, s) => simulateValue(stuck, 3, s, T0 + s * 1000, state));
+    expect(new Set(values.slice(10, 30)).size).toBe(1);
+    expect(new Set(values.slice(30, 40)).size).toBeGreaterThan(1);
   });
 });

@@ -3,36 +3,90 @@ import type { DriverContext, SourceDriver } from '../driver.js';
 import { gaussian, hashString, mixSeed, mulberry32 } from './seeded-random.js';
 import type { SimulatedSensor, SimulatorOptions } from './simulator-options.js';
 
+/** What a running simulation remembers between ticks: where each random walk stands, when the source started. */
+export interface SimulationState {
+  readonly startedAt: number;
+  readonly walks: Map<string, number>;
+  /** Values held by a flatline fault, per sensor. */
+  readonly held: Map<string, number>;
+}
+
 /**
- * The value of one simulated sensor at one tick: `base + amplitude · sin(2π · t / period)` plus Gaussian noise,
- * clamped to [min, max]. The sine is anchored to the Unix epoch (0 at 00:00 UTC, highest a quarter period later).
- * A pure function of (seed, sensor, tick, timestamp): the noise comes from its own stream seeded by all three, so
- * it does not depend on earlier values or on the other sensors.
+ * The value of one simulated sensor at one tick, before faults: the signal plus Gaussian noise, clamped to
+ * [min, max]. The sine is anchored to the Unix epoch (0 at 00:00 UTC, highest a quarter period later). Noise comes
+ * from a stream seeded by (seed, sensor, tick), so it does not depend on earlier values or on the other sensors;
+ * a random walk does depend on its previous value, kept in `state`.
  */
-export function simulateValue(sensor: SimulatedSensor, seed: number, tick: number, timestamp: number): number {
-  const phase = (((timestamp % sensor.period) + sensor.period) % sensor.period) / sensor.period;
+export function simulateValue(sensor: SimulatedSensor, seed: number, tick: number, timestamp: number, state?: SimulationState): number {
   const random = mulberry32(mixSeed(seed, hashString(sensor.name), tick));
-  let value = sensor.base + sensor.amplitude * Math.sin(2 * Math.PI * phase) + sensor.noise * gaussian(random);
+  let value: number;
+  if (sensor.signal === 'step') {
+    const levels = sensor.levels!;
+    value = levels[Math.floor(timestamp / sensor.every) % levels.length]! + sensor.noise * gaussian(random);
+  } else if (sensor.signal === 'random_walk') {
+    const previous = state?.walks.get(sensor.name) ?? sensor.base;
+    value = previous + sensor.reversion * (sensor.base - previous) + sensor.step * gaussian(random);
+    state?.walks.set(sensor.name, value);
+    value += sensor.noise * gaussian(random);
+  } else {
+    const phase = (((timestamp % sensor.period) + sensor.period) % sensor.period) / sensor.period;
+    value = sensor.base + sensor.amplitude * Math.sin(2 * Math.PI * phase) + sensor.noise * gaussian(random);
+  }
+  if (state && sensor.anomalies.length > 0) value = applyAnomalies(sensor, value, timestamp - state.startedAt, state, random);
   if (sensor.min !== undefined && value < sensor.min) value = sensor.min;
   if (sensor.max !== undefined && value > sensor.max) value = sensor.max;
   return value;
 }
 
-/** The readings of every sensor for one tick, in the order the sensors are configured. */
+/** Injected faults active at `elapsed` ms since start change the value; the first that applies wins. */
+function applyAnomalies(sensor: SimulatedSensor, value: number, elapsed: number, state: SimulationState, random: () => number): number {
+  for (const [index, anomaly] of sensor.anomalies.entries()) {
+    const since = elapsed - anomaly.after;
+    if (since < 0) continue;
+    const occurrence = anomaly.every === undefined ? 0 : Math.floor(since / anomaly.every);
+    const into = anomaly.every === undefined ? since : since % anomaly.every;
+    const key = `${sensor.name}#${index}#${occurrence}`;
+    if (into >= anomaly.duration) {
+      state.held.delete(key);
+      continue;
+    }
+    switch (anomaly.kind) {
+      case 'spike':
+        // One reading only: the first of the occurrence.
+        if (state.held.has(key)) return value;
+        state.held.set(key, value);
+        return value + anomaly.magnitude;
+      case 'shift':
+        return value + anomaly.magnitude;
+      case 'drift':
+        return value + (anomaly.magnitude * into) / anomaly.duration;
+      case 'flatline': {
+        const held = state.held.get(key) ?? value;
+        state.held.set(key, held);
+        return held;
+      }
+      case 'noise':
+        return value + anomaly.magnitude * gaussian(random);
+    }
+  }
+  return value;
+}
+
+/** The readings of every sensor for one tick, in the order the sensors are configured; dropped-out ones left out. */
 export function simulateReadings(
   options: Pick<SimulatorOptions, 'seed' | 'sensors' | 'tags'>,
   source: string,
   tick: number,
   timestamp: number,
+  state?: SimulationState,
 ): Reading[] {
   const tags: Tags = options.tags;
-  return options.sensors.map((sensor) => ({
-    source,
-    sensor: sensor.name,
-    value: simulateValue(sensor, options.seed, tick, timestamp),
-    timestamp,
-    tags,
-  }));
+  const readings: Reading[] = [];
+  for (const sensor of options.sensors) {
+    if (sensor.dropout > 0 && mulberry32(mixSeed(options.seed, hashString(sensor.name), tick, 0x0d0d))() < sensor.dropout) continue;
+    readings.push({ source, sensor: sensor.name, value: simulateValue(sensor, options.seed, tick, timestamp, state), timestamp, tags });
+  }
+  return readings;
 }
 
 /** Emits every configured sensor immediately on start and then every `interval`, until stopped. */
@@ -41,6 +95,7 @@ class SimulatorSource implements SourceDriver {
   /** Emissions so far; part of the noise seed so consecutive readings differ. */
   private tick = 0;
   private readonly options: SimulatorOptions;
+  private state: SimulationState | undefined;
 
   constructor(
     options: SimulatorOptions,
@@ -53,7 +108,10 @@ class SimulatorSource implements SourceDriver {
   async start(emit: (reading: Reading) => void): Promise<void> {
     if (this.timer !== undefined) return;
     const emitTick = () => {
-      const readings = simulateReadings(this.options, this.context.name, this.tick++, this.context.now());
+      const timestamp = this.context.now();
+      // Faults are scheduled from the first reading, so `after: 10m` means ten minutes after start.
+      this.state ??= { startedAt: timestamp, walks: new Map(), held: new Map() };
+      const readings = simulateReadings(this.options, this.context.name, this.tick++, timestamp, this.state);
       try {
         for (const reading of readings) emit(reading);
       } catch (error) {
