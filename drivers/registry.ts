@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import type { DriverContext, SinkDriver, SourceDriver } from './driver.js';
 import { consoleSinkOptions } from './console/console-options.js';
+import { gpioOptions } from './gpio/gpio-options.js';
+import { modbusOptions } from './modbus/modbus-options.js';
 import { mqttSinkOptions, mqttSourceOptions } from './mqtt/mqtt-options.js';
+import { onewireOptions } from './onewire/onewire-options.js';
 import { simulatorOptions } from './simulator/simulator-options.js';
 import { systemOptions } from './system/system-options.js';
 
@@ -34,6 +37,21 @@ export const SOURCE_DRIVERS: Readonly<Record<string, AnyEntry<SourceDriver>>> = 
     description: "the host's own health: CPU temperature, load, memory",
     options: systemOptions,
     load: async () => (await import('./system/system-source.js')).createSystemSource,
+  }),
+  onewire: entry({
+    description: '1-Wire temperature sensors (DS18B20 and kin) via the kernel w1 sysfs',
+    options: onewireOptions,
+    load: async () => (await import('./onewire/onewire-source.js')).createOnewireSource,
+  }),
+  gpio: entry({
+    description: 'GPIO input pins: switch states and pulse counters (sysfs GPIO via onoff)',
+    options: gpioOptions,
+    load: async () => (await import('./gpio/gpio-source.js')).createGpioSource,
+  }),
+  modbus: entry({
+    description: 'Modbus TCP and RTU register polling (scaling, word/byte order, data types)',
+    options: modbusOptions,
+    load: async () => (await import('./modbus/modbus-source.js')).createModbusSource,
   }),
   mqtt: entry({
     description: 'readings from MQTT topics (plain numbers or JSON objects)',
