@@ -5,6 +5,7 @@ import { gpioOptions } from './gpio/gpio-options.js';
 import { modbusOptions } from './modbus/modbus-options.js';
 import { mqttSinkOptions, mqttSourceOptions } from './mqtt/mqtt-options.js';
 import { onewireOptions } from './onewire/onewire-options.js';
+import { serialSourceOptions } from './serial/serial-options.js';
 import { simulatorOptions } from './simulator/simulator-options.js';
 import { systemOptions } from './system/system-options.js';
 
@@ -37,6 +38,11 @@ export const SOURCE_DRIVERS: Readonly<Record<string, AnyEntry<SourceDriver>>> = 
     description: "the host's own health: CPU temperature, load, memory",
     options: systemOptions,
     load: async () => (await import('./system/system-source.js')).createSystemSource,
+  }),
+  serial: entry({
+    description: 'lines from a serial device: JSON, CSV, key=value, regex, NMEA GPS, numbers; optional polling',
+    options: serialSourceOptions,
+    load: async () => (await import('./serial/serial-source.js')).createSerialSource,
   }),
   onewire: entry({
     description: '1-Wire temperature sensors (DS18B20 and kin) via the kernel w1 sysfs',
