@@ -1,4 +1,5 @@
 import type { Reading, Tags } from '../../rules/reading.js';
+import { evaluateJsonPath, parseJsonPath, type JsonPath } from './json-path.js';
 
 /** Why a payload was rejected; the kind is what bad-input counters and logs are keyed by. */
 export interface PayloadRejection {
@@ -10,10 +11,37 @@ export interface PayloadParseOptions {
   readonly source: string;
   readonly sensor: string;
   readonly tags: Tags;
+  /** Path (see json-path.ts) of the JSON field with the time of measurement; a plain name is a top-level field. */
   readonly timestampField: string | undefined;
   readonly maxPayloadBytes: number;
   /** Arrival time, used when the payload carries no timestamp of its own. */
   readonly now: number;
+  /** When given, only these fields of a JSON object become readings, named `<sensor>/<name>`. */
+  readonly fields?: readonly FieldPath[] | undefined;
+  /** Field names skipped at any depth when every field is read (ids, firmware info). */
+  readonly ignoreFields?: ReadonlySet<string> | undefined;
+  /** Read string fields `"ON"`/`"OFF"`, `"true"`/`"false"` as 1/0 when every field is read. */
+  readonly onOffStrings?: boolean | undefined;
+}
+
+/** One entry of the `fields` option, its path parsed. */
+export interface FieldPath {
+  readonly name: string;
+  readonly path: JsonPath;
+}
+
+/** Parses the `fields` option once; throws on a path that does not parse (the options schema checks them first). */
+export function compileFields(fields: Readonly<Record<string, string>>): FieldPath[] {
+  return Object.entries(fields).map(([name, path]) => ({ name, path: parseJsonPath(path) }));
+}
+
+/** Where the timestamp was found, so that field is not also read as a value. */
+interface Walk {
+  readonly options: PayloadParseOptions;
+  readonly timestamp: number;
+  readonly out: Reading[];
+  readonly skipParent: object | undefined;
+  readonly skipKey: string | number | undefined;
 }
 
 const BOOLEAN_WORDS: Record<string, number> = { true: 1, false: 0, on: 1, off: 0 };
@@ -51,43 +79,96 @@ export function parseMqttPayload(
   const object = parsed as Record<string, unknown>;
   let timestamp = options.now;
   let rejection: PayloadRejection | undefined;
-  if (options.timestampField !== undefined && Object.hasOwn(object, options.timestampField) && object[options.timestampField] !== undefined) {
-    const stamped = parseTimestamp(object[options.timestampField]);
-    if (stamped === undefined) {
-      rejection = { kind: 'mqtt-bad-timestamp', message: `field "${options.timestampField}" is not a time: ${preview(JSON.stringify(object[options.timestampField]))}; arrival time used` };
-    } else {
-      timestamp = stamped;
+  let skipParent: object | undefined;
+  let skipKey: string | number | undefined;
+  if (options.timestampField !== undefined) {
+    const hit = evaluateJsonPath(object, timestampPath(options.timestampField));
+    if (hit !== undefined) {
+      skipParent = hit.parent;
+      skipKey = hit.key;
+      const stamped = parseTimestamp(hit.value);
+      if (stamped === undefined) {
+        rejection = { kind: 'mqtt-bad-timestamp', message: `field "${options.timestampField}" is not a time: ${preview(JSON.stringify(hit.value))}; arrival time used` };
+      } else {
+        timestamp = stamped;
+      }
     }
   }
+  const walk: Walk = { options, timestamp, out, skipParent, skipKey };
   const before = out.length;
-  collectFields(object, options.sensor, options, timestamp, out);
+  if (options.fields === undefined) {
+    collectFields(object, options.sensor, walk);
+  } else {
+    for (const field of options.fields) {
+      const hit = evaluateJsonPath(object, field.path);
+      if (hit !== undefined) addValue(hit.value, `${options.sensor}/${field.name}`, walk, 'any');
+    }
+  }
   if (out.length === before) {
-    return { kind: 'mqtt-no-values', message: `no numeric or boolean field in ${preview(text)}` };
+    const which = options.fields === undefined ? 'no numeric or boolean field' : `none of the fields ${options.fields.map((f) => f.name).join(', ')}`;
+    return { kind: 'mqtt-no-values', message: `${which} in ${preview(text)}` };
   }
   return rejection;
 }
 
-function collectFields(object: Record<string, unknown>, prefix: string, options: PayloadParseOptions, timestamp: number, out: Reading[]): void {
+function collectFields(object: Record<string, unknown>, prefix: string, walk: Walk): void {
   for (const key in object) {
-    // The timestamp is a top-level field; a nested field of the same name is a value like any other.
-    if (prefix === options.sensor && key === options.timestampField) continue;
-    const value = object[key];
-    const sensor = `${prefix}/${key}`;
-    if (typeof value === 'number') {
-      if (Number.isFinite(value)) out.push({ source: options.source, sensor, value, timestamp, tags: options.tags });
-    } else if (typeof value === 'boolean') {
-      out.push({ source: options.source, sensor, value: value ? 1 : 0, timestamp, tags: options.tags });
-    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      collectFields(value as Record<string, unknown>, sensor, options, timestamp, out);
-    }
+    // The timestamp is one field (top-level unless its path says otherwise); another of the same name is a value.
+    if (object === walk.skipParent && key === walk.skipKey) continue;
+    if (walk.options.ignoreFields?.has(key)) continue;
+    addValue(object[key], `${prefix}/${key}`, walk, walk.options.onOffStrings === true ? 'words' : 'none');
   }
+}
+
+/**
+ * Which JSON strings count as values: a field picked by path may be a number in quotes (`"battery":"100.00"` from
+ * older firmware) or a word; when every field is read, strings are names and states, and at most ON/OFF counts.
+ */
+type StringValues = 'none' | 'words' | 'any';
+
+/** Adds the reading(s) of one JSON value: a number, a boolean, a string if allowed, or an object's fields. */
+function addValue(value: unknown, sensor: string, walk: Walk, strings: StringValues): void {
+  const { options, timestamp, out } = walk;
+  let reading: number | undefined;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) reading = value;
+  } else if (typeof value === 'boolean') {
+    reading = value ? 1 : 0;
+  } else if (typeof value === 'string') {
+    if (strings === 'any') reading = parseScalar(value.trim());
+    else if (strings === 'words') reading = booleanWord(value.trim());
+  } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    collectFields(value as Record<string, unknown>, sensor, walk);
+  }
+  if (reading !== undefined) out.push({ source: options.source, sensor, value: reading, timestamp, tags: options.tags });
+}
+
+const timestampPaths = new Map<string, JsonPath>();
+
+/** The parsed path of a timestamp_field, cached: the options are few and fixed, the messages many. */
+function timestampPath(field: string): JsonPath {
+  let path = timestampPaths.get(field);
+  if (path === undefined) {
+    try {
+      path = parseJsonPath(field);
+    } catch {
+      path = [field]; // not a path: a top-level field of exactly that name
+    }
+    timestampPaths.set(field, path);
+  }
+  return path;
+}
+
+function booleanWord(text: string): number | undefined {
+  const lower = text.toLowerCase();
+  // Own keys only, or "constructor" and "__proto__" would come back as values.
+  return Object.hasOwn(BOOLEAN_WORDS, lower) ? BOOLEAN_WORDS[lower] : undefined;
 }
 
 function parseScalar(text: string): number | undefined {
   if (text === '') return undefined;
-  const lower = text.toLowerCase();
-  // Own keys only, or "constructor" and "__proto__" would come back as values.
-  if (Object.hasOwn(BOOLEAN_WORDS, lower)) return BOOLEAN_WORDS[lower];
+  const word = booleanWord(text);
+  if (word !== undefined) return word;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
   const value = Number(text);
   return Number.isFinite(value) ? value : undefined;

@@ -258,19 +258,19 @@ describe('MQTT sink', () => {
     const b = await broker();
     const subscriber = await recorder(b.url, 'tributary/#');
     const s = await startSink(b.url);
-    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    await eventually(() => s.isConnected() === true, 20_000, 'connected');
     await s.sink.send([BATCH[0]!]);
 
     await b.stop();
-    await eventually(() => s.isConnected() === false, 10_000, 'disconnected');
+    await eventually(() => s.isConnected() === false, 20_000, 'disconnected');
     await expect(s.sink.send([BATCH[1]!])).rejects.toThrow('not connected');
 
     await b.restart();
-    await eventually(() => s.isConnected() === true, 10_000, 'reconnected');
+    await eventually(() => s.isConnected() === true, 20_000, 'reconnected');
     // What the forwarder does: offer the same batch again.
     await s.sink.send([BATCH[1]!, BATCH[2]!]);
     // The subscriber's persistent session keeps its subscription across the restart.
-    await subscriber.waitFor((messages) => messages.length === 3, 10_000, 'three messages');
+    await subscriber.waitFor((messages) => messages.length === 3, 20_000, 'three messages');
     expect(subscriber.messages.map((message) => message.payload['seq'])).toEqual([1, 2, 3]);
   });
 

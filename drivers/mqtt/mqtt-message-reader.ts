@@ -1,0 +1,94 @@
+import type { Reading } from '../../rules/reading.js';
+import type { MqttSourceOptions } from './mqtt-options.js';
+import { compileFields, parseMqttPayload } from './mqtt-payload.js';
+import { MQTT_PRESETS } from './presets/index.js';
+import type { TopicRoute } from './presets/preset.js';
+import { compileTopicMatcher } from './topic-matcher.js';
+
+/** A rejected message, by the kind bad-input counters are keyed by. */
+export interface MessageRejection {
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** Turns one message into readings appended to `out`; returns why (part of) it was rejected, if it was. */
+export type MessageReader = (topic: string, payload: Buffer, now: number, out: Reading[]) => MessageRejection | undefined;
+
+/**
+ * Everything the MQTT source does with a message, apart from receiving it: topic to sensor name and tags (by
+ * `topic_template`, `preset` or `strip_prefix`), then payload to readings. Built once per source from its options.
+ */
+export function createMessageReader(options: MqttSourceOptions, sourceName: string): { read: MessageReader; topics: string[] } {
+  const { router, topics, described } = routerFor(options);
+  const preset = options.preset === undefined ? undefined : MQTT_PRESETS[options.preset];
+  const fields = options.fields === undefined ? undefined : compileFields(options.fields);
+  // The user's timestamp_field wins over the preset's; `false` turns the preset's off.
+  const timestampField = options.timestamp_field === false ? undefined : (options.timestamp_field ?? preset?.timestampField);
+  return {
+    topics,
+    read(topic, payload, now, out) {
+      const route = router(topic);
+      if (route === 'ignore') return undefined;
+      if (route === 'mismatch') return { kind: 'mqtt-topic-mismatch', message: `topic "${topic}" does not fit ${described}; narrow topics` };
+      return parseMqttPayload(
+        payload,
+        {
+          source: sourceName,
+          sensor: route.sensor,
+          tags: route.tags,
+          timestampField,
+          maxPayloadBytes: options.max_payload_bytes,
+          now,
+          fields,
+          ignoreFields: preset?.ignoreFields,
+          onOffStrings: preset?.onOffStrings,
+        },
+        out,
+      );
+    },
+  };
+}
+
+/** What the source makes of a topic: the sensor name and tags, a topic to skip, or one that does not fit. */
+type Router = (topic: string) => TopicRoute | 'ignore' | 'mismatch';
+
+/**
+ * Where sensor names and tags come from, first match wins: the user's `topic_template`, the preset, or the topic
+ * itself minus `strip_prefix`. The instance's `tags` are added last, so a tag written in the config wins over one
+ * of the same name taken from the topic.
+ */
+function routerFor(options: MqttSourceOptions): { router: Router; topics: string[]; described: string } {
+  const strip = (topic: string) =>
+    options.strip_prefix !== undefined && topic.startsWith(options.strip_prefix) ? topic.slice(options.strip_prefix.length) : topic;
+  const withTags = (tags: Readonly<Record<string, string>>) =>
+    Object.keys(tags).length === 0 ? options.tags : { ...tags, ...options.tags };
+  const preset = options.preset === undefined ? undefined : MQTT_PRESETS[options.preset];
+
+  if (options.topic_template !== undefined) {
+    const matcher = compileTopicMatcher(options.topic_template);
+    return {
+      topics: options.topics ?? [matcher.filter],
+      described: `topic_template "${matcher.template}"`,
+      router: (topic) => {
+        const match = matcher.match(topic);
+        if (match === undefined) return 'mismatch';
+        return { sensor: match.sensor ?? strip(topic), tags: withTags(match.tags) };
+      },
+    };
+  }
+  if (preset !== undefined) {
+    return {
+      topics: options.topics ?? [...preset.topics],
+      described: `preset ${options.preset}`,
+      router: (topic) => {
+        const route = preset.route(topic);
+        if (route === undefined) return 'mismatch';
+        if (route === 'ignore') return route;
+        return { sensor: route.sensor, tags: withTags(route.tags) };
+      },
+    };
+  }
+  // The schema makes sure there are topics when there is neither a template nor a preset.
+  return { topics: options.topics ?? [], described: 'topics', router: (topic) => ({ sensor: strip(topic), tags: options.tags }) };
+}
+
