@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMeanSuffix } from '../../rules/did-you-mean.js';
 import { knownKeysAt } from './schema-keys.js';
 import type { YamlLocator } from './yaml-locator.js';
 

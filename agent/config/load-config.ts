@@ -8,7 +8,7 @@ import { BY_SOURCE_AND_SENSOR } from '../../rules/windows/group-index.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { DEFAULT_AGGREGATES } from './rule-schema.js';
 import { ConfigError, type ConfigProblem } from './config-problem.js';
-import { didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMeanSuffix } from '../../rules/did-you-mean.js';
 import { substituteEnv } from './env-substitution.js';
 import { explainIssue } from './explain-issue.js';
 import { YamlLocator } from './yaml-locator.js';

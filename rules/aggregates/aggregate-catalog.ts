@@ -1,4 +1,4 @@
-import { didYouMeanSuffix } from '../transforms/did-you-mean.js';
+import { didYouMeanSuffix } from '../did-you-mean.js';
 import { AggregateError } from './aggregate-error.js';
 import { bucketsOption, describe, optionsOf, percentileKey, percentileOption, unitOption } from './aggregate-parameters.js';
 import { bucketKey } from './histogram.js';

@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration.js';
-import { didYouMeanSuffix } from '../transforms/did-you-mean.js';
+import { didYouMeanSuffix } from '../did-you-mean.js';
 import { AggregateError } from './aggregate-error.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Reading } from '../reading.js';
-import { didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMeanSuffix } from '../did-you-mean.js';
 import { describeInput, explainIssues } from './issue-message.js';
 import { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, TRANSFORMS } from './registry.js';
 import type { Transform } from './transform.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMeanSuffix } from '../did-you-mean.js';
 
 /**
  * Turns zod's issues about one step's options into sentences a user can act on:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Reading } from '../reading.js';
-import { didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMeanSuffix } from '../did-you-mean.js';
 import { PerSensor } from './per-sensor.js';
 import { defineTransform } from './transform-definition.js';
 

@@ -1,4 +1,4 @@
-import { didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMeanSuffix } from '../did-you-mean.js';
 
 /**
  * A unit as `base = (value + offset) × factor / divisor`, in the base unit of its dimension. Factors are kept as
