@@ -2,6 +2,7 @@ import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reading, Tags } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
+import { PollingLoop } from '../polling-loop.js';
 import type { OnewireOptions } from './onewire-options.js';
 import { parseTemperatureFile, parseW1Slave, TEMPERATURE_FAMILIES, type W1Outcome } from './w1-parse.js';
 
@@ -25,8 +26,7 @@ const DEVICE_DIR = /^([0-9a-f]{2})-[0-9a-f]{12}$/;
  * and never emitted; nothing that is not a finite number is emitted.
  */
 class OnewireSource implements SourceDriver {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   private emit: ((reading: Reading) => void) | undefined;
   /** Ids present at the last poll, to log appearances and disappearances once each. */
   private present = new Set<string>();
@@ -39,36 +39,20 @@ class OnewireSource implements SourceDriver {
     private readonly options: OnewireOptions,
     private readonly context: DriverContext,
   ) {
+    this.loop = new PollingLoop(options.interval, () => this.poll(), context.log, 'the 1-Wire bus');
     this.tags = Object.freeze({ ...options.tags });
   }
 
   async start(emit: (reading: Reading) => void): Promise<void> {
     if (this.emit !== undefined) return;
     this.emit = emit;
-    this.timer = setInterval(() => void this.tick(), this.options.interval);
-    await this.tick();
+    await this.loop.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
     this.emit = undefined;
     // Once stop resolves nothing more is emitted: a poll under way finishes, and its readings are dropped.
-    await this.inFlight;
-  }
-
-  /** Starts a poll unless the last one is still running: a conversion takes 750 ms per sensor on a slow bus. */
-  private tick(): Promise<void> {
-    if (this.inFlight !== undefined) {
-      this.context.log.debug({}, 'previous poll still running: tick skipped');
-      return this.inFlight;
-    }
-    this.inFlight = this.poll()
-      .catch((error: unknown) => this.context.log.error({ err: error }, 'polling the 1-Wire bus failed'))
-      .finally(() => {
-        this.inFlight = undefined;
-      });
-    return this.inFlight;
+    await this.loop.stop();
   }
 
   private async poll(): Promise<void> {

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { NO_TAGS, type Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
+import { PollingLoop } from '../polling-loop.js';
 import {
   parseLoadavg,
   parseMeminfo,
@@ -25,8 +26,7 @@ const execFileAsync = promisify(execFile);
  * through `badInput` and skipped; no value that is not a finite number is emitted.
  */
 class SystemSource implements SourceDriver {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
   private emit: ((reading: Reading) => void) | undefined;
   /** Found once and kept: thermal zones do not come and go while the host runs. */
   private zones: ThermalZone[] | undefined;
@@ -38,6 +38,7 @@ class SystemSource implements SourceDriver {
     private readonly options: SystemOptions,
     private readonly context: DriverContext,
   ) {
+    this.loop = new PollingLoop(options.interval, () => this.poll(), context.log, 'the host');
     this.include = new Set(options.include);
   }
 
@@ -45,30 +46,13 @@ class SystemSource implements SourceDriver {
     if (this.emit !== undefined) return;
     this.emit = emit;
     this.context.setConnected(true);
-    this.timer = setInterval(() => void this.tick(), this.options.interval);
-    await this.tick();
+    await this.loop.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
     this.emit = undefined;
     // Once stop resolves nothing more is emitted: a poll under way finishes, and its readings are dropped.
-    await this.inFlight;
-  }
-
-  /** Starts a poll unless the last one is still running (a slow SD card must not pile polls up). */
-  private tick(): Promise<void> {
-    if (this.inFlight !== undefined) {
-      this.context.log.debug({}, 'previous poll still running: tick skipped');
-      return this.inFlight;
-    }
-    this.inFlight = this.poll()
-      .catch((error: unknown) => this.context.log.error({ err: error }, 'polling the host failed'))
-      .finally(() => {
-        this.inFlight = undefined;
-      });
-    return this.inFlight;
+    await this.loop.stop();
   }
 
   private async poll(): Promise<void> {
