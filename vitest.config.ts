@@ -10,5 +10,6 @@ export default defineConfig({
     // Child processes rather than threads: each test file gets its own process, so a helper's
     // process-exit cleanup (e.g. killing a leftover mosquitto) runs per file.
     pool: 'forks',
+    setupFiles: ['test/setup/fast-check-seed.ts'],
   },
 });

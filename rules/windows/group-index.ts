@@ -65,6 +65,17 @@ export class GroupIndex<State> {
     return state;
   }
 
+  /** Calls `visit` for every group; plain loops rather than a generator, as `advance` runs it over every group. */
+  forEach(visit: (state: State) => void): void {
+    const byTags = this.groupBy.tags.length > 0;
+    for (const bySensor of this.root.values()) {
+      for (const entry of bySensor.values()) {
+        if (!byTags) visit(entry as State);
+        else for (const state of (entry as Map<string, State>).values()) visit(state);
+      }
+    }
+  }
+
   *states(): IterableIterator<State> {
     for (const bySensor of this.root.values()) {
       for (const entry of bySensor.values()) {

@@ -135,7 +135,8 @@ export class TimeWindows implements WindowOperator {
     const { sizeMs } = this.spec;
     let nextDue = Number.POSITIVE_INFINITY;
     const from = out.length;
-    for (const group of this.groups.states()) {
+    let idleGroups = 0;
+    this.groups.forEach((group) => {
       if (this.hasEmitted) this.reemitUpdated(group, out);
       if (this.timing.empty === 'emit') {
         this.emitWithEmpty(group, out);
@@ -152,11 +153,14 @@ export class TimeWindows implements WindowOperator {
       if (this.hasEmitted && group.emitted.length > 0) {
         nextDue = Math.min(nextDue, group.emitted[0]!.start + sizeMs + this.timing.updateWithinMs);
       }
-    }
+      if (group.open.length === 0 && group.emitted.length === 0) idleGroups += 1;
+    });
     this.nextDue = nextDue;
     sortByEnd(out, from);
     // Groups with nothing open and nothing to emit are forgotten, unless empty windows keep them alive.
-    if (this.timing.empty === 'skip') this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0);
+    if (this.timing.empty === 'skip' && idleGroups > 0) {
+      this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0);
+    }
   }
 
   /** Emits every window due, in start order, filling gaps with empty windows for a group seen before. */

@@ -28,6 +28,9 @@ export function floorTo(time: number, step: number, offset: number): number {
 /** Groups are scanned one after another; results of one advance are put in time order across groups. */
 export function sortByEnd(out: { end: number }[], from: number): void {
   if (out.length - from < 2) return;
+  let sorted = true;
+  for (let i = from + 1; i < out.length && sorted; i++) sorted = out[i - 1]!.end <= out[i]!.end;
+  if (sorted) return;
   const appended = out.splice(from).sort((a, b) => a.end - b.end);
   for (const result of appended) out.push(result);
 }
