@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # serial drivers. We only need the binaries; whether the packages' system services run does
 # not matter, so we neither start nor stop them.
 # make, g++ and python3 build the native modules (better-sqlite3, epoll) during npm ci.
-packages=(mosquitto influxdb socat make g++ python3)
+packages=(mosquitto influxdb victoria-metrics socat make g++ python3)
 missing=()
 for pkg in "${packages[@]}"; do
   # `dpkg -s` alone succeeds for removed packages whose config files remain; check the status.
