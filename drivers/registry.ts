@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DriverContext, SinkDriver, SourceDriver } from './driver.js';
 import { consoleSinkOptions } from './console/console-options.js';
 import { gpioOptions } from './gpio/gpio-options.js';
+import { influxdbSinkOptions } from './influxdb/influxdb-options.js';
 import { modbusOptions } from './modbus/modbus-options.js';
 import { mqttSinkOptions, mqttSourceOptions } from './mqtt/mqtt-options.js';
 import { onewireOptions } from './onewire/onewire-options.js';
@@ -71,6 +72,11 @@ export const SINK_DRIVERS: Readonly<Record<string, AnyEntry<SinkDriver>>> = {
     description: 'prints results to standard output',
     options: consoleSinkOptions,
     load: async () => (await import('./console/console-sink.js')).createConsoleSink,
+  }),
+  influxdb: entry({
+    description: 'writes results as line protocol to InfluxDB 1.x/2.x/3.x or VictoriaMetrics (/api/v2/write)',
+    options: influxdbSinkOptions,
+    load: async () => (await import('./influxdb/influxdb-sink.js')).createInfluxdbSink,
   }),
   mqtt: entry({
     description: 'publishes results to an MQTT broker (QoS 1, JSON)',

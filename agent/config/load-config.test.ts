@@ -113,7 +113,7 @@ describe('config checking', () => {
       expect.stringMatching(/^test\.yaml:3:13: sources\.s\.driver: unknown source driver "simulatr" \(did you mean "simulator"\?\); available: simulator, system, .*mqtt/),
     ]);
     expect(problemsOf(`sinks:\n  k:\n    driver: influx\n`)).toEqual([
-      'test.yaml:3:13: sinks.k.driver: unknown sink driver "influx"; available: console, mqtt',
+      'test.yaml:3:13: sinks.k.driver: unknown sink driver "influx" (did you mean "influxdb"?); available: console, influxdb, mqtt',
     ]);
   });
 

@@ -1,0 +1,68 @@
+import type { RuleResult } from '../../rules/rule-result.js';
+import type { BufferedResult } from '../driver.js';
+import type { Point } from './line-protocol.js';
+
+/** Timestamp precision of a write; the unit of the integer at the end of each line. */
+export type Precision = 'ns' | 'us' | 'ms' | 's';
+
+type Part = string | ((result: RuleResult) => string);
+
+/**
+ * Compiles a measurement template such as `{rule}` or `sensors_{tags.site}` once. Throws on an unknown
+ * placeholder, so a typo fails at validation instead of writing to a measurement named `{rle}`.
+ */
+export function compileMeasurementTemplate(template: string): (result: RuleResult) => string {
+  const parts: Part[] = template.split(/(\{[^}]+\})/).filter(Boolean).map((piece): Part => {
+    if (!piece.startsWith('{')) return piece;
+    const name = piece.slice(1, -1);
+    if (name === 'rule') return (r) => r.rule;
+    if (name === 'source') return (r) => r.source;
+    if (name === 'sensor') return (r) => r.sensor;
+    if (name.startsWith('tags.')) {
+      const tag = name.slice(5);
+      return (r) => (Object.hasOwn(r.tags, tag) ? r.tags[tag]! : '');
+    }
+    throw new Error(`measurement template "${template}": unknown placeholder ${piece}; use {rule}, {source}, {sensor} or {tags.<name>}`);
+  });
+  return (result) => {
+    let name = '';
+    for (const part of parts) name += typeof part === 'string' ? part : part(result);
+    // An empty measurement is invalid and would block the sink on this result forever.
+    return name === '' ? result.rule : name;
+  };
+}
+
+/** Converts ms since the epoch to the integer the write's precision expects. */
+export function timestampIn(ms: number, precision: Precision): string {
+  const whole = Math.trunc(ms);
+  switch (precision) {
+    case 'ms':
+      return String(whole);
+    case 's':
+      return String(Math.floor(whole / 1000));
+    case 'us':
+      return (BigInt(whole) * 1000n).toString();
+    case 'ns':
+      return (BigInt(whole) * 1_000_000n).toString();
+  }
+}
+
+/**
+ * One point per result. Tags are the result's tags plus `sensor`, `source` and `rule` (these three win over a
+ * result tag of the same name, since they identify the series). A window is stamped with its start and carries
+ * every aggregate as a float field; a reading is stamped with its timestamp and carries the field `value`.
+ * Same series and time means same point, so a result sent again (at-least-once delivery) or a later revision
+ * of a window overwrites the earlier one instead of adding a second point.
+ */
+export function resultToPoint(
+  { result }: BufferedResult,
+  measurementFor: (result: RuleResult) => string,
+  precision: Precision,
+): Point {
+  const tags = { ...result.tags, sensor: result.sensor, source: result.source, rule: result.rule };
+  const measurement = measurementFor(result);
+  if (result.kind === 'reading') {
+    return { measurement, tags, fields: { value: result.value }, timestamp: timestampIn(result.timestamp, precision) };
+  }
+  return { measurement, tags, fields: result.values, timestamp: timestampIn(result.start, precision) };
+}
