@@ -12,6 +12,7 @@ import type { DriverContext, SourceDriver } from '../driver.js';
 import type { ModbusClientLike } from './modbus-connection.js';
 import { modbusOptions } from './modbus-options.js';
 import { createModbusSource } from './modbus-source.js';
+import { recordingContext as sharedRecordingContext } from '../../test/helpers/recording-context.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -27,18 +28,7 @@ afterEach(async () => {
 
 /** A DriverContext that records what the driver reports. */
 function recordingContext(name = 'plc') {
-  const logs: { level: string; context: object; message: string }[] = [];
-  const badInputs: { kind: string; message: string; context: Record<string, unknown> | undefined }[] = [];
-  const connections: { connected: boolean; reason: string | undefined }[] = [];
-  const log = (level: string) => (context: object, message: string) => void logs.push({ level, context, message });
-  const context: DriverContext = {
-    name,
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    now: () => T0,
-    badInput: (kind, message, extra) => void badInputs.push({ kind, message, context: extra }),
-    setConnected: (connected, reason) => void connections.push({ connected, reason }),
-  };
-  return { context, logs, badInputs, connections, isConnected: () => connections.at(-1)?.connected };
+  return sharedRecordingContext(name, () => T0);
 }
 
 async function server(): Promise<ModbusTestServer> {

@@ -7,6 +7,7 @@ import type { Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
 import { serialSourceOptions } from './serial-options.js';
 import { createSerialSource } from './serial-source.js';
+import { recordingContext as sharedRecordingContext } from '../../test/helpers/recording-context.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -26,19 +27,7 @@ async function ptyPair(): Promise<PtyPair> {
 
 /** A DriverContext that records what the driver reports. */
 function recordingContext(name = 'gps') {
-  const logs: { level: string; context: object; message: string }[] = [];
-  const badInputs: { kind: string; message: string; context: Record<string, unknown> | undefined }[] = [];
-  const connections: { connected: boolean; reason: string | undefined }[] = [];
-  const log = (level: string) => (context: object, message: string) => void logs.push({ level, context, message });
-  const context: DriverContext = {
-    name,
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    now: () => T0,
-    badInput: (kind, message, extra) => void badInputs.push({ kind, message, context: extra }),
-    setConnected: (connected, reason) => void connections.push({ connected, reason }),
-  };
-  const kinds = () => badInputs.map((bad) => bad.kind);
-  return { context, logs, badInputs, connections, kinds, isConnected: () => connections.at(-1)?.connected };
+  return sharedRecordingContext(name, () => T0);
 }
 
 async function startSource(pair: PtyPair, extra: Record<string, unknown>, name = 'dev') {
