@@ -28,5 +28,37 @@ export interface ReadingResult {
   readonly value: number;
 }
 
+/** Where an alert is in its lifecycle: `inactive` only appears as the state an alert left. */
+export type AlertState = 'inactive' | 'pending' | 'firing' | 'resolved';
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+/**
+ * One transition of an alert (never one per reading): pending → firing → resolved, or pending → resolved when the
+ * condition cleared before `for:` ran out. Goes through the buffer and to the sinks like any other result.
+ */
+export interface AlertResult {
+  readonly kind: 'alert';
+  readonly rule: string;
+  readonly source: string;
+  readonly sensor: string;
+  readonly tags: Tags;
+  /** When the transition happened, in ms since the epoch. */
+  readonly timestamp: number;
+  readonly state: Exclude<AlertState, 'inactive'>;
+  readonly previous: AlertState;
+  /** Which detector raised it: threshold, rate, zscore, mad, ewma, cusum, flatline, range, missing, anomaly. */
+  readonly detector: string;
+  readonly severity: AlertSeverity;
+  /** The reading value that caused the transition (NaN for missing data). */
+  readonly value: number;
+  /** The rendered message template. */
+  readonly message: string;
+  /** When the current episode began (entered pending), in ms since the epoch. */
+  readonly since: number;
+  /** Extra labels from the rule. */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 /** Everything the engine can emit. */
-export type RuleResult = WindowResult | ReadingResult;
+export type RuleResult = WindowResult | ReadingResult | AlertResult;

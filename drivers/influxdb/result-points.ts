@@ -61,6 +61,14 @@ export function resultToPoint(
 ): Point {
   const tags = { ...result.tags, sensor: result.sensor, source: result.source, rule: result.rule };
   const measurement = measurementFor(result);
+  if (result.kind === 'alert') {
+    // One point per transition, usable as a Grafana annotation: text in `message`, state as a field so a
+    // query can pick firing/resolved without a new series per state.
+    const alertTags = { ...tags, detector: result.detector, severity: result.severity };
+    const fields: Record<string, number | string> = { state: result.state, message: result.message, since: result.since };
+    if (Number.isFinite(result.value)) fields['value'] = result.value;
+    return { measurement, tags: alertTags, fields, timestamp: timestampIn(result.timestamp, precision) };
+  }
   if (result.kind === 'reading') {
     return { measurement, tags, fields: { value: result.value }, timestamp: timestampIn(result.timestamp, precision) };
   }

@@ -7,6 +7,10 @@ import type { BufferedResult } from '../driver.js';
  * passed on without a window carries its `timestamp` and `value`.
  */
 export function encodeResultPayload({ seq, result }: BufferedResult): string {
+  if (result.kind === 'alert') {
+    const { kind: _kind, ...alert } = result;
+    return JSON.stringify({ ...alert, value: Number.isFinite(alert.value) ? alert.value : null, seq });
+  }
   if (result.kind === 'reading') {
     return JSON.stringify({
       rule: result.rule,
