@@ -9,6 +9,7 @@ import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
 import { checkConfigFile, type TributaryConfig } from './config/load-config.js';
 import { Forwarder } from './forwarding/forwarder.js';
+import { PipelineTap } from './health/pipeline-tap.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
 import type { Logger } from './logger.js';
 import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
@@ -51,6 +52,10 @@ export interface ConnectionState {
 export class Agent {
   readonly outbox: Outbox;
   readonly badInput: BadInputLog;
+  /** Readings and results as they pass, for metrics and `tributary tail`. */
+  readonly tap = new PipelineTap();
+  /** Why the last buffer commit failed, until one succeeds again: the buffer is not writable. */
+  bufferFault: string | undefined;
   readonly connections = new Map<string, ConnectionState>();
   private readonly now: () => number;
   private readonly log: Logger;
@@ -197,6 +202,7 @@ export class Agent {
       return;
     }
     this.readingsIn += 1;
+    this.tap.reading(reading);
     this.engine.push(reading, this.now());
   }
 
@@ -208,6 +214,7 @@ export class Agent {
 
   private keep(result: RuleResult): void {
     this.resultsOut += 1;
+    this.tap.result(result);
     this.outbox.append(result);
     this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
   }
@@ -216,8 +223,10 @@ export class Agent {
     this.commitTimer = undefined;
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
+      this.bufferFault = undefined;
     } catch (error) {
       // A full or failing disk must not kill the agent: keep the results queued and try again.
+      this.bufferFault = (error as Error).message;
       this.log.error({ error: (error as Error).message }, 'buffer commit failed; retrying');
       this.commitTimer = setTimeout(() => this.commit(), Math.max(1_000, this.config.buffer.commit_interval));
     }

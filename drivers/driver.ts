@@ -38,6 +38,16 @@ export interface BufferedResult {
   /** Outbox sequence number: increases with every result, so a sink can see order and gaps. */
   readonly seq: number;
   readonly result: RuleResult;
+  /**
+   * Stable across resends and restarts, and the same on every sink: a hash of the agent, rule, series (source,
+   * sensor, tags) and time (window start, reading or alert time), so upstream can de-duplicate at-least-once
+   * delivery. A revised window keeps its id (it replaces the earlier emission).
+   */
+  readonly id?: string;
+  /** When the result was committed to the buffer, ms since the epoch. */
+  readonly createdAt?: number;
+  /** True when it is sent late (longer than `forwarding.backfill_after` after it was committed), e.g. after an outage. */
+  readonly backfilled?: boolean;
 }
 
 /** A batch of buffered results, oldest first, handed to one sink. */

@@ -39,6 +39,8 @@ export class CompiledRule {
   private readonly transforms: TransformChain | undefined;
   private readonly derive: DerivedReadings | undefined;
   private readonly window: WindowOperator | undefined;
+  /** Windows go by arrival time: readings are re-stamped with `now`. */
+  private readonly processingTime: boolean;
   /** Results made while taking readings (rules without a window), handed over at the next advance. */
   private readonly pending: RuleResult[] = [];
   private readonly windowResults: WindowResult[] = [];
@@ -52,6 +54,7 @@ export class CompiledRule {
     this.transforms = spec.transform.length > 0 ? compileTransforms(spec.transform) : undefined;
     this.derive = spec.derive ? new DerivedReadings(spec.derive) : undefined;
     this.window = createWindow(spec);
+    this.processingTime = spec.window?.time === 'processing';
   }
 
   /** A snapshot of the rule's counters. */
@@ -113,7 +116,7 @@ export class CompiledRule {
       });
       return;
     }
-    if (this.spec.window?.time === 'processing' && current.timestamp !== now) current = { ...current, timestamp: now };
+    if (this.processingTime && current.timestamp !== now) current = { ...current, timestamp: now };
     this.window.add(current);
   }
 

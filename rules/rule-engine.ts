@@ -135,7 +135,7 @@ function timeOf(result: RuleResult): number {
 /** A result as a reading for a rule downstream: the source is the rule that made it. */
 function asReading(result: RuleResult, field: string | undefined): Reading | undefined {
   // Alert transitions are events, not measurements: rules downstream do not read them.
-  if (result.kind === 'alert') return undefined;
+  if (result.kind === 'alert' || result.kind === 'event') return undefined;
   if (result.kind === 'reading') {
     return { source: result.rule, sensor: result.sensor, value: result.value, timestamp: result.timestamp, tags: result.tags };
   }

@@ -15,6 +15,11 @@ export interface WindowResult {
   readonly values: Readonly<Record<string, number>>;
   /** 0 for the first emission; 1, 2 … each time a late reading updated the window (`late: update`). */
   readonly revision?: number;
+  /**
+   * Set when a full buffer merged this many consecutive windows into this one (see `agent/buffer/window-compaction.ts`):
+   * `start`/`end` span them all and only the aggregates that merge exactly are kept.
+   */
+  readonly compacted?: number;
 }
 
 /** A reading a rule passes on without a window: transformed, or derived from several sensors. */
@@ -60,5 +65,32 @@ export interface AlertResult {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** Everything the engine can emit. */
-export type RuleResult = WindowResult | ReadingResult | AlertResult;
+/** The rule name of results the agent makes about itself rather than about sensors. */
+export const AGENT_RULE = '_agent';
+
+/**
+ * Something that happened to the agent, not to a sensor: so far only `outage`, a sink that could not be reached
+ * from `timestamp` to `end` while `held` results waited in the buffer. Made by the agent (rule `_agent`, never by
+ * the engine), buffered and sent to every sink like a result, and shaped to be a Grafana annotation (time, end,
+ * text, tags).
+ */
+export interface EventResult {
+  readonly kind: 'event';
+  readonly rule: typeof AGENT_RULE;
+  /** The agent's name (`agent.name`, or the host name). */
+  readonly source: string;
+  /** What the event is about: for an outage, the sink's name. */
+  readonly sensor: string;
+  readonly tags: Tags;
+  readonly event: 'outage';
+  /** Start of the event (the first failed send), ms since the epoch. */
+  readonly timestamp: number;
+  /** End of the event (the first successful send after it). */
+  readonly end: number;
+  /** Results that were waiting for that sink when it came back. */
+  readonly held: number;
+  readonly message: string;
+}
+
+/** Everything the engine can emit, and the agent's own events, which travel the same way. */
+export type RuleResult = WindowResult | ReadingResult | AlertResult | EventResult;

@@ -6,6 +6,21 @@ import { ruleSchema } from './rule-schema.js';
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const INSTANCE_NAME_HELP = 'names may hold letters, digits, "_", "-" and "." and start with a letter or digit';
 
+/** `host:port`, with an IPv6 host in brackets (`[::1]:9108`). */
+const LISTEN_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+const httpSection = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Serve /healthz, /metrics and /tail (used by `tributary status` and `tail`).'),
+    listen: z
+      .string()
+      .regex(LISTEN_ADDRESS, { error: 'expected host:port, e.g. 127.0.0.1:9108 or [::1]:9108' })
+      .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65_535, { error: 'the port must be 65535 or lower' })
+      .default('127.0.0.1:9108')
+      .describe('Address of the health and metrics server; loopback only by default, as it has no authentication.'),
+  })
+  .prefault({});
+
 const agentSection = z
   .strictObject({
     data_dir: z
@@ -22,6 +37,7 @@ const agentSection = z
       .boolean()
       .default(true)
       .describe('Reload the rules when this file changes, as on SIGHUP; sources, sinks and other sections need a restart.'),
+    http: httpSection,
   })
   .prefault({});
 

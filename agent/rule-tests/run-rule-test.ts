@@ -118,6 +118,7 @@ function describeExpected(expected: ExpectedResult): string {
 function describeResult(result: RuleResult, origin: number): string {
   if (result.kind === 'reading') return `${result.rule} ${result.source} ${result.sensor} @${result.timestamp - origin}ms value=${result.value}`;
   if (result.kind === 'alert') return `${result.rule} ${result.source} ${result.sensor} @${result.timestamp - origin}ms alert ${result.state}: ${result.message}`;
+  if (result.kind === 'event') return `${result.rule} ${result.source} ${result.sensor} @${result.timestamp - origin}ms event ${result.event}`;
   const revision = result.revision ? ` revision ${result.revision}` : '';
   return `${result.rule} ${result.source} ${result.sensor} @${result.start - origin}ms${revision} ${JSON.stringify(result.values)}`;
 }

@@ -23,11 +23,15 @@ function formatText(result: RuleResult): string {
   if (result.kind === 'reading') {
     return `${clock(result.timestamp)} ${result.rule} ${result.source}:${result.sensor} value=${number(result.value)}`;
   }
+  if (result.kind === 'event') {
+    return `${clock(result.timestamp)}–${clock(result.end)} ${result.rule} ${result.source}:${result.sensor} EVENT ${result.event}: ${result.message}`;
+  }
   const values = Object.entries(result.values)
     .map(([name, value]) => `${name}=${number(value)}`)
     .join(' ');
   const revision = result.revision === undefined ? '' : ` revision=${result.revision}`;
-  return `${clock(result.start)}–${clock(result.end)} ${result.rule} ${result.source}:${result.sensor} ${values}${revision}`;
+  const compacted = result.compacted === undefined ? '' : ` compacted=${result.compacted}`;
+  return `${clock(result.start)}–${clock(result.end)} ${result.rule} ${result.source}:${result.sensor} ${values}${revision}${compacted}`;
 }
 
 /** HH:MM:SS in UTC. */

@@ -6,6 +6,7 @@ import { startVictoriaMetrics, type VictoriaMetrics } from '../../test/helpers/v
 import type { BufferedResult, DriverContext, SinkBatch } from '../driver.js';
 import { influxdbSinkOptions } from './influxdb-options.js';
 import { createInfluxdbSink } from './influxdb-sink.js';
+import { PermanentSinkError } from '../sink-errors.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -188,7 +189,13 @@ describe('influxdb sink, api v1 against influxd 1.x', () => {
 
     // A field first written as a string cannot take a float: a 400 with InfluxDB's explanation.
     await fetch(`${server.url}/write?db=farm`, { method: 'POST', body: `door_events,rule=door_events,sensor=door,source=gpio value="open" ${T0}000000` });
-    await expect(sink.send([BATCH[3]!])).rejects.toThrow(/HTTP 400, the server rejected the data .*field type conflict/);
+    await expect(sink.send([BATCH[3]!])).rejects.toThrow(/HTTP 400, the server rejected the data: .*field type conflict/);
+    // Retrying cannot fix that: the forwarder must quarantine it, so the error says so by its class.
+    await expect(sink.send([BATCH[3]!])).rejects.toBeInstanceOf(PermanentSinkError);
+    // A missing database can be created while results wait: that stays a retryable error.
+    const notFound = await missing.sink.send(BATCH).catch((error: unknown) => error);
+    expect(notFound).toBeInstanceOf(Error);
+    expect(notFound).not.toBeInstanceOf(PermanentSinkError);
   });
 
   it('sends HTTP basic auth when a username is given', async () => {

@@ -1,5 +1,6 @@
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
+import { parseRetryAfter, PermanentSinkError, RetryLaterError } from '../sink-errors.js';
 import type { InfluxdbSinkOptions, InfluxdbV1Options, InfluxdbV2Options } from './influxdb-options.js';
 import { formatPoints } from './line-protocol.js';
 import { compileMeasurementTemplate, resultToPoint, type Precision } from './result-points.js';
@@ -7,6 +8,8 @@ import { compileMeasurementTemplate, resultToPoint, type Precision } from './res
 /**
  * Writes each batch as line protocol in one HTTP request; a batch counts as sent only when the server answered
  * 2xx for all of it. There is no buffer here: a failed write rejects and the batch stays in the agent's outbox.
+ * A rejection of the data itself (400, 413, 422) is a PermanentSinkError, so the forwarder splits the batch and
+ * quarantines the culprits instead of retrying them forever; 429/503 with `Retry-After` is a RetryLaterError.
  */
 export function createInfluxdbSink(options: InfluxdbSinkOptions, context: DriverContext): SinkDriver {
   const measurementFor = compileMeasurementTemplate(options.measurement);
@@ -23,7 +26,12 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions, context: Driver
       try {
         await write(lines);
       } catch (error) {
-        context.setConnected(false, (error as Error).message);
+        // The server answered, so it is reachable: only a failure to get an answer marks it down.
+        if (error instanceof PermanentSinkError) {
+          context.setConnected(true);
+        } else {
+          context.setConnected(false, (error as Error).message);
+        }
         throw error;
       }
       context.setConnected(true);
@@ -62,7 +70,7 @@ function v1Writer(options: InfluxdbV1Options): Writer {
       return;
     }
     const body = (await response.text().catch(() => '')).trim();
-    throw new Error(`${where}: ${explainStatus(response.status)}: ${serverMessage(body)}`);
+    throw classify(response.status, `${where}: ${explainStatus(response.status)}: ${serverMessage(body)}`, response.headers.get('retry-after'));
   };
 }
 
@@ -90,11 +98,29 @@ function v2Writer(options: InfluxdbV2Options): Writer {
       await api.close();
     } catch (error) {
       if (error instanceof HttpError) {
-        throw new Error(`${where}: ${explainStatus(error.statusCode)}: ${serverMessage(error.body ?? error.message)}`, { cause: error });
+        const header = error.headers?.['retry-after'];
+        const message = `${where}: ${explainStatus(error.statusCode)}: ${serverMessage(error.body ?? error.message)}`;
+        throw classify(error.statusCode, message, Array.isArray(header) ? header[0] : header, error);
       }
       throw new Error(`${where}: write failed: ${describeFetchError(error, options.timeout)}`, { cause: error });
     }
   };
+}
+
+/** Statuses that reject the data itself: sending the same points again cannot succeed. */
+const PERMANENT_STATUSES = new Set([400, 413, 422]);
+
+/**
+ * The error for a non-2xx answer. 401/403/404 stay retryable: a token or a database can be fixed while results
+ * wait, and quarantining everything meanwhile would lose far more than it saves.
+ */
+function classify(status: number, message: string, retryAfter: string | null | undefined, cause?: unknown): Error {
+  if (PERMANENT_STATUSES.has(status)) return new PermanentSinkError(message, { cause });
+  if (status === 429 || status === 503) {
+    const waitMs = parseRetryAfter(retryAfter, Date.now());
+    if (waitMs !== undefined) return new RetryLaterError(`${message} (server asks to retry after ${Math.round(waitMs / 1000)} s)`, waitMs, { cause });
+  }
+  return new Error(message, { cause });
 }
 
 /** A sentence for a status: a 4xx is the data or the credentials, a 5xx the server. */
@@ -102,7 +128,9 @@ function explainStatus(status: number): string {
   if (status === 401 || status === 403) return `HTTP ${status}, not authorised: check the token or username/password`;
   if (status === 404) return `HTTP ${status}, not found: check that the database or bucket exists`;
   if (status === 413) return `HTTP ${status}, batch too large for the server`;
-  if (status >= 400 && status < 500) return `HTTP ${status}, the server rejected the data (it will be retried)`;
+  if (status === 429) return `HTTP ${status}, too many requests`;
+  if (PERMANENT_STATUSES.has(status)) return `HTTP ${status}, the server rejected the data`;
+  if (status >= 400 && status < 500) return `HTTP ${status}, the server rejected the request (it will be retried)`;
   return `HTTP ${status}, server error`;
 }
 

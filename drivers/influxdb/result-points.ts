@@ -2,6 +2,9 @@ import type { RuleResult } from '../../rules/rule-result.js';
 import type { BufferedResult } from '../driver.js';
 import type { Point } from './line-protocol.js';
 
+/** Where agent events (outages) are written, for Grafana annotations. */
+export const EVENTS_MEASUREMENT = 'tributary_events';
+
 /** Timestamp precision of a write; the unit of the integer at the end of each line. */
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 
@@ -59,6 +62,13 @@ export function resultToPoint(
   measurementFor: (result: RuleResult) => string,
   precision: Precision,
 ): Point {
+  if (result.kind === 'event') {
+    // Agent events go to one fixed measurement whatever the template, so one Grafana annotation query finds them:
+    //   SELECT "message", "end" FROM "tributary_events" WHERE $timeFilter
+    const eventTags = { ...result.tags, event: result.event, agent: result.source, sink: result.sensor };
+    const fields = { message: result.message, end: result.end, duration_ms: result.end - result.timestamp, held: result.held };
+    return { measurement: EVENTS_MEASUREMENT, tags: eventTags, fields, timestamp: timestampIn(result.timestamp, precision) };
+  }
   const tags = { ...result.tags, sensor: result.sensor, source: result.source, rule: result.rule };
   const measurement = measurementFor(result);
   if (result.kind === 'alert') {
@@ -72,5 +82,7 @@ export function resultToPoint(
   if (result.kind === 'reading') {
     return { measurement, tags, fields: { value: result.value }, timestamp: timestampIn(result.timestamp, precision) };
   }
-  return { measurement, tags, fields: result.values, timestamp: timestampIn(result.start, precision) };
+  // A window merged by a full buffer says how many windows it stands for.
+  const fields = result.compacted === undefined ? result.values : { ...result.values, compacted: result.compacted };
+  return { measurement, tags, fields, timestamp: timestampIn(result.start, precision) };
 }

@@ -27,7 +27,7 @@ export interface WindowLayout {
  */
 export class WindowState {
   count = 0;
-  /** Neumaier-compensated sum: `sumHigh + sumLow` is the sum as if added exactly, then rounded once. */
+  /** Compensated sum: `sumHigh + sumLow` is the sum as if added exactly, then rounded once. */
   private sumHigh = 0;
   private sumLow = 0;
   min = Number.POSITIVE_INFINITY;
@@ -113,9 +113,11 @@ export class WindowState {
   }
 
   private addToSum(value: number): void {
-    const total = this.sumHigh + value;
-    // Neumaier: keep the low-order bits the addition just lost, whichever operand was larger.
-    this.sumLow += Math.abs(this.sumHigh) >= Math.abs(value) ? this.sumHigh - total + value : value - total + this.sumHigh;
+    // Knuth's TwoSum: the exact rounding error of the addition, whichever operand is larger, without a branch.
+    const high = this.sumHigh;
+    const total = high + value;
+    const virtual = total - high;
+    this.sumLow += high - (total - virtual) + (value - virtual);
     this.sumHigh = total;
   }
 }

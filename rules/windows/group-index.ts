@@ -25,14 +25,23 @@ export class GroupIndex<State> {
   private readonly root = new Map<string, Map<string, Map<string, State> | State>>();
   private lastSourceKey: string | undefined;
   private lastBySensor: Map<string, Map<string, State> | State> | undefined;
+  /** Grouped by source and sensor only: one group per series. */
+  private readonly bySeries: boolean;
 
   constructor(
     private readonly groupBy: GroupBy,
     private readonly ruleName: string,
     private readonly create: (identity: GroupIdentity) => State,
-  ) {}
+  ) {
+    this.bySeries = groupBy.source && groupBy.sensor && groupBy.tags.length === 0;
+  }
 
   get(reading: Reading): State {
+    // Fast path for the default grouping: same source as the last reading, group already known.
+    if (this.bySeries && reading.source === this.lastSourceKey) {
+      const state = this.lastBySensor!.get(reading.sensor) as State | undefined;
+      if (state !== undefined) return state;
+    }
     const sourceKey = this.groupBy.source ? reading.source : '';
     const sensorKey = this.groupBy.sensor ? reading.sensor : '';
     // Most agents have a handful of sources: remembering the last one's map saves a lookup per reading.
