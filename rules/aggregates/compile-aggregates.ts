@@ -18,6 +18,8 @@ export interface WindowAccumulator {
   add(value: number, timestamp: number): void;
   /** Writes every aggregate for the window [start, end) into `out`; an aggregate without a value is left out. */
   emit(out: Record<string, number>, start: number, end: number): void;
+  /** Back to no readings, so the state can serve another window instead of being garbage. */
+  reset(): void;
   /** Adds the readings of `other`, made by the same `create()`, as if they arrived after this window's own. */
   merge(other: WindowAccumulator): void;
 }

@@ -15,6 +15,10 @@ export class Histogram {
     this.counts[bucket]! += 1;
   }
 
+  clear(): void {
+    this.counts.fill(0);
+  }
+
   merge(other: Histogram): void {
     for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!;
   }

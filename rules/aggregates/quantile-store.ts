@@ -50,6 +50,15 @@ export class QuantileStore {
     this.sorted = false;
   }
 
+  /** Forgets every value, keeping the storage for the next window. */
+  clear(): void {
+    // A store that moved to the sketch gave its array up.
+    if (this.values.length === 0) this.values = new Float64Array(Math.min(16, this.exactLimit));
+    this.size = 0;
+    this.sorted = true;
+    this.sketch = undefined;
+  }
+
   /** Adds every value of `other` (left unchanged). */
   merge(other: QuantileStore): void {
     if (other.sketch) {

@@ -39,6 +39,11 @@ export class TimeSeries {
     this.length += 1;
   }
 
+  /** Forgets every reading, keeping the storage for the next window. */
+  clear(): void {
+    this.length = 0;
+  }
+
   /** Adds every reading of `other` (left unchanged) as if it arrived after this series' readings. */
   merge(other: TimeSeries): void {
     const n = this.length;

@@ -84,6 +84,24 @@ export class WindowState {
     for (let i = 0; i < this.histograms.length; i++) this.histograms[i]!.add(value);
   }
 
+  /** Back to no readings, as if new: a window operator reuses a state once its window was emitted. */
+  reset(): void {
+    this.count = 0;
+    this.sumHigh = 0;
+    this.sumLow = 0;
+    this.min = Number.POSITIVE_INFINITY;
+    this.max = Number.NEGATIVE_INFINITY;
+    this.welfordMean = 0;
+    this.squaredDeviations = 0;
+    this.firstTime = Number.POSITIVE_INFINITY;
+    this.firstValue = Number.NaN;
+    this.lastTime = Number.NEGATIVE_INFINITY;
+    this.lastValue = Number.NaN;
+    this.quantiles?.clear();
+    this.series?.clear();
+    for (let i = 0; i < this.histograms.length; i++) this.histograms[i]!.clear();
+  }
+
   /** Adds every reading of `other` (same layout; left unchanged), as if they arrived after this window's. */
   mergeState(other: WindowState): void {
     if (other.count === 0) return;

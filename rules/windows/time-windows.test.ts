@@ -43,6 +43,23 @@ describe('tumbling time windows', () => {
     expect(result).toMatchObject({ start: T0, end: T0 + 10_000 });
   });
 
+  it('starts every window empty, although it reuses the state of emitted ones', () => {
+    const everything = ['count', 'sum', 'stddev', 'first', 'last', 'median', 'p99', 'twa', 'integral', { histogram: { buckets: [0, 10] } }];
+    const window = windowOf(10_000, 0, everything as string[]);
+    // Enough values in the first window that its percentile store moves to a sketch.
+    for (let i = 0; i < 3_000; i++) window.add(reading(T0 + i, 1_000 + i));
+    const [first] = window.advance(T0 + 10_000);
+    expect(first!.values.count).toBe(3_000);
+    window.add(reading(T0 + 12_000, 5));
+    window.add(reading(T0 + 14_000, 7));
+    const [second] = window.advance(T0 + 20_000);
+    const fresh = windowOf(10_000, 0, everything as string[]);
+    fresh.add(reading(T0 + 12_000, 5));
+    fresh.add(reading(T0 + 14_000, 7));
+    expect(second).toEqual(fresh.advance(T0 + 20_000)[0]);
+    expect(second!.values).toMatchObject({ count: 2, sum: 12, first: 5, last: 7, median: 6 });
+  });
+
   it('computes count, sum, mean, min, max, first and last exactly', () => {
     const window = windowOf(10_000);
     for (const [offset, value] of [[1_000, 4], [2_000, -2], [3_000, 10], [9_999, 0.5]] as const) {

@@ -1,0 +1,142 @@
+import type { AlertState } from '../rule-result.js';
+
+/**
+ * One alert's lifecycle, Prometheus-style: a condition that turns active makes the alert pending; once it has held
+ * for `for` ms the alert fires; once the condition has been clear for `keep_firing_for` ms it resolves. It returns a
+ * transition only when the state changes, never one per reading. Flap suppression and a cooldown keep a condition
+ * that toggles from paging on every toggle.
+ */
+export interface LifecycleSpec {
+  /** Ms the condition must hold before pending turns firing; 0 fires at once. */
+  readonly for: number;
+  /** Ms a firing alert stays firing after the condition was last active. */
+  readonly keep_firing_for: number;
+  /** Ms after a resolve during which the condition cannot start a new episode. */
+  readonly cooldown: number;
+  /** Flapping: `max_firings` firings within `window` ms hold the alert firing until quiet for a whole window. */
+  readonly flap?: { readonly window: number; readonly max_firings: number };
+}
+
+export const NO_DELAYS: LifecycleSpec = { for: 0, keep_firing_for: 0, cooldown: 0 };
+
+export interface LifecycleTransition {
+  readonly state: Exclude<AlertState, 'inactive'>;
+  readonly previous: AlertState;
+  /** When the episode began (entered pending, or firing when `for` is 0). */
+  readonly since: number;
+}
+
+/** Everything a lifecycle needs to carry on after a restart; plain JSON. */
+export interface LifecycleSnapshot {
+  readonly state: AlertState;
+  readonly since: number | null;
+  readonly lastActiveAt: number | null;
+  readonly resolvedAt: number | null;
+  /** Times of recent firings, newest last, for flap detection. */
+  readonly firings: readonly number[];
+}
+
+export function checkLifecycleSpec(spec: LifecycleSpec): void {
+  for (const key of ['for', 'keep_firing_for', 'cooldown'] as const) {
+    if (!(spec[key] >= 0)) throw new Error(`${key} must be a duration of at least 0, got ${spec[key]}`);
+  }
+  if (spec.flap && !(spec.flap.window > 0 && spec.flap.max_firings >= 2)) {
+    throw new Error('flap needs a positive window and max_firings of at least 2');
+  }
+}
+
+const toNumber = (value: number | null) => value ?? Number.NaN;
+const toJson = (value: number) => (Number.isFinite(value) ? value : null);
+
+export class AlertLifecycle {
+  private state: AlertState = 'inactive';
+  private since = Number.NaN;
+  private lastActiveAt = Number.NaN;
+  private resolvedAt = Number.NaN;
+  private conditionActive = false;
+  private firings: number[] = [];
+
+  constructor(private readonly spec: LifecycleSpec) {
+    checkLifecycleSpec(spec);
+  }
+
+  get current(): AlertState {
+    return this.state;
+  }
+
+  get episodeStart(): number {
+    return this.since;
+  }
+
+  /** Takes the detector's verdict at `now`; returns the transition it causes, if any. */
+  observe(now: number, active: boolean): LifecycleTransition | undefined {
+    this.conditionActive = active;
+    if (active) this.lastActiveAt = now;
+    switch (this.state) {
+      case 'inactive':
+      case 'resolved':
+        if (!active || now < this.resolvedAt + this.spec.cooldown) return undefined;
+        this.since = now;
+        return this.spec.for > 0 ? this.move('pending') : this.fire(now);
+      case 'pending':
+        if (!active) return this.resolve(now);
+        return now - this.since >= this.spec.for ? this.fire(now) : undefined;
+      case 'firing':
+        return !active && now - this.lastActiveAt >= this.holdFor(now) ? this.resolve(now) : undefined;
+    }
+  }
+
+  /**
+   * Time passes without a verdict: a pending alert whose condition still held fires once `for` has run out, a firing
+   * one resolves once `keep_firing_for` has. Never starts an episode (that takes a verdict).
+   */
+  tick(now: number): LifecycleTransition | undefined {
+    if (this.state !== 'pending' && this.state !== 'firing') return undefined;
+    return this.observe(now, this.conditionActive);
+  }
+
+  exportState(): LifecycleSnapshot {
+    return {
+      state: this.state,
+      since: toJson(this.since),
+      lastActiveAt: toJson(this.lastActiveAt),
+      resolvedAt: toJson(this.resolvedAt),
+      firings: [...this.firings],
+    };
+  }
+
+  /** Restores a snapshot from `exportState` (after a restart): a firing alert stays firing without a new event. */
+  importState(snapshot: LifecycleSnapshot): void {
+    this.state = snapshot.state;
+    this.since = toNumber(snapshot.since);
+    this.lastActiveAt = toNumber(snapshot.lastActiveAt);
+    this.resolvedAt = toNumber(snapshot.resolvedAt);
+    this.firings = [...snapshot.firings];
+    this.conditionActive = snapshot.state === 'pending' || snapshot.state === 'firing';
+  }
+
+  private holdFor(now: number): number {
+    const flap = this.spec.flap;
+    if (!flap) return this.spec.keep_firing_for;
+    const recent = this.firings.filter((at) => now - at <= flap.window).length;
+    return recent >= flap.max_firings ? Math.max(this.spec.keep_firing_for, flap.window) : this.spec.keep_firing_for;
+  }
+
+  private fire(now: number): LifecycleTransition {
+    this.firings.push(now);
+    const keep = this.spec.flap?.max_firings ?? 0;
+    if (this.firings.length > keep) this.firings.splice(0, this.firings.length - keep);
+    return this.move('firing');
+  }
+
+  private resolve(now: number): LifecycleTransition {
+    this.resolvedAt = now;
+    return this.move('resolved');
+  }
+
+  private move(state: LifecycleTransition['state']): LifecycleTransition {
+    const previous = this.state;
+    this.state = state;
+    return { state, previous, since: this.since };
+  }
+}

@@ -1,0 +1,164 @@
+import type { Reading, Tags } from '../reading.js';
+import type { AlertResult, AlertSeverity } from '../rule-result.js';
+import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition } from './alert-lifecycle.js';
+import { createDetector, type DetectorSpec } from './detector-spec.js';
+import { type Detector, LEARNING, type Verdict } from './detector.js';
+import { MessageTemplate } from './message-template.js';
+
+/** One alert rule as the tracker needs it: which detector, how its lifecycle runs, and what it says. */
+export interface AlertRuleSpec {
+  readonly rule: string;
+  readonly detector: DetectorSpec;
+  readonly lifecycle: LifecycleSpec;
+  readonly severity: AlertSeverity;
+  /** Message template; a default per detector when left out. */
+  readonly message?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** All alerts of one rule, for persisting across restarts: plain JSON, keyed by source and sensor. */
+export interface AlertTrackerSnapshot {
+  readonly version: 1;
+  readonly alerts: readonly { readonly source: string; readonly sensor: string; readonly tags: Tags; readonly lifecycle: LifecycleSnapshot }[];
+}
+
+const DEFAULT_MESSAGE = '{{sensor}} {{reason}}: {{value}} (limit {{threshold}})';
+const MISSING_MESSAGE = '{{sensor}}: no reading for {{threshold}} s';
+const RESOLVED_MESSAGE = '{{sensor}} back to normal: {{value}}';
+
+interface SensorAlert {
+  readonly source: string;
+  readonly sensor: string;
+  tags: Tags;
+  readonly detector: Detector;
+  readonly lifecycle: AlertLifecycle;
+}
+
+/**
+ * Runs one alert rule over many sensors: a detector and a lifecycle per (source, sensor), and an `AlertResult` for
+ * each lifecycle transition. Pure: time comes from readings and from `tick(now)`.
+ */
+export class AlertTracker {
+  private readonly sensors = new Map<string, SensorAlert>();
+  private readonly template: MessageTemplate;
+  private readonly resolvedTemplate: MessageTemplate;
+
+  constructor(private readonly spec: AlertRuleSpec) {
+    const fallback = spec.detector.kind === 'missing' ? MISSING_MESSAGE : DEFAULT_MESSAGE;
+    this.template = new MessageTemplate(spec.message ?? fallback);
+    this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
+    createDetector(spec.detector); // fails now, at load time, rather than on the first reading
+  }
+
+  observe(reading: Reading): AlertResult | undefined {
+    const alert = this.sensorAlert(reading.source, reading.sensor, reading.tags);
+    alert.tags = reading.tags;
+    const verdict = alert.detector.update(reading.timestamp, reading.value);
+    // A detector that is still learning has no opinion: the alert stays where it is (say, restored as firing).
+    const transition =
+      verdict.reason === LEARNING ? alert.lifecycle.tick(reading.timestamp) : alert.lifecycle.observe(reading.timestamp, verdict.active);
+    return transition && this.result(alert, transition, reading.timestamp, verdict);
+  }
+
+  /** Time passes: missing-data verdicts, `for:` running out, `keep_firing_for:` running out. */
+  tick(now: number): AlertResult[] {
+    const results: AlertResult[] = [];
+    for (const alert of this.sensors.values()) {
+      const verdict = alert.detector.tick(now);
+      const transition = verdict ? alert.lifecycle.observe(now, verdict.active) : alert.lifecycle.tick(now);
+      if (transition) results.push(this.result(alert, transition, now, verdict));
+    }
+    return results;
+  }
+
+  exportState(): AlertTrackerSnapshot {
+    const alerts = [...this.sensors.values()]
+      .filter((alert) => alert.lifecycle.current !== 'inactive')
+      .map((alert) => ({ source: alert.source, sensor: alert.sensor, tags: alert.tags, lifecycle: alert.lifecycle.exportState() }));
+    return { version: 1, alerts };
+  }
+
+  /** Restores `exportState` output; throws a clear error on anything else (a corrupt or foreign database row). */
+  importState(snapshot: unknown): void {
+    for (const entry of checkSnapshot(snapshot).alerts) {
+      this.sensorAlert(entry.source, entry.sensor, entry.tags).lifecycle.importState(entry.lifecycle);
+    }
+  }
+
+  private sensorAlert(source: string, sensor: string, tags: Tags): SensorAlert {
+    const key = `${source}\u0000${sensor}`;
+    let alert = this.sensors.get(key);
+    if (!alert) {
+      const lifecycle = new AlertLifecycle(this.spec.lifecycle);
+      alert = { source, sensor, tags, detector: createDetector(this.spec.detector), lifecycle };
+      this.sensors.set(key, alert);
+    }
+    return alert;
+  }
+
+  private result(alert: SensorAlert, transition: LifecycleTransition, now: number, verdict: Readonly<Verdict> | undefined): AlertResult {
+    const value = verdict?.value ?? Number.NaN;
+    const threshold = verdict?.reason === 'missing' ? verdict.threshold / 1000 : (verdict?.threshold ?? Number.NaN);
+    const template = transition.state === 'resolved' ? this.resolvedTemplate : this.template;
+    const message = template.render({
+      rule: this.spec.rule,
+      source: alert.source,
+      sensor: alert.sensor,
+      value,
+      threshold,
+      score: verdict?.score ?? Number.NaN,
+      reason: verdict?.reason ?? '',
+      detector: this.spec.detector.kind,
+      state: transition.state,
+      severity: this.spec.severity,
+      since: new Date(transition.since).toISOString(),
+      ...prefixed('tags.', alert.tags),
+      ...prefixed('labels.', this.spec.labels ?? {}),
+    });
+    return {
+      kind: 'alert',
+      rule: this.spec.rule,
+      source: alert.source,
+      sensor: alert.sensor,
+      tags: alert.tags,
+      timestamp: now,
+      state: transition.state,
+      previous: transition.previous,
+      detector: this.spec.detector.kind,
+      severity: this.spec.severity,
+      value,
+      message,
+      since: transition.since,
+      ...(this.spec.labels ? { labels: this.spec.labels } : {}),
+    };
+  }
+}
+
+function prefixed(prefix: string, values: Readonly<Record<string, string>>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) result[prefix + name] = value;
+  return result;
+}
+
+const STATES = new Set(['inactive', 'pending', 'firing', 'resolved']);
+const isTime = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
+
+function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
+  const fail = (why: string): never => {
+    throw new Error(`alert state: ${why}; delete the stored state for this rule to start afresh`);
+  };
+  if (typeof snapshot !== 'object' || snapshot === null) return fail('not an object');
+  const { version, alerts } = snapshot as Record<string, unknown>;
+  if (version !== 1) return fail(`unknown version ${String(version)}`);
+  if (!Array.isArray(alerts)) return fail('alerts is not a list');
+  alerts.forEach((entry: unknown, index) => {
+    const { source, sensor, tags, lifecycle } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof source !== 'string' || typeof sensor !== 'string') fail(`alerts[${index}] lacks source or sensor`);
+    if (typeof tags !== 'object' || tags === null) fail(`alerts[${index}].tags is not an object`);
+    const state = (lifecycle ?? {}) as Record<string, unknown>;
+    if (!STATES.has(state.state as string)) fail(`alerts[${index}].lifecycle.state is ${String(state.state)}`);
+    if (!isTime(state.since) || !isTime(state.lastActiveAt) || !isTime(state.resolvedAt)) fail(`alerts[${index}].lifecycle has a bad time`);
+    if (!Array.isArray(state.firings) || !state.firings.every((at) => isTime(at) && at !== null)) fail(`alerts[${index}].lifecycle.firings is not a list of times`);
+  });
+  return snapshot as AlertTrackerSnapshot;
+}

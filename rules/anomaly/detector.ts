@@ -1,0 +1,57 @@
+/**
+ * What every anomaly detector is: fed one sensor's readings in time order, it says whether its condition holds now.
+ * Detectors are pure (time is the reading's timestamp or the `now` given to `tick`) and keep one instance per sensor.
+ */
+
+/** What a detector says about the latest reading. Detectors reuse one object: read it before the next call. */
+export interface Verdict {
+  /** The condition holds now (before `for:` / `keep_firing_for:`, which the lifecycle applies). */
+  active: boolean;
+  /** How strongly: 0 when normal, 1 at the detector's limit, more beyond it (a z-score over its limit, …). */
+  score: number;
+  /** The reading value the verdict is about; NaN for missing data. */
+  value: number;
+  /** The level or limit the value was compared with, in the sensor's unit where it has one; NaN when none. */
+  threshold: number;
+  /** A few words on why, fixed per detector and cause: `above`, `below`, `rising`, `stuck`, `missing` … */
+  reason: string;
+}
+
+export interface Detector {
+  /** The detector's name as written in the rule: threshold, rate, zscore, mad, ewma, cusum, … */
+  readonly kind: string;
+  /** Feeds one reading (timestamps in ms, ascending per sensor); returns the verdict for it. */
+  update(timestamp: number, value: number): Readonly<Verdict>;
+  /**
+   * Time passes with no reading; only detectors that care about absence (missing data) answer, others return
+   * undefined. The engine calls it on its clock tick for every sensor it has seen.
+   */
+  tick(now: number): Readonly<Verdict> | undefined;
+}
+
+/**
+ * The reason a detector gives while it is still learning: it has no opinion yet, so the lifecycle keeps the alert
+ * where it is (a firing alert restored after a restart is not resolved by a detector that is relearning).
+ */
+export const LEARNING = 'learning';
+
+export function newVerdict(): Verdict {
+  return { active: false, score: 0, value: Number.NaN, threshold: Number.NaN, reason: 'normal' };
+}
+
+/** Fills a verdict in place (no allocation on the hot path). */
+export function setVerdict(
+  verdict: Verdict,
+  active: boolean,
+  score: number,
+  value: number,
+  threshold: number,
+  reason: string,
+): Verdict {
+  verdict.active = active;
+  verdict.score = score;
+  verdict.value = value;
+  verdict.threshold = threshold;
+  verdict.reason = reason;
+  return verdict;
+}

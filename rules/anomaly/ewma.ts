@@ -1,0 +1,53 @@
+import { Baseline } from './baseline.js';
+import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
+
+/**
+ * EWMA control chart (Roberts 1959): z = λ·x + (1−λ)·z, alarm when z leaves mean ± L·σ·√(λ/(2−λ)). Averaging makes
+ * it sensitive to small sustained shifts that a per-reading limit would miss.
+ */
+export interface EwmaSpec {
+  /** Weight of the newest reading, 0..1: small catches slow drifts, large reacts fast. */
+  readonly lambda: number;
+  /** Width of the control limits in (asymptotic) standard deviations of the average. */
+  readonly limit: number;
+  /** Readings to learn the in-control mean and spread from before judging. */
+  readonly warmup: number;
+  /** How fast the baseline follows while in control, per reading; 0 keeps the warm-up baseline. */
+  readonly baseline_alpha: number;
+}
+
+export class EwmaDetector implements Detector {
+  readonly kind = 'ewma';
+  private readonly verdict = newVerdict();
+  private readonly baseline: Baseline;
+  private average = Number.NaN;
+  private readonly widthFactor: number;
+
+  constructor(private readonly spec: EwmaSpec) {
+    if (!(spec.lambda > 0 && spec.lambda <= 1)) throw new Error(`ewma: lambda must be in (0, 1], got ${spec.lambda}`);
+    if (!(spec.limit > 0)) throw new Error(`ewma: limit must be positive, got ${spec.limit}`);
+    this.baseline = new Baseline(spec.warmup, spec.baseline_alpha);
+    this.widthFactor = spec.limit * Math.sqrt(spec.lambda / (2 - spec.lambda));
+  }
+
+  update(_timestamp: number, value: number) {
+    if (!this.baseline.ready) {
+      this.baseline.learn(value);
+      this.average = this.baseline.mean;
+      return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
+    }
+    this.average = this.spec.lambda * value + (1 - this.spec.lambda) * this.average;
+    const mean = this.baseline.mean;
+    const halfWidth = this.widthFactor * this.baseline.standardDeviation;
+    const offset = this.average - mean;
+    const score = halfWidth > 0 ? Math.abs(offset) / halfWidth : offset === 0 ? 0 : Infinity;
+    const active = score > 1;
+    if (!active) this.baseline.learn(value);
+    const limit = mean + Math.sign(offset || 1) * halfWidth;
+    return setVerdict(this.verdict, active, score, this.average, limit, offset >= 0 ? 'drifting up' : 'drifting down');
+  }
+
+  tick() {
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { RollingWindow } from './rolling-window.js';
+import { SortedValues } from './sorted-values.js';
+import { directed, type ZScoreSpec } from './zscore.js';
+
+/**
+ * Robust z-score: distance from the window's median in units of its median absolute deviation (×1.4826, so it
+ * matches a standard deviation for normal data). Outliers in the window barely move median and MAD, unlike mean
+ * and standard deviation, so one spike does not blind the detector to the next.
+ */
+export interface MadSpec extends ZScoreSpec {
+  /** Smallest spread (in the sensor's unit) to divide by, for sensors that often repeat the same value. */
+  readonly min_spread?: number;
+}
+
+const MAD_TO_SIGMA = 1.4826;
+
+export class MadDetector implements Detector {
+  readonly kind = 'mad';
+  private readonly verdict = newVerdict();
+  private readonly sorted = new SortedValues();
+  private readonly window: RollingWindow;
+
+  constructor(private readonly spec: MadSpec) {
+    if (!(spec.threshold > 0)) throw new Error(`mad: threshold must be positive, got ${spec.threshold}`);
+    if (!(spec.min_readings >= 3)) throw new Error(`mad: min_readings must be at least 3, got ${spec.min_readings}`);
+    this.window = new RollingWindow(spec.window, (value) => this.sorted.remove(value));
+  }
+
+  update(timestamp: number, value: number) {
+    this.window.expire(timestamp);
+    const ready = this.window.size >= this.spec.min_readings;
+    const median = this.sorted.median;
+    const spread = Math.max(this.sorted.medianAbsoluteDeviation() * MAD_TO_SIGMA, this.spec.min_spread ?? 0);
+    this.window.push(timestamp, value);
+    this.sorted.insert(value);
+    if (!ready) return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
+    const z = spread > 0 ? (value - median) / spread : value === median ? 0 : Math.sign(value - median) * Infinity;
+    const score = directed(z, this.spec.direction) / this.spec.threshold;
+    const limit = median + Math.sign(z || 1) * this.spec.threshold * spread;
+    return setVerdict(this.verdict, score > 1, Math.max(0, score), value, limit, z >= 0 ? 'above' : 'below');
+  }
+
+  tick() {
+    return undefined;
+  }
+}

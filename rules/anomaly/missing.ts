@@ -1,0 +1,33 @@
+import { type Detector, newVerdict, setVerdict } from './detector.js';
+
+/**
+ * Missing data (a deadman switch): no reading for `after` ms. Absence produces no reading, so this detector only
+ * answers through `tick(now)`; a reading clears it.
+ */
+export interface MissingSpec {
+  /** Silence in ms after which the sensor counts as missing. */
+  readonly after: number;
+}
+
+export class MissingDetector implements Detector {
+  readonly kind = 'missing';
+  private readonly verdict = newVerdict();
+  private lastSeen = Number.NaN;
+
+  constructor(private readonly spec: MissingSpec) {
+    if (!(spec.after > 0)) throw new Error(`missing: after must be positive, got ${spec.after} ms`);
+  }
+
+  update(timestamp: number, value: number) {
+    this.lastSeen = timestamp;
+    return setVerdict(this.verdict, false, 0, value, this.spec.after, 'normal');
+  }
+
+  /** Active once `now` is more than `after` past the last reading; undefined before the first reading. */
+  tick(now: number) {
+    if (Number.isNaN(this.lastSeen)) return undefined;
+    const silence = now - this.lastSeen;
+    const active = silence > this.spec.after;
+    return setVerdict(this.verdict, active, silence / this.spec.after, Number.NaN, this.spec.after, active ? 'missing' : 'normal');
+  }
+}

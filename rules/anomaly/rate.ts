@@ -1,0 +1,45 @@
+import { type Detector, newVerdict, setVerdict } from './detector.js';
+import { RollingWindow } from './rolling-window.js';
+
+/**
+ * Rate of change over a span: (newest − oldest reading within `span`) / elapsed time, per second or per minute.
+ * Over a span rather than between neighbours, so one noisy reading does not look like a fast rise.
+ */
+export interface RateSpec {
+  /** Fires when the rate is above this (units per `per`); e.g. 2 for "rises faster than 2 °C/min". */
+  readonly above?: number;
+  /** Fires when the rate is below this; e.g. -2 for "falls faster than 2 °C/min". */
+  readonly below?: number;
+  readonly per: 'second' | 'minute';
+  /** The span in ms the rate is measured over. */
+  readonly span: number;
+}
+
+export class RateDetector implements Detector {
+  readonly kind = 'rate';
+  private readonly verdict = newVerdict();
+  private readonly window: RollingWindow;
+  private readonly unitMs: number;
+
+  constructor(private readonly spec: RateSpec) {
+    if (spec.above === undefined && spec.below === undefined) throw new Error('rate: give above, below or both');
+    if (!(spec.span > 0)) throw new Error(`rate: span must be positive, got ${spec.span} ms`);
+    this.unitMs = spec.per === 'second' ? 1_000 : 60_000;
+    this.window = new RollingWindow({ durationMs: spec.span });
+  }
+
+  update(timestamp: number, value: number) {
+    this.window.push(timestamp, value);
+    const elapsed = timestamp - this.window.timeAt(0);
+    if (this.window.size < 2 || elapsed <= 0) return setVerdict(this.verdict, false, 0, value, Number.NaN, 'normal');
+    const rate = ((value - this.window.valueAt(0)) / elapsed) * this.unitMs;
+    const { above, below } = this.spec;
+    if (above !== undefined && rate > above) return setVerdict(this.verdict, true, rate / (above || 1), rate, above, 'rising');
+    if (below !== undefined && rate < below) return setVerdict(this.verdict, true, rate / (below || -1), rate, below, 'falling');
+    return setVerdict(this.verdict, false, 0, rate, above ?? below!, 'normal');
+  }
+
+  tick() {
+    return undefined;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A sorted multiset of numbers in one growable Float64Array: insert and remove by binary search, median and median
+ * absolute deviation without allocating. O(n) per change, which is cheap for the few hundred readings of a window.
+ */
+export class SortedValues {
+  private values = new Float64Array(64);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  insert(value: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    const at = this.lowerBound(value);
+    this.values.copyWithin(at + 1, at, this.count);
+    this.values[at] = value;
+    this.count += 1;
+  }
+
+  remove(value: number): void {
+    const at = this.lowerBound(value);
+    if (at >= this.count || this.values[at] !== value) return;
+    this.values.copyWithin(at, at + 1, this.count);
+    this.count -= 1;
+  }
+
+  /** The q-quantile (0..1) by linear interpolation between neighbours. */
+  quantile(q: number): number {
+    if (this.count === 0) return Number.NaN;
+    const position = q * (this.count - 1);
+    const below = Math.floor(position);
+    const above = Math.min(below + 1, this.count - 1);
+    const low = this.values[below]!;
+    return low + (this.values[above]! - low) * (position - below);
+  }
+
+  get median(): number {
+    return this.quantile(0.5);
+  }
+
+  /**
+   * Median of |x - median|: deviations below and above the median are each sorted when walked outward from it,
+   * so merging the two walks finds the middle one in n/2 steps.
+   */
+  medianAbsoluteDeviation(): number {
+    if (this.count === 0) return Number.NaN;
+    const median = this.median;
+    let left = this.lowerBound(median) - 1;
+    let right = left + 1;
+    const wanted = Math.floor((this.count - 1) / 2);
+    let deviation = 0;
+    let nextDeviation = 0;
+    for (let taken = 0; taken <= wanted + 1 && (left >= 0 || right < this.count); taken++) {
+      const leftDeviation = left >= 0 ? median - this.values[left]! : Number.POSITIVE_INFINITY;
+      const rightDeviation = right < this.count ? this.values[right]! - median : Number.POSITIVE_INFINITY;
+      const smaller = Math.min(leftDeviation, rightDeviation);
+      if (leftDeviation <= rightDeviation) left--;
+      else right++;
+      if (taken === wanted) deviation = smaller;
+      if (taken === wanted + 1) nextDeviation = smaller;
+    }
+    return this.count % 2 === 1 ? deviation : (deviation + nextDeviation) / 2;
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  private lowerBound(value: number): number {
+    let low = 0;
+    let high = this.count;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.values[middle]! < value) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}
