@@ -27,6 +27,11 @@ const common = {
       { error: 'unknown placeholder; use {rule}, {source}, {sensor} or {tags.<name>}' },
     )
     .describe('Measurement name template; {rule}, {source}, {sensor} and {tags.<name>} are replaced (default {rule}).'),
+  alerts_measurement: z
+    .string()
+    .min(1)
+    .default('alerts')
+    .describe('Measurement of alert transitions, whatever the rule (default alerts): one place for Grafana annotations.'),
   timeout: duration().prefault('10s').describe('How long one write may take before it counts as failed (default 10s).'),
 };
 

@@ -3,7 +3,7 @@ import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
 import { parseRetryAfter, PermanentSinkError, RetryLaterError } from '../sink-errors.js';
 import type { InfluxdbSinkOptions, InfluxdbV1Options, InfluxdbV2Options } from './influxdb-options.js';
 import { formatPoints } from './line-protocol.js';
-import { compileMeasurementTemplate, resultToPoint, type Precision } from './result-points.js';
+import { compileMeasurementNamer, resultToPoint, type Precision } from './result-points.js';
 
 /**
  * Writes each batch as line protocol in one HTTP request; a batch counts as sent only when the server answered
@@ -12,7 +12,7 @@ import { compileMeasurementTemplate, resultToPoint, type Precision } from './res
  * quarantines the culprits instead of retrying them forever; 429/503 with `Retry-After` is a RetryLaterError.
  */
 export function createInfluxdbSink(options: InfluxdbSinkOptions, context: DriverContext): SinkDriver {
-  const measurementFor = compileMeasurementTemplate(options.measurement);
+  const measurementFor = compileMeasurementNamer(options.measurement, options.alerts_measurement);
   const precision: Precision = options.api === 'v2' ? options.precision : 'ms';
   const write = options.api === 'v1' ? v1Writer(options) : v2Writer(options);
 

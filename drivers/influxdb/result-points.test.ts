@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BufferedResult } from '../driver.js';
 import { formatPoint } from './line-protocol.js';
-import { compileMeasurementTemplate, resultToPoint, timestampIn } from './result-points.js';
+import { compileMeasurementNamer, compileMeasurementTemplate, resultToPoint, timestampIn } from './result-points.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -35,6 +35,33 @@ describe('results as points', () => {
   it('write a reading as the field value at its timestamp', () => {
     const point = resultToPoint(reading, compileMeasurementTemplate('{rule}'), 'ms');
     expect(formatPoint(point)).toBe(`pass,rule=pass,sensor=door,source=sim value=1 ${T0 + 1234}`);
+  });
+
+  it('write every alert transition into the alerts measurement, with its text for Grafana annotations', () => {
+    const alert: BufferedResult = {
+      seq: 9,
+      result: {
+        kind: 'alert',
+        rule: 'too_hot',
+        source: 'sim',
+        sensor: 'greenhouse/temperature',
+        tags: { site: 'north' },
+        timestamp: T0 + 5_000,
+        state: 'firing',
+        previous: 'pending',
+        detector: 'threshold',
+        severity: 'warning',
+        value: 31.5,
+        message: 'greenhouse/temperature at 31.5 °C, above 30',
+        since: T0,
+      },
+    };
+    const point = resultToPoint(alert, compileMeasurementNamer('{rule}', 'alerts'), 'ms');
+    expect(formatPoint(point)).toBe(
+      `alerts,detector=threshold,rule=too_hot,sensor=greenhouse/temperature,severity=warning,site=north,source=sim ` +
+        `state="firing",message="greenhouse/temperature at 31.5 °C, above 30",since=${T0},value=31.5 ${T0 + 5_000}`,
+    );
+    expect(compileMeasurementNamer('{rule}', 'alerts')(window.result)).toBe('greenhouse_1m');
   });
 
   it('name the measurement from a template, falling back to the rule when it comes out empty', () => {

@@ -35,6 +35,15 @@ export function compileMeasurementTemplate(template: string): (result: RuleResul
   };
 }
 
+/**
+ * The measurement of each result: the template for windows and readings; alert transitions of every rule go to one
+ * measurement of their own, so a single Grafana annotation query finds them all.
+ */
+export function compileMeasurementNamer(template: string, alertsMeasurement: string): (result: RuleResult) => string {
+  const templated = compileMeasurementTemplate(template);
+  return (result) => (result.kind === 'alert' ? alertsMeasurement : templated(result));
+}
+
 /** Converts ms since the epoch to the integer the write's precision expects. */
 export function timestampIn(ms: number, precision: Precision): string {
   const whole = Math.trunc(ms);
