@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{agent,drivers,rules,test}/**/*.test.ts'],
+    include: ['{agent,drivers,rules,config,systemd,bench,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Tests start real brokers, databases and ptys; these take seconds, not milliseconds.
     testTimeout: 30_000,
