@@ -1,0 +1,2 @@
+/** The history's file name inside the data directory, beside the delivery buffer. */
+export const HISTORY_FILE = 'history.sqlite';
