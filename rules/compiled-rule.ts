@@ -98,6 +98,24 @@ export class CompiledRule {
     this.own.results += out.length - before;
   }
 
+  /**
+   * The wall clock was set by `stepMs`: transforms move their due times or release what they hold, derived readings
+   * forget their inputs, and windows on time emit what they hold into `out` and start a fresh timeline.
+   */
+  clockStepped(stepMs: number, now: number, out: RuleResult[]): void {
+    const before = out.length;
+    if (this.transforms) for (const released of this.transforms.clockStepped(stepMs)) this.take(released, now);
+    this.derive?.clockStepped();
+    for (const result of this.pending) out.push(result);
+    this.pending.length = 0;
+    if (this.window) {
+      this.window.clockStepped(this.windowResults);
+      for (const result of this.windowResults) out.push(result);
+      this.windowResults.length = 0;
+    }
+    this.own.results += out.length - before;
+  }
+
   private take(reading: Reading, now: number): void {
     let current: Reading | undefined = reading;
     if (this.derive) {

@@ -104,6 +104,30 @@ export class RuleEngine {
     return out;
   }
 
+  /**
+   * Tells every rule that the wall clock was set by `stepMs` (NTP synchronising after a boot with a stale clock, a
+   * step back) and returns what they emit because of it, as `advance` does: each window on time emits what it holds,
+   * as it is, then starts a fresh timeline, so a jump forward closes no run of empty windows and a step back reopens
+   * no window already emitted. Call `advance` with the time before the step first, to hand over what was due then.
+   */
+  clockStepped(stepMs: number, now: number): RuleResult[] {
+    const out: RuleResult[] = [];
+    for (const rule of this.rules) {
+      const from = out.length;
+      rule.clockStepped(stepMs, now, out);
+      const consumers = this.downstream.get(rule.spec.name);
+      if (!consumers) continue;
+      for (let i = from; i < out.length; i++) {
+        for (const consumer of consumers) {
+          const reading = asReading(out[i]!, consumer.spec.field);
+          if (reading) consumer.offer(reading, now);
+        }
+      }
+    }
+    if (this.rules.length > 1 && out.length > 1) out.sort((a, b) => timeOf(a) - timeOf(b));
+    return out;
+  }
+
   counters(): RuleCounters[] {
     return this.rules.map((rule) => rule.counters);
   }

@@ -62,6 +62,11 @@ export class DerivedReadings {
     };
   }
 
+  /** The wall clock was set: readings from before the step do not pair with readings after it. */
+  clockStepped(): void {
+    this.devices.clear();
+  }
+
   private inputsOf(source: string, device: string): DeviceInputs {
     let ofSource = this.devices.get(source);
     if (!ofSource) {

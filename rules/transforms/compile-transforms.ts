@@ -30,6 +30,8 @@ export interface TransformChain {
    * passed through the steps after the one that emitted it.
    */
   advance(now: number): Reading[];
+  /** The wall clock was set by `stepMs`: returns what steps release, each passed through the steps after it. */
+  clockStepped(stepMs: number): Reading[];
   /** How many steps the chain has. */
   readonly steps: number;
 }
@@ -99,6 +101,17 @@ class Chain implements TransformChain {
     // Upstream steps first: what they release reaches the later timed steps before those are advanced.
     for (const i of this.timed) {
       for (const released of this.transforms[i]!.advance!(now)) {
+        const result = this.applyFrom(i + 1, released);
+        if (result) out.push(result);
+      }
+    }
+    return out;
+  }
+
+  clockStepped(stepMs: number): Reading[] {
+    const out: Reading[] = [];
+    for (let i = 0; i < this.transforms.length; i++) {
+      for (const released of this.transforms[i]!.clockStepped?.(stepMs) ?? []) {
         const result = this.applyFrom(i + 1, released);
         if (result) out.push(result);
       }

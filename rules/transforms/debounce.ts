@@ -38,5 +38,10 @@ export const debounce = defineTransform(period(), (periodMs) => {
       });
       return out;
     },
+    // The held reading still waits out the rest of its period, counted in the new time.
+    clockStepped: (stepMs: number) => {
+      states.forEach((pending) => (pending.due += stepMs));
+      return [];
+    },
   };
 });

@@ -65,5 +65,10 @@ export const heartbeat = defineTransform(heartbeatSchema, ({ period: periodMs, o
       });
       return out;
     },
+    // The next beat stays one period after the last, in the new time: a step back does not silence the sensor.
+    clockStepped: (stepMs: number) => {
+      states.forEach((state) => (state.next += stepMs));
+      return [];
+    },
   };
 });

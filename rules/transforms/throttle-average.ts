@@ -45,5 +45,13 @@ export const throttleAverage = defineTransform(period(), (periodMs) => {
       });
       return out;
     },
+    // Intervals are aligned to the epoch: one open across a step is sent as it is, and the next starts afresh.
+    clockStepped: () => {
+      const out: Reading[] = [];
+      states.forEach((interval) => {
+        if (interval.count > 0) out.push(close(interval));
+      });
+      return out;
+    },
   };
 });

@@ -15,4 +15,10 @@ export interface Transform {
    * own leave it out.
    */
   advance?(now: number): Reading[];
+  /**
+   * The wall clock was set by `stepMs` (positive: forward). Steps whose state holds a time still to come (a due
+   * time, an interval end) move it or release what they hold, so a step back does not silence them for as long as
+   * the step; returns what they release. Steps that compare only reading timestamps with each other leave it out.
+   */
+  clockStepped?(stepMs: number): Reading[];
 }

@@ -119,6 +119,15 @@ export class SessionWindows implements WindowOperator {
     this.groups.prune((group) => group.open.length === 0 && group.closedUntil + gap <= this.watermark);
   }
 
+  clockStepped(out: WindowResult[]): void {
+    const from = out.length;
+    for (const group of this.groups.states()) for (const session of group.open) out.push(this.result(group.identity, session));
+    sortByEnd(out, from);
+    this.groups.prune(() => true);
+    this.watermark = Number.NEGATIVE_INFINITY;
+    this.nextDue = Number.POSITIVE_INFINITY;
+  }
+
   private result(identity: GroupIdentity, session: Session): WindowResult {
     const values: Record<string, number> = {};
     session.accumulator.emit(values, session.first, session.last);

@@ -18,6 +18,13 @@ export interface WindowOperator {
   add(reading: Reading): void;
   /** Moves time to `now` and appends the results that became due to `out`, oldest end first. */
   advance(now: number, out: WindowResult[]): void;
+  /**
+   * The wall clock was set (a jump at NTP synchronisation, a step back): time on either side of the step does not
+   * compare. Windows on time emit what they hold now, as it is, and forget the timeline (watermark, emitted windows
+   * open to late updates, the grid of empty windows), so a jump forward closes no run of empty windows and a step
+   * back reopens nothing. Count windows are measured in readings and carry on.
+   */
+  clockStepped(out: WindowResult[]): void;
 }
 
 /** Window bounds are whole milliseconds; `Math.floor` of a division keeps negative times (before 1970) right too. */
