@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { runCommand, RUN_HELP } from './commands/run-command.js';
+import { statusCommand, STATUS_HELP } from './commands/status-command.js';
+import { tailCommand, TAIL_HELP } from './commands/tail-command.js';
 import { replayCommand, REPLAY_HELP } from './commands/replay-command.js';
 import { testRulesCommand, TEST_RULES_HELP } from './commands/test-rules-command.js';
 import { validateCommand, VALIDATE_HELP } from './commands/validate-command.js';
@@ -15,6 +17,8 @@ Commands:
   validate     check config files and point at every problem
   test-rules   run unit tests of rules (input series, expected results)
   replay       run a recording (CSV or JSON lines) through the rules, fast
+  status       what the running agent is doing: sources, buffer, backlog per sink
+  tail         print live readings and results of the running agent
   help         show help for a command: tributary help <command>
 
 Options:
@@ -27,6 +31,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   validate: { run: validateCommand, help: VALIDATE_HELP },
   'test-rules': { run: testRulesCommand, help: TEST_RULES_HELP },
   replay: { run: replayCommand, help: REPLAY_HELP },
+  status: { run: statusCommand, help: STATUS_HELP },
+  tail: { run: tailCommand, help: TAIL_HELP },
 };
 
 /** The version in package.json, found from here both in the sources (agent/) and in the build (dist/agent/). */

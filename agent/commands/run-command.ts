@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from '../agent.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
+import { Operations } from '../health/operations.js';
 import { createLogger } from '../logger.js';
 import { ConfigWatcher } from '../reload/config-watcher.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
@@ -49,6 +50,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const watcher = config.agent.watch_config ? new ConfigWatcher(resolve(file), () => reload('file changed'), { log }) : undefined;
   let stopping: Promise<number> | undefined;
+  let operations: Operations | undefined;
   const reload = (trigger: string) => {
     if (stopping) return;
     log.info({ trigger, file }, 'reloading the config');
@@ -66,7 +68,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.exit(1);
     }, STOP_DEADLINE_MS);
     deadline.unref();
-    stopping = agent.stop().then(
+    const stopOperations = operations?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
+    stopping = Promise.resolve(stopOperations).then(() => agent.stop()).then(
       () => 0,
       (error: unknown) => {
         log.error({ error: String(error) }, 'shutdown failed');
@@ -89,6 +92,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     await agent.stop().catch(() => undefined);
     return 1;
   }
+  // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
+  operations = new Operations(agent, { http: config.agent.http, log });
+  await operations.start();
   return new Promise<number>((resolveExit) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {

@@ -1,0 +1,152 @@
+import type { Agent } from '../agent.js';
+import { OldestPending, probeBufferDisk, type BufferDisk } from './buffer-probe.js';
+
+export interface SourceHealth {
+  readonly name: string;
+  readonly driver: string;
+  readonly up: boolean;
+  readonly reason: string | undefined;
+  readonly readings: number;
+  readonly rejected: number;
+  readonly reconnects: number;
+  /** Seconds since its last reading, if it has sent one. */
+  readonly last_reading_age_s: number | undefined;
+}
+
+export interface SinkHealth {
+  readonly name: string;
+  readonly reachable: boolean;
+  readonly reason: string | undefined;
+  /** Results in the buffer this sink has not confirmed. */
+  readonly pending: number;
+  /** Seconds since the oldest of them was committed. */
+  readonly oldest_pending_age_s: number | undefined;
+  readonly sent: number;
+  readonly failures: number;
+  readonly last_error: string | undefined;
+}
+
+export interface BufferHealth {
+  readonly writable: boolean;
+  readonly reason: string | undefined;
+  readonly file: string;
+  readonly bytes: number;
+  readonly free_bytes: number | undefined;
+  /** Results made but not yet committed. */
+  readonly queued: number;
+  /** Results dropped because the buffer was full, since the start. */
+  readonly dropped: number;
+}
+
+/** The answer of `/healthz` and the screen of `tributary status`. */
+export interface HealthReport {
+  readonly status: 'ok' | 'failing';
+  /** One sentence per failing part, e.g. `source serial: cannot open /dev/ttyUSB0`. */
+  readonly problems: string[];
+  readonly pid: number;
+  readonly uptime_s: number;
+  readonly config: string;
+  readonly readings_in: number;
+  readonly results_out: number;
+  readonly sources: SourceHealth[];
+  readonly buffer: BufferHealth;
+  readonly sinks: SinkHealth[];
+}
+
+/**
+ * Judges the running agent: healthy when every source is up, the buffer can be written and every sink is reachable.
+ * A sink that reports no connection state (the console) counts as reachable.
+ */
+export class HealthCheck {
+  private readonly startedAt: number;
+  private readonly oldestPending: OldestPending;
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
+    this.oldestPending = new OldestPending(agent.outbox.file);
+  }
+
+  /** Why the buffer cannot take results now, or undefined when it can; cheap enough for every watchdog ping. */
+  bufferProblem(disk: BufferDisk | undefined = this.agent.outbox.isOpen ? probeBufferDisk(this.agent.outbox.file) : undefined): string | undefined {
+    if (!this.agent.outbox.isOpen) return 'the buffer is not open';
+    if (this.agent.bufferFault !== undefined) return `buffer commits fail: ${this.agent.bufferFault}`;
+    return disk === undefined || disk.writable ? undefined : disk.reason;
+  }
+
+  report(): HealthReport {
+    const { agent } = this;
+    const now = this.now();
+    const problems: string[] = [];
+
+    const sources = agent.sourceStatus().map((status): SourceHealth => {
+      if (!status.up) problems.push(`source ${status.name}: ${status.reason ?? 'down'}`);
+      return {
+        name: status.name,
+        driver: status.driver,
+        up: status.up,
+        reason: status.reason,
+        readings: status.readings,
+        rejected: status.rejected,
+        reconnects: status.reconnects,
+        last_reading_age_s: status.lastReadingAt === undefined ? undefined : seconds(now - status.lastReadingAt),
+      };
+    });
+
+    const disk = agent.outbox.isOpen ? probeBufferDisk(agent.outbox.file) : undefined;
+    const bufferReason = this.bufferProblem(disk);
+    if (bufferReason) problems.push(`buffer: ${bufferReason}`);
+    const buffer: BufferHealth = {
+      writable: bufferReason === undefined,
+      reason: bufferReason,
+      file: agent.outbox.file,
+      bytes: disk?.bytes ?? 0,
+      free_bytes: disk?.freeBytes,
+      queued: agent.outbox.queuedCount,
+      dropped: agent.outbox.droppedResults,
+    };
+
+    const backlog = agent.outbox.isOpen ? new Map(agent.outbox.backlog().map((b) => [b.sink, b.pending])) : new Map<string, number>();
+    const sinks = agent.forwarderStats().map((stats): SinkHealth => {
+      const connection = agent.connections.get(`sink:${stats.sink}`);
+      // Only a sink that reported a lost connection (it gives a reason) is unreachable; the console reports nothing.
+      const reachable = connection === undefined || connection.connected || connection.reason === undefined;
+      if (!reachable) problems.push(`sink ${stats.sink}: ${connection?.reason ?? 'unreachable'}`);
+      const pending = backlog.get(stats.sink) ?? 0;
+      const oldest = pending > 0 && agent.outbox.isOpen ? this.oldestPending.of(stats.sink) : undefined;
+      return {
+        name: stats.sink,
+        reachable,
+        reason: reachable ? undefined : connection?.reason,
+        pending,
+        oldest_pending_age_s: oldest === undefined ? undefined : seconds(Math.max(0, now - oldest)),
+        sent: stats.sent,
+        failures: stats.failures,
+        last_error: stats.lastError,
+      };
+    });
+
+    return {
+      status: problems.length === 0 ? 'ok' : 'failing',
+      problems,
+      pid: process.pid,
+      uptime_s: seconds(now - this.startedAt),
+      config: agent.config.file,
+      readings_in: agent.readingsIn,
+      results_out: agent.resultsOut,
+      sources,
+      buffer,
+      sinks,
+    };
+  }
+
+  close(): void {
+    this.oldestPending.close();
+  }
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { checkConfigText } from '../config/load-config.js';
+import { parseListenAddress, urlOfListenAddress } from './listen-address.js';
+
+describe('agent.http.listen', () => {
+  it('splits host and port, IPv6 hosts in brackets', () => {
+    expect(parseListenAddress('127.0.0.1:9108')).toEqual({ host: '127.0.0.1', port: 9108 });
+    expect(parseListenAddress('[::1]:9108')).toEqual({ host: '::1', port: 9108 });
+    expect(parseListenAddress('pi.local:80')).toEqual({ host: 'pi.local', port: 80 });
+  });
+
+  it('reaches a server on a wildcard address through loopback', () => {
+    expect(urlOfListenAddress('0.0.0.0:9108')).toBe('http://127.0.0.1:9108');
+    expect(urlOfListenAddress('[::]:9108')).toBe('http://[::1]:9108');
+    expect(urlOfListenAddress('[fe80::1]:9')).toBe('http://[fe80::1]:9');
+  });
+
+  it('rejects an address without a port, or with a port out of range, at its line and column', () => {
+    const problems = (listen: string) => {
+      const checked = checkConfigText(`agent:\n  http: { listen: "${listen}" }\n`, 'test.yaml', {});
+      return checked.ok ? [] : checked.problems.map((p) => `${p.line}:${p.column}: ${p.path}: ${p.message}`);
+    };
+    expect(problems('9108')).toEqual(['2:19: agent.http.listen: expected host:port, e.g. 127.0.0.1:9108 or [::1]:9108, got the text "9108"']);
+    expect(problems('127.0.0.1:99999')).toEqual(['2:19: agent.http.listen: the port must be 65535 or lower']);
+    expect(problems('[::1]:9108')).toEqual([]);
+  });
+});
