@@ -1,11 +1,15 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { DriverContext } from '../driver.js';
+import type { MqttTlsOptions } from './mqtt-options.js';
+import { tlsClientOptions } from './mqtt-tls.js';
 
 interface ConnectionOptions {
   readonly url: string;
   readonly client_id?: string | undefined;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
+  readonly tls?: MqttTlsOptions | undefined;
+  readonly clean_session: boolean;
   readonly keepalive: number;
   readonly reconnect_period: number;
   readonly connect_timeout: number;
@@ -13,13 +17,22 @@ interface ConnectionOptions {
 
 /**
  * Opens an MQTT client that reconnects on its own and reports its state to the agent. Connection errors are
- * logged once per outage, not once per retry, so a missing broker does not flood the journal.
+ * logged once per outage, not once per retry, so a missing broker does not flood the journal. Throws only when a
+ * TLS file cannot be read.
  */
 export function connectMqtt(options: ConnectionOptions, context: DriverContext, extra: IClientOptions = {}): MqttClient {
+  const tls = tlsClientOptions(options.tls);
+  if (options.tls?.reject_unauthorized === false) {
+    context.log.warn({ url: options.url }, 'tls.reject_unauthorized is false: the broker\'s certificate is not checked');
+  }
   const client = mqtt.connect(options.url, {
+    ...tls,
     ...(options.client_id === undefined ? {} : { clientId: options.client_id }),
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
+    // A persistent session: the broker keeps QoS 1/2 exchanges in flight (and a source's subscriptions and the
+    // messages queued for them) while the client is away, and finds them again by the client id.
+    clean: options.clean_session,
     keepalive: Math.max(1, Math.round(options.keepalive / 1000)),
     reconnectPeriod: options.reconnect_period,
     connectTimeout: options.connect_timeout,
@@ -30,10 +43,12 @@ export function connectMqtt(options: ConnectionOptions, context: DriverContext, 
   });
   context.setConnected(false, 'connecting');
   let reportedDown = false;
-  client.on('connect', () => {
+  client.on('connect', (connack) => {
     reportedDown = false;
     context.setConnected(true);
-    context.log.info({ url: options.url }, 'connected to MQTT broker');
+    // With a persistent session, whether the broker still had it: false after the broker lost its state.
+    const session = options.clean_session ? {} : { session_present: connack.sessionPresent };
+    context.log.info({ url: options.url, ...session }, 'connected to MQTT broker');
   });
   const down = (reason: string) => {
     context.setConnected(false, reason);

@@ -16,6 +16,26 @@ function checked(check: (text: string) => unknown) {
   });
 }
 
+/** TLS settings for mqtts:// and wss://; files are read when the driver starts. */
+const tlsOptions = z
+  .strictObject({
+    ca: z
+      .string()
+      .optional()
+      .describe("PEM file of the CA that signed the broker's certificate; the system's CAs when absent."),
+    cert: z.string().optional().describe('PEM file of this client\'s certificate, for a broker that asks for one (give key too).'),
+    key: z.string().optional().describe('PEM file of the private key of cert.'),
+    reject_unauthorized: z
+      .boolean()
+      .default(true)
+      .describe("false: accept any broker certificate. Only for tests: anyone on the path can then read and change the data."),
+  })
+  .superRefine((tls, context) => {
+    if ((tls.cert === undefined) !== (tls.key === undefined)) {
+      context.addIssue({ code: 'custom', path: [tls.cert === undefined ? 'cert' : 'key'], message: 'give both cert and key, or neither' });
+    }
+  });
+
 /** Connection settings shared by the MQTT source and sink. */
 const connection = {
   url: z
@@ -26,10 +46,32 @@ const connection = {
   client_id: z.string().optional().describe('MQTT client id; a random one when absent.'),
   username: z.string().optional(),
   password: z.string().optional().describe('Use ${ENV_VAR} to keep it out of the file.'),
+  tls: tlsOptions.optional().describe('CA, client certificate and key for mqtts:// or wss://.'),
+  clean_session: z
+    .boolean()
+    .default(true)
+    .describe('false: the broker keeps this client\'s session across disconnections (needs a fixed client_id).'),
   keepalive: duration().prefault('30s'),
   reconnect_period: duration().prefault('1s').describe('Wait between reconnect attempts.'),
   connect_timeout: duration().prefault('10s'),
 };
+
+/** Checks between connection options, for the source and the sink alike. */
+function checkConnection(
+  options: { url: string; client_id?: string | undefined; clean_session: boolean; tls?: object | undefined },
+  context: z.RefinementCtx,
+): void {
+  if (!options.clean_session && options.client_id === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['client_id'],
+      message: 'clean_session: false needs a fixed client_id, or the broker cannot find the session again',
+    });
+  }
+  if (options.tls !== undefined && !/^(mqtts|wss):/.test(options.url)) {
+    context.addIssue({ code: 'custom', path: ['tls'], message: 'tls needs an mqtts:// or wss:// url; mqtt:// is not encrypted' });
+  }
+}
 
 export const mqttSourceOptions = z
   .strictObject({
@@ -77,30 +119,64 @@ export const mqttSourceOptions = z
       }
     },
     { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
-  );
+  )
+  .superRefine(checkConnection);
 
-export const mqttSinkOptions = z.strictObject({
-  driver: z.literal('mqtt'),
-  ...connection,
-  topic: z
+/** Home Assistant MQTT discovery: one sensor per aggregate of a series, one binary sensor per alerting series. */
+const homeAssistantOptions = z.strictObject({
+  discovery_prefix: z.string().regex(/^[^+#]+$/, 'no + or # in a topic').default('homeassistant').describe('Home Assistant\'s discovery prefix.'),
+  device_id: z
     .string()
-    .default('tributary/{rule}/{sensor}')
-    // Compiled here too, so `tributary validate` catches a misspelt placeholder, not only the start of the sink.
-    .refine(
-      (template) => {
-        try {
-          compileTopicTemplate(template);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'unknown placeholder; use {rule}, {source}, {sensor} or {tags.<name>}' },
-    )
-    .describe('Topic template; {rule}, {source}, {sensor} and {tags.<name>} are replaced.'),
-  qos: z.literal([0, 1, 2]).default(1),
-  retain: z.boolean().default(false),
+    .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only (Home Assistant\'s rule for discovery topics)')
+    .optional()
+    .describe('Identifies this agent as one device in Home Assistant; default: client_id, else the host name.'),
+  device_name: z.string().optional().describe('Device name shown in Home Assistant; default: "Tributary <device_id>".'),
+  aggregates: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .describe('Only these aggregates become sensors (default: every aggregate a window carries).'),
+  units: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Unit of measurement per sensor name, e.g. { greenhouse/temperature: "°C" }; not applied to count.'),
+  expire_after: duration()
+    .optional()
+    .describe('Home Assistant shows a sensor as unavailable when no result came for this long.'),
 });
 
+export const mqttSinkOptions = z
+  .strictObject({
+    driver: z.literal('mqtt'),
+    ...connection,
+    // Compiled here too, so `tributary validate` catches a misspelt placeholder, not only the start of the sink.
+    topic: checked(compileTopicTemplate)
+      .default('tributary/{rule}/{sensor}')
+      .describe('Topic template; {rule}, {source}, {sensor} and {tags.<name>} are replaced.'),
+    alert_topic: checked(compileTopicTemplate)
+      .optional()
+      .describe('Topic template for alerts; default: the topic template followed by /alert.'),
+    qos: z.literal([0, 1, 2]).default(1),
+    retain: z.boolean().default(false),
+    status_topic: z
+      .string()
+      .regex(/^[^+#]+$/, 'no + or # in a topic')
+      .optional()
+      .describe('Retained "online" after each connect, "offline" on shutdown and, as Last Will, when the agent vanishes.'),
+    home_assistant: homeAssistantOptions.optional().describe('Announce sensors and alerts to Home Assistant (MQTT discovery).'),
+  })
+  .superRefine(checkConnection)
+  .superRefine((options, context) => {
+    if (options.home_assistant !== undefined && options.status_topic === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['status_topic'],
+        message: 'home_assistant needs a status_topic, so Home Assistant shows the entities unavailable when the agent is gone',
+      });
+    }
+  });
+
+export type HomeAssistantOptions = z.output<typeof homeAssistantOptions>;
+export type MqttTlsOptions = z.output<typeof tlsOptions>;
 export type MqttSourceOptions = z.output<typeof mqttSourceOptions>;
 export type MqttSinkOptions = z.output<typeof mqttSinkOptions>;

@@ -141,6 +141,32 @@ describe('MQTT sink options', () => {
     expect(mqttSinkOptions.safeParse({ driver: 'mqtt', topic: 'site/{tags.site}/{source}/{sensor}' }).success).toBe(true);
   });
 
+  it('need a fixed client_id for a persistent session, since the broker finds the session by it', () => {
+    const parsed = mqttSinkOptions.safeParse({ driver: 'mqtt', clean_session: false });
+    expect(parsed.error?.issues).toEqual([expect.objectContaining({ path: ['client_id'], message: expect.stringContaining('clean_session: false needs a fixed client_id') })]);
+    expect(mqttSinkOptions.safeParse({ driver: 'mqtt', clean_session: false, client_id: 'pi-1' }).success).toBe(true);
+  });
+
+  it('reject tls options on an mqtt:// url, and a client certificate without its key', () => {
+    const plain = mqttSinkOptions.safeParse({ driver: 'mqtt', url: 'mqtt://broker:1883', tls: { ca: '/etc/ca.pem' } });
+    expect(plain.error?.issues).toEqual([expect.objectContaining({ path: ['tls'], message: expect.stringContaining('needs an mqtts://') })]);
+    const halfPair = mqttSinkOptions.safeParse({ driver: 'mqtt', url: 'mqtts://broker:8883', tls: { cert: '/etc/client.pem' } });
+    expect(halfPair.error?.issues).toEqual([expect.objectContaining({ path: ['tls', 'key'], message: 'give both cert and key, or neither' })]);
+    expect(mqttSinkOptions.parse({ driver: 'mqtt', url: 'mqtts://broker:8883', tls: { ca: '/etc/ca.pem' } }).tls).toEqual({
+      ca: '/etc/ca.pem',
+      reject_unauthorized: true,
+    });
+  });
+
+  it('need a status_topic for Home Assistant discovery, which points availability at it', () => {
+    const parsed = mqttSinkOptions.safeParse({ driver: 'mqtt', home_assistant: {} });
+    expect(parsed.error?.issues).toEqual([expect.objectContaining({ path: ['status_topic'] })]);
+    expect(mqttSinkOptions.parse({ driver: 'mqtt', status_topic: 'tributary/pi-1/status', home_assistant: {} }).home_assistant).toEqual({
+      discovery_prefix: 'homeassistant',
+      units: {},
+    });
+  });
+
   it('accept their own sample.yaml', () => {
     const sample = parse(readFileSync(new URL('./sample.yaml', import.meta.url), 'utf8')) as {
       sinks: Record<string, unknown>;
@@ -220,7 +246,28 @@ describe('MQTT sink', () => {
     const s = await startSink(b.url);
     expect(s.connections[0]).toEqual({ connected: false, reason: 'connecting' });
 
-    await expect(s.sink.send(BATCH)).rejects.toThrow(/^not connected to mqtt:\/\/127\.0\.0\.1:\d+$/);
+    // The error says why, so the forwarder's warning does too.
+    await eventually(() => s.logs.some((entry) => entry.level === 'warn'), 10_000, 'a failed attempt');
+    await expect(s.sink.send(BATCH)).rejects.toThrow(/^not connected to mqtt:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+  });
+
+  it('publishes with the QoS it is given: 0, 1 or 2', async () => {
+    const b = await broker();
+    // A QoS 2 subscription receives each message at the QoS it was published with.
+    const watcher: MqttClient = await mqtt.connectAsync(b.url, { reconnectPeriod: 0 });
+    cleanups.push(() => watcher.endAsync(true));
+    const received: number[] = [];
+    watcher.on('message', (_topic, _payload, packet) => received.push(packet.qos));
+    await watcher.subscribeAsync('tributary/#', { qos: 2 });
+
+    for (const qos of [0, 1, 2] as const) {
+      const s = await startSink(b.url, { qos });
+      await eventually(() => s.isConnected() === true, 10_000, 'connected');
+      await s.sink.send([BATCH[0]!]);
+      await eventually(() => received.length === qos + 1, 10_000, `the QoS ${qos} message`);
+      await s.sink.stop();
+    }
+    expect(received).toEqual([0, 1, 2]);
   });
 
   it('publishes retained messages when retain is set, so a late subscriber gets the last result', async () => {

@@ -1,31 +1,113 @@
+import os from 'node:os';
 import type { MqttClient } from 'mqtt';
+import type { RuleResult } from '../../rules/rule-result.js';
 import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
+import { describeConnectionProblem } from './connection-problem.js';
+import { createHomeAssistantDiscovery } from './home-assistant-discovery.js';
 import { closeMqtt, connectMqtt } from './mqtt-connection.js';
 import type { MqttSinkOptions } from './mqtt-options.js';
 import { encodeResultPayload } from './result-payload.js';
 import { compileTopicTemplate } from './topic-template.js';
 
+/** How long stop() waits for the broker to acknowledge the retained `offline`. */
+const OFFLINE_GRACE_MS = 500;
+
 /** Publishes each result as JSON; a batch counts as sent only when the broker has acknowledged every message. */
 export function createMqttSink(options: MqttSinkOptions, context: DriverContext): SinkDriver {
   let client: MqttClient | undefined;
-  const topicFor = compileTopicTemplate(options.topic);
+  /** Why the last connection attempt failed, for the error of a send while disconnected. */
+  let problem: string | undefined;
+  const resultTopic = compileTopicTemplate(options.topic);
+  const alertTopic = compileTopicTemplate(options.alert_topic ?? `${options.topic}/alert`);
+  // Alerts have a topic of their own, so a consumer of a summary topic (a Home Assistant sensor) only sees summaries.
+  const topicOf = (result: RuleResult) => (result.kind === 'alert' ? alertTopic(result) : resultTopic(result));
+  const statusTopic = options.status_topic;
+  const discovery =
+    options.home_assistant === undefined || statusTopic === undefined
+      ? undefined
+      : createHomeAssistantDiscovery(options.home_assistant, {
+          deviceId: options.home_assistant.device_id ?? deviceIdFrom(options.client_id ?? os.hostname()),
+          statusTopic,
+          topicOf,
+          qos: options.qos,
+          log: context.log,
+        });
 
   return {
     async start() {
-      client = connectMqtt(options, context);
+      // The broker publishes the will when the connection ends without a DISCONNECT: power cut, crash, lost network
+      // (noticed after 1.5 × keepalive). Retained, so a subscriber that comes later still learns the agent is gone.
+      const will = statusTopic === undefined ? {} : { will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1 as const, retain: true } };
+      client = connectMqtt(options, context, will);
+      const connected = client;
+      connected.on('error', (error) => (problem = describeConnectionProblem(error)));
+      connected.on('connect', () => {
+        problem = undefined;
+        if (statusTopic === undefined) return;
+        // The birth message, after every connect: it replaces the will's `offline` once the agent is back.
+        connected.publish(statusTopic, 'online', { qos: 1, retain: true }, (error) => {
+          if (error) context.log.warn({ topic: statusTopic, error: error.message }, 'could not publish the status "online"');
+        });
+      });
+      if (discovery) listenForHomeAssistantBirth(connected, discovery, context);
     },
     async send(batch: SinkBatch) {
-      if (!client?.connected) throw new Error(`not connected to ${options.url}`);
+      if (!client?.connected) throw new Error(`not connected to ${options.url}${problem === undefined ? '' : `: ${problem}`}`);
+      const connected = client;
+      if (discovery) {
+        // Before the results, so Home Assistant has the entity when its first state arrives. QoS 1 and retained,
+        // whatever the sink's own settings: an announcement that was lost would never be made again.
+        const configs = discovery.pending(batch);
+        if (configs.length > 0) {
+          await Promise.all(configs.map(({ topic, config }) => connected.publishAsync(topic, JSON.stringify(config), { qos: 1, retain: true })));
+          discovery.markAnnounced(configs);
+        }
+      }
       // With QoS 1 each promise settles on its PUBACK; if the connection drops meanwhile, mqtt.js resends the
       // unacknowledged messages after reconnecting, and the batch stays in our buffer until then.
       await Promise.all(
-        batch.map((item) =>
-          client!.publishAsync(topicFor(item.result), encodeResultPayload(item), { qos: options.qos, retain: options.retain }),
-        ),
+        batch.map((item) => connected.publishAsync(topicOf(item.result), encodeResultPayload(item), { qos: options.qos, retain: options.retain })),
       );
     },
     async stop() {
+      // A clean DISCONNECT makes the broker drop the will, so say `offline` ourselves first.
+      if (statusTopic !== undefined && client?.connected) await publishWithin(client, statusTopic, 'offline', OFFLINE_GRACE_MS);
       await closeMqtt(client);
     },
   };
+}
+
+/**
+ * Home Assistant says `online` on its status topic when it starts. Its broker may have lost the retained configs
+ * meanwhile (a broker without persistence), so the sink announces every entity again with its next results.
+ */
+function listenForHomeAssistantBirth(
+  client: MqttClient,
+  discovery: { birthTopic: string; announceAgain(): void },
+  context: DriverContext,
+): void {
+  // mqtt.js subscribes again after every reconnect.
+  client.subscribe(discovery.birthTopic, { qos: 1 }, (error) => {
+    if (error && error.message !== 'Connection closed') {
+      context.log.warn({ topic: discovery.birthTopic, error: error.message }, 'home_assistant: cannot subscribe to its status; configs are announced once per start');
+    }
+  });
+  client.on('message', (topic, payload) => {
+    if (topic !== discovery.birthTopic || payload.toString() !== 'online') return;
+    discovery.announceAgain();
+    context.log.info({ topic }, 'Home Assistant started; announcing the entities again with the next results');
+  });
+}
+
+/** Publishes a retained QoS 1 message and waits for its PUBACK, but no longer than `ms`. */
+async function publishWithin(client: MqttClient, topic: string, payload: string, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([client.publishAsync(topic, payload, { qos: 1, retain: true }).catch(() => undefined), timeout]);
+  clearTimeout(timer);
+}
+
+/** Home Assistant allows only `[a-zA-Z0-9_-]` in the node id of a discovery topic. */
+function deviceIdFrom(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_-]/g, '_');
 }

@@ -63,4 +63,30 @@ describe('encodeResultPayload', () => {
     });
     expect(JSON.parse(payload)).toEqual({ rule: 'r', source: 's', sensor: 'x', tags: { room: 'a' }, timestamp: 1_714_564_800_000, value: 21.5, seq: 5 });
   });
+
+  it('publishes an alert transition with its fields in a fixed order, and null for the value of missing data', () => {
+    const alert = {
+      kind: 'alert' as const,
+      rule: 'too_hot',
+      source: 's',
+      sensor: 'x',
+      tags: { room: 'a' },
+      timestamp: 1_714_564_800_000,
+      state: 'firing' as const,
+      previous: 'pending' as const,
+      detector: 'threshold',
+      severity: 'critical' as const,
+      value: 31.5,
+      message: 'x above 30',
+      since: 1_714_564_700_000,
+    };
+    const payload = JSON.parse(encodeResultPayload({ seq: 7, id: 'abc', result: alert })) as Record<string, unknown>;
+    expect(Object.keys(payload)).toEqual([
+      'rule', 'source', 'sensor', 'tags', 'timestamp', 'state', 'previous', 'severity', 'detector', 'value', 'message', 'since', 'seq', 'id',
+    ]);
+    expect(payload).toMatchObject({ state: 'firing', previous: 'pending', severity: 'critical', value: 31.5, seq: 7, id: 'abc' });
+
+    const missing = JSON.parse(encodeResultPayload({ seq: 8, result: { ...alert, detector: 'missing', value: Number.NaN, labels: { team: 'ops' } } }));
+    expect(missing).toMatchObject({ value: null, labels: { team: 'ops' } });
+  });
 });

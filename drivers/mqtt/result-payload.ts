@@ -4,14 +4,31 @@ import type { BufferedResult } from '../driver.js';
  * The JSON a result is published as: flat, so Telegraf's json parser, Home Assistant templates and Node-RED can
  * read it without digging. Times are ms since the epoch; `seq` lets a consumer spot gaps and duplicates.
  * A window carries its bounds and each aggregate (and `revision` when a late reading updated it); a reading
- * passed on without a window carries its `timestamp` and `value`.
+ * passed on without a window carries its `timestamp` and `value`; an alert one transition of its lifecycle.
+ * The fields of each kind, in this order, are documented in README.md ("Payload"); keep the two in step.
  */
 export function encodeResultPayload({ seq, result, id, backfilled }: BufferedResult): string {
   // `id` for de-duplication upstream; `backfilled` only when true, so live results stay as small as before.
   const delivery = { seq, ...(id === undefined ? {} : { id }), ...(backfilled ? { backfilled: true } : {}) };
   if (result.kind === 'alert') {
-    const { kind: _kind, ...alert } = result;
-    return JSON.stringify({ ...alert, value: Number.isFinite(alert.value) ? alert.value : null, ...delivery });
+    // Fields named one by one, in a fixed order, rather than spread: the engine's object may grow internal fields.
+    return JSON.stringify({
+      rule: result.rule,
+      source: result.source,
+      sensor: result.sensor,
+      tags: result.tags,
+      timestamp: result.timestamp,
+      state: result.state,
+      previous: result.previous,
+      severity: result.severity,
+      detector: result.detector,
+      // NaN (missing data) is not JSON; null says "no value".
+      value: Number.isFinite(result.value) ? result.value : null,
+      message: result.message,
+      since: result.since,
+      ...(result.labels === undefined ? {} : { labels: result.labels }),
+      ...delivery,
+    });
   }
   if (result.kind === 'event') {
     // An agent event (an outage of a sink): a Grafana annotation from `timestamp` to `end`.

@@ -18,6 +18,19 @@ export interface MosquittoOptions {
   startTimeoutMs?: number;
   /** The broker binary. Default: $MOSQUITTO_BIN or /usr/sbin/mosquitto (Debian package). */
   binary?: string;
+  /** Makes the listener a TLS one (`url` then starts with mqtts://); see test/helpers/tls-certificates.ts. */
+  tls?: MosquittoTlsOptions;
+  /** A mosquitto password file (`mosquitto_passwd`): anonymous clients are then refused. Default: anyone may connect. */
+  passwordFile?: string;
+}
+
+/** PEM files for a TLS listener. */
+export interface MosquittoTlsOptions {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** Refuse clients without a certificate signed by `caFile`. Default false. */
+  requireCertificate?: boolean;
 }
 
 export interface StopOptions {
@@ -30,7 +43,7 @@ export interface MosquittoBroker {
   readonly host: '127.0.0.1';
   /** Stays the same across stop/restart. */
   readonly port: number;
-  /** `mqtt://127.0.0.1:<port>` */
+  /** `mqtt://127.0.0.1:<port>`, or `mqtts://…` with a TLS listener. */
   readonly url: string;
   /** Temp dir holding mosquitto.conf and mosquitto.db. */
   readonly dir: string;
@@ -109,7 +122,7 @@ class Broker implements MosquittoBroker {
   }
 
   get url(): string {
-    return `mqtt://${HOST}:${this.currentPort}`;
+    return `${this.options.tls ? 'mqtts' : 'mqtt'}://${HOST}:${this.currentPort}`;
   }
 
   get dir(): string {
@@ -258,7 +271,10 @@ class Broker implements MosquittoBroker {
     const lines = [
       '# Written by test/helpers/mosquitto.ts for one test; deleted with its temp dir.',
       `listener ${this.currentPort} ${HOST}`,
-      'allow_anonymous true',
+      ...this.tlsConfig(),
+      ...(this.options.passwordFile === undefined
+        ? ['allow_anonymous true']
+        : ['allow_anonymous false', `password_file ${this.options.passwordFile}`]),
       // Persistent sessions and queued QoS 1 messages must survive restart() for outage tests.
       'persistence true',
       `persistence_location ${this.dir}/`,
@@ -273,6 +289,18 @@ class Broker implements MosquittoBroker {
       ...(this.options.extraConfig ?? []),
     ];
     return lines.join('\n') + '\n';
+  }
+
+  /** TLS settings of the listener above them (mosquitto applies them to the latest `listener` line). */
+  private tlsConfig(): string[] {
+    const tls = this.options.tls;
+    if (tls === undefined) return [];
+    return [
+      `cafile ${tls.caFile}`,
+      `certfile ${tls.certFile}`,
+      `keyfile ${tls.keyFile}`,
+      `require_certificate ${tls.requireCertificate === true ? 'true' : 'false'}`,
+    ];
   }
 
   private startError(reason: string): Error {
