@@ -72,6 +72,19 @@ export class AlertLifecycle {
   observe(now: number, active: boolean): LifecycleTransition | undefined {
     this.conditionActive = active;
     if (active) this.lastActiveAt = now;
+    return this.advance(now, active);
+  }
+
+  /**
+   * Time passes without a verdict: a pending alert whose condition still held fires once `for` has run out, a firing
+   * one resolves once `keep_firing_for` has. Never starts an episode (that takes a verdict).
+   */
+  tick(now: number): LifecycleTransition | undefined {
+    if (this.state !== 'pending' && this.state !== 'firing') return undefined;
+    return this.advance(now, this.conditionActive);
+  }
+
+  private advance(now: number, active: boolean): LifecycleTransition | undefined {
     switch (this.state) {
       case 'inactive':
       case 'resolved':
@@ -84,15 +97,6 @@ export class AlertLifecycle {
       case 'firing':
         return !active && now - this.lastActiveAt >= this.holdFor(now) ? this.resolve(now) : undefined;
     }
-  }
-
-  /**
-   * Time passes without a verdict: a pending alert whose condition still held fires once `for` has run out, a firing
-   * one resolves once `keep_firing_for` has. Never starts an episode (that takes a verdict).
-   */
-  tick(now: number): LifecycleTransition | undefined {
-    if (this.state !== 'pending' && this.state !== 'firing') return undefined;
-    return this.observe(now, this.conditionActive);
   }
 
   exportState(): LifecycleSnapshot {
@@ -118,7 +122,8 @@ export class AlertLifecycle {
   private holdFor(now: number): number {
     const flap = this.spec.flap;
     if (!flap) return this.spec.keep_firing_for;
-    const recent = this.firings.filter((at) => now - at <= flap.window).length;
+    let recent = 0;
+    for (const at of this.firings) if (now - at <= flap.window) recent += 1;
     return recent >= flap.max_firings ? Math.max(this.spec.keep_firing_for, flap.window) : this.spec.keep_firing_for;
   }
 

@@ -2,7 +2,7 @@ import type { Reading, Tags } from '../reading.js';
 import type { AlertResult, AlertSeverity } from '../rule-result.js';
 import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition } from './alert-lifecycle.js';
 import { createDetector, type DetectorSpec } from './detector-spec.js';
-import { type Detector, LEARNING, type Verdict } from './detector.js';
+import { type Detector, hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
 import { MessageTemplate } from './message-template.js';
 
 /** One alert rule as the tracker needs it: which detector, how its lifecycle runs, and what it says. */
@@ -19,11 +19,20 @@ export interface AlertRuleSpec {
 /** All alerts of one rule, for persisting across restarts: plain JSON, keyed by source and sensor. */
 export interface AlertTrackerSnapshot {
   readonly version: 1;
-  readonly alerts: readonly { readonly source: string; readonly sensor: string; readonly tags: Tags; readonly lifecycle: LifecycleSnapshot }[];
+  readonly alerts: readonly StoredAlert[];
 }
 
-const DEFAULT_MESSAGE = '{{sensor}} {{reason}}: {{value}} (limit {{threshold}})';
+export interface StoredAlert {
+  readonly source: string;
+  readonly sensor: string;
+  readonly tags: Tags;
+  readonly lifecycle: LifecycleSnapshot;
+}
+
+const DEFAULT_MESSAGE = '{{sensor}} {{reason}}: {{statistic}} (limit {{threshold}})';
 const MISSING_MESSAGE = '{{sensor}}: no reading for {{threshold}} s';
+/** `anomaly` has no single limit to quote; its score says how far past its own limit the finding is. */
+const ANOMALY_MESSAGE = '{{sensor}} {{reason}} at {{value}} (score {{score:1}})';
 const RESOLVED_MESSAGE = '{{sensor}} back to normal: {{value}}';
 
 interface SensorAlert {
@@ -32,6 +41,9 @@ interface SensorAlert {
   tags: Tags;
   readonly detector: Detector;
   readonly lifecycle: AlertLifecycle;
+  /** The latest reading value and the detector's latest opinion, for transitions that time alone causes. */
+  lastValue: number;
+  readonly lastVerdict: Verdict;
 }
 
 /**
@@ -39,12 +51,14 @@ interface SensorAlert {
  * each lifecycle transition. Pure: time comes from readings and from `tick(now)`.
  */
 export class AlertTracker {
-  private readonly sensors = new Map<string, SensorAlert>();
+  /** source → sensor → alert: two lookups instead of building a key string per reading. */
+  private readonly sensors = new Map<string, Map<string, SensorAlert>>();
   private readonly template: MessageTemplate;
   private readonly resolvedTemplate: MessageTemplate;
 
   constructor(private readonly spec: AlertRuleSpec) {
-    const fallback = spec.detector.kind === 'missing' ? MISSING_MESSAGE : DEFAULT_MESSAGE;
+    const kind = spec.detector.kind;
+    const fallback = kind === 'missing' ? MISSING_MESSAGE : kind === 'anomaly' ? ANOMALY_MESSAGE : DEFAULT_MESSAGE;
     this.template = new MessageTemplate(spec.message ?? fallback);
     this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
     createDetector(spec.detector); // fails now, at load time, rather than on the first reading
@@ -53,28 +67,33 @@ export class AlertTracker {
   observe(reading: Reading): AlertResult | undefined {
     const alert = this.sensorAlert(reading.source, reading.sensor, reading.tags);
     alert.tags = reading.tags;
+    alert.lastValue = reading.value;
     const verdict = alert.detector.update(reading.timestamp, reading.value);
-    // A detector that is still learning has no opinion: the alert stays where it is (say, restored as firing).
-    const transition =
-      verdict.reason === LEARNING ? alert.lifecycle.tick(reading.timestamp) : alert.lifecycle.observe(reading.timestamp, verdict.active);
-    return transition && this.result(alert, transition, reading.timestamp, verdict);
+    if (!hasNoOpinion(verdict)) remember(alert.lastVerdict, verdict);
+    // A detector that is still learning, or was given NaN, has no opinion: the alert stays where it is (say,
+    // restored as firing) and only time moves on.
+    const transition = hasNoOpinion(verdict)
+      ? alert.lifecycle.tick(reading.timestamp)
+      : alert.lifecycle.observe(reading.timestamp, verdict.active);
+    return transition && this.result(alert, transition, reading.timestamp);
   }
 
   /** Time passes: missing-data verdicts, `for:` running out, `keep_firing_for:` running out. */
   tick(now: number): AlertResult[] {
     const results: AlertResult[] = [];
-    for (const alert of this.sensors.values()) {
+    for (const alert of this.allAlerts()) {
       const verdict = alert.detector.tick(now);
+      if (verdict) remember(alert.lastVerdict, verdict);
       const transition = verdict ? alert.lifecycle.observe(now, verdict.active) : alert.lifecycle.tick(now);
-      if (transition) results.push(this.result(alert, transition, now, verdict));
+      if (transition) results.push(this.result(alert, transition, now));
     }
     return results;
   }
 
   exportState(): AlertTrackerSnapshot {
-    const alerts = [...this.sensors.values()]
+    const alerts = [...this.allAlerts()]
       .filter((alert) => alert.lifecycle.current !== 'inactive')
-      .map((alert) => ({ source: alert.source, sensor: alert.sensor, tags: alert.tags, lifecycle: alert.lifecycle.exportState() }));
+      .map(({ source, sensor, tags, lifecycle }) => ({ source, sensor, tags, lifecycle: lifecycle.exportState() }));
     return { version: 1, alerts };
   }
 
@@ -85,29 +104,39 @@ export class AlertTracker {
     }
   }
 
+  private *allAlerts(): Iterable<SensorAlert> {
+    for (const bySensor of this.sensors.values()) yield* bySensor.values();
+  }
+
   private sensorAlert(source: string, sensor: string, tags: Tags): SensorAlert {
-    const key = `${source}\u0000${sensor}`;
-    let alert = this.sensors.get(key);
+    let bySensor = this.sensors.get(source);
+    if (!bySensor) this.sensors.set(source, (bySensor = new Map()));
+    let alert = bySensor.get(sensor);
     if (!alert) {
       const lifecycle = new AlertLifecycle(this.spec.lifecycle);
-      alert = { source, sensor, tags, detector: createDetector(this.spec.detector), lifecycle };
-      this.sensors.set(key, alert);
+      const detector = createDetector(this.spec.detector);
+      alert = { source, sensor, tags, detector, lifecycle, lastValue: Number.NaN, lastVerdict: newVerdict() };
+      bySensor.set(sensor, alert);
     }
     return alert;
   }
 
-  private result(alert: SensorAlert, transition: LifecycleTransition, now: number, verdict: Readonly<Verdict> | undefined): AlertResult {
-    const value = verdict?.value ?? Number.NaN;
-    const threshold = verdict?.reason === 'missing' ? verdict.threshold / 1000 : (verdict?.threshold ?? Number.NaN);
+  private result(alert: SensorAlert, transition: LifecycleTransition, now: number): AlertResult {
+    const verdict = alert.lastVerdict;
+    const missing = verdict.reason === 'missing';
+    // The reading that caused the transition; NaN when its absence did.
+    const value = missing ? Number.NaN : alert.lastValue;
+    const threshold = missing ? verdict.threshold / 1000 : verdict.threshold;
     const template = transition.state === 'resolved' ? this.resolvedTemplate : this.template;
     const message = template.render({
       rule: this.spec.rule,
       source: alert.source,
       sensor: alert.sensor,
       value,
+      statistic: verdict.value,
       threshold,
-      score: verdict?.score ?? Number.NaN,
-      reason: verdict?.reason ?? '',
+      score: verdict.score,
+      reason: verdict.reason,
       detector: this.spec.detector.kind,
       state: transition.state,
       severity: this.spec.severity,
@@ -134,6 +163,10 @@ export class AlertTracker {
   }
 }
 
+function remember(into: Verdict, from: Readonly<Verdict>): void {
+  setVerdict(into, from.active, from.score, from.value, from.threshold, from.reason);
+}
+
 function prefixed(prefix: string, values: Readonly<Record<string, string>>): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) result[prefix + name] = value;
@@ -157,8 +190,12 @@ function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
     if (typeof tags !== 'object' || tags === null) fail(`alerts[${index}].tags is not an object`);
     const state = (lifecycle ?? {}) as Record<string, unknown>;
     if (!STATES.has(state.state as string)) fail(`alerts[${index}].lifecycle.state is ${String(state.state)}`);
-    if (!isTime(state.since) || !isTime(state.lastActiveAt) || !isTime(state.resolvedAt)) fail(`alerts[${index}].lifecycle has a bad time`);
-    if (!Array.isArray(state.firings) || !state.firings.every((at) => isTime(at) && at !== null)) fail(`alerts[${index}].lifecycle.firings is not a list of times`);
+    if (!isTime(state.since) || !isTime(state.lastActiveAt) || !isTime(state.resolvedAt)) {
+      fail(`alerts[${index}].lifecycle has a bad time`);
+    }
+    if (!Array.isArray(state.firings) || !state.firings.every((at) => isTime(at) && at !== null)) {
+      fail(`alerts[${index}].lifecycle.firings is not a list of times`);
+    }
   });
   return snapshot as AlertTrackerSnapshot;
 }

@@ -1,35 +1,40 @@
-import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
-import { RollingWindow } from './rolling-window.js';
-import { SortedValues } from './sorted-values.js';
+import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { NoveltyScore } from './novelty-score.js';
+import { PatternScale } from './pattern-scale.js';
 
 /**
- * The default detector, `anomaly: {}`: good alerts on any sensor with no tuning. It learns each sensor's normal
- * level, step size, flat runs and reporting interval from its own history and fires on what is new:
- * - level: a reading far outside the recent distribution (robust z against median and MAD of the window);
- * - step: a jump between consecutive readings far larger than the usual steps;
- * - drift: a sustained shift of the mean (CUSUM on robust z), which finds slow failures before any limit;
- * - stuck: a run of identical readings much longer than any seen before, on a sensor that does vary;
- * - missing: silence much longer than the usual interval (through `tick`).
- * Everything is scaled to the sensor's own history and counted in readings, so it works at any rate and unit.
+ * The default detector, `anomaly: {}`: useful alerts on any sensor with no tuning. It learns each sensor's normal
+ * level, the shapes its readings make, its flat runs and its reporting interval from its own recent history, and
+ * fires on what that history has never shown:
+ * - level: a reading beyond the range of the window and far from its median (robust z);
+ * - pattern: the last `pattern` readings unlike any stretch in the window (nearest-neighbour distance), which
+ *   catches a changed shape inside the normal range: new noise, a burst of spikes, a flat stretch; and the same
+ *   on means of `coarse` readings, which sees slower shapes (a missing daily peak, a changed cycle);
+ * - stuck: a run of identical readings much longer than any seen, on a sensor that does vary;
+ * - missing: silence far beyond the usual interval and the longest gap seen (only through `tick`).
+ * A score is each finding over its limit; an alert starts only when the score also beats the sensor's recent worst
+ * (which fades by half every `memory` readings), so a sensor that is often odd in one way is not paged for it
+ * every time. Everything is counted in readings and scaled to the sensor's own history: it works at any rate and
+ * in any unit.
  */
 export interface AnomalySpec {
-  /** Readings of history the level and step statistics are taken over. */
+  /** Readings of history to compare with (level, pattern, intervals). */
   readonly window: number;
   /** No verdict before this many readings. */
   readonly min_readings: number;
-  /** Robust z of the level that fires. */
+  /** Robust z of the level that fires (beyond the range seen). */
   readonly threshold: number;
-  /** Robust z of the step from the previous reading that fires. */
-  readonly step_threshold: number;
-  /** CUSUM slack and decision interval, in robust standard deviations. */
-  readonly drift_k: number;
-  readonly drift_h: number;
-  /** A flat run fires when longer than this many times the longest flat run seen so far. */
+  /** Readings in a pattern (0 turns pattern novelty off), and the robust z of its novelty that fires. */
+  readonly pattern: number;
+  readonly pattern_threshold: number;
+  /** Block size in readings of the coarse pattern scale (0 turns it off); it keeps 2.5 × window readings of history. */
+  readonly coarse: number;
+  /** A flat run fires when longer than this many times the longest flat run seen (and min_readings / 5). */
   readonly flat_factor: number;
-  /** Silence fires when longer than this many times the median reporting interval. */
+  /** Silence fires beyond this many median intervals and 3× the longest gap in the window. */
   readonly missing_factor: number;
-  /** A score must beyond this times the recent worst score (which halves over `window` readings) to fire. */
-  readonly surprise: number;
+  /** Readings over which the recent worst score fades by half. */
+  readonly memory: number;
   /** Once fired, the condition holds at least this many readings, so one failure is one alert. */
   readonly hold: number;
 }
@@ -38,121 +43,124 @@ export const ANOMALY_DEFAULTS: AnomalySpec = {
   window: 1000,
   min_readings: 100,
   threshold: 5,
-  step_threshold: 8,
-  drift_k: 1,
-  drift_h: 20,
+  pattern: 12,
+  pattern_threshold: 5,
+  coarse: 24,
   flat_factor: 2,
   missing_factor: 10,
-  hold: 50,
-  surprise: 1,
+  memory: 1000,
+  hold: 100,
 };
 
-const MAD_TO_SIGMA = 1.4826;
+/** Scores beyond this all count as "very odd": one absurd score must not silence the detector for long. */
+const WORST_CAP = 2;
+const GAP_FACTOR = 3;
 
 export class AnomalyDetector implements Detector {
   readonly kind = 'anomaly';
   private readonly spec: AnomalySpec;
   private readonly verdict = newVerdict();
-  private readonly levels = new SortedValues();
-  private readonly levelWindow: RollingWindow;
-  private readonly steps = new SortedValues();
-  private readonly stepWindow: RollingWindow;
-  private readonly intervals = new SortedValues();
-  private readonly intervalWindow: RollingWindow;
+  private readonly levels: NoveltyScore;
+  private readonly patterns: PatternScale[] = [];
+  private readonly intervals: NoveltyScore;
+  private readonly fade: number;
   private seen = 0;
   private previousValue = Number.NaN;
   private previousTime = Number.NaN;
-  private upper = 0;
-  private lower = 0;
   private flatRun = 0;
   private longestFlatRun = 0;
   private changes = 0;
-  private heldUntil = -1;
   private recentWorst = 0;
-  private readonly decay: number;
+  private heldUntil = -1;
 
   constructor(spec: Partial<AnomalySpec> = {}) {
     this.spec = { ...ANOMALY_DEFAULTS, ...spec };
-    if (!(this.spec.min_readings >= 10)) throw new Error(`anomaly: min_readings must be at least 10, got ${this.spec.min_readings}`);
-    if (!(this.spec.window >= this.spec.min_readings)) throw new Error('anomaly: window must be at least min_readings');
-    this.decay = Math.pow(0.5, 1 / this.spec.window);
-    this.levelWindow = new RollingWindow({ readings: this.spec.window }, (value) => this.levels.remove(value));
-    this.stepWindow = new RollingWindow({ readings: this.spec.window }, (value) => this.steps.remove(value));
-    this.intervalWindow = new RollingWindow({ readings: this.spec.window }, (value) => this.intervals.remove(value));
+    const { window, min_readings, pattern, coarse } = this.spec;
+    if (!(min_readings >= 10)) throw new Error(`anomaly: min_readings must be at least 10, got ${min_readings}`);
+    if (!(window >= min_readings)) {
+      throw new Error(`anomaly: window (${window}) must be at least min_readings (${min_readings})`);
+    }
+    if (!(pattern === 0 || (pattern >= 2 && window > 3 * pattern))) {
+      throw new Error(`anomaly: pattern must be 0 or 2..${Math.floor(window / 3)}, got ${pattern}`);
+    }
+    this.levels = new NoveltyScore(window);
+    if (!(coarse === 0 || coarse >= 2)) throw new Error(`anomaly: coarse must be 0 (off) or at least 2, got ${coarse}`);
+    if (pattern > 0) {
+      this.patterns.push(new PatternScale(1, pattern, window, min_readings / 2));
+      const blocks = Math.max(3 * pattern + 1, Math.round((2.5 * window) / coarse));
+      if (coarse > 0) this.patterns.push(new PatternScale(coarse, pattern, blocks, 30));
+    }
+    this.intervals = new NoveltyScore(window);
+    if (!(this.spec.memory > 0 && this.spec.hold >= 0)) throw new Error('anomaly: memory must be positive and hold at least 0');
+    this.fade = Math.pow(0.5, 1 / this.spec.memory);
   }
 
   update(timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     const ready = this.seen >= this.spec.min_readings;
-    const step = Math.abs(value - this.previousValue);
+    let novelty = 0;
+    for (const scale of this.patterns) novelty = Math.max(novelty, scale.push(value, this.spec.pattern_threshold));
     let score = 0;
     let reason = 'normal';
     let limit = Number.NaN;
     if (ready) {
-      const median = this.levels.median;
-      const spread = this.spread(this.levels, median);
-      const z = (value - median) / spread;
-      // Only what the window has never seen is news: a spike like the last ten spikes is this sensor's normal.
-      const inside = value >= this.levels.quantile(0) && value <= this.levels.quantile(1);
-      const level = inside ? Math.min(0.9, Math.abs(z) / this.spec.threshold) : Math.abs(z) / this.spec.threshold;
-      if (level > score) [score, reason, limit] = [level, z > 0 ? 'above normal' : 'below normal', median + Math.sign(z) * this.spec.threshold * spread];
-      const stepMedian = this.steps.median;
-      const stepRaw = (step - stepMedian) / this.spread(this.steps, stepMedian) / this.spec.step_threshold;
-      const stepScore = step <= this.steps.quantile(1) ? Math.min(0.9, stepRaw) : stepRaw;
-      if (stepScore > score) [score, reason, limit] = [stepScore, 'sudden jump', stepMedian];
-      const clamped = Math.max(-this.spec.drift_h, Math.min(this.spec.drift_h, z));
-      this.upper = Math.max(0, this.upper + clamped - this.spec.drift_k);
-      this.lower = Math.max(0, this.lower - clamped - this.spec.drift_k);
-      const drift = Math.max(this.upper, this.lower) / this.spec.drift_h;
-      if (drift > score) [score, reason, limit] = [drift, this.upper > this.lower ? 'drifting up' : 'drifting down', median];
-      // Restart the sums once they signal, as a tabular CUSUM does, so a long seasonal swing is not one endless alarm.
-      if (drift > 1) this.upper = this.lower = 0;
-      const flat = this.changes >= this.spec.min_readings / 2 ? this.flatRun / Math.max(this.spec.min_readings / 5, this.spec.flat_factor * this.longestFlatRun) : 0;
-      if (flat > score) [score, reason, limit] = [flat, 'stuck', this.longestFlatRun];
+      // The score is the largest finding; the reason is the plainest one over its limit (a spike is "above
+      // normal" even though it is an unusual pattern too).
+      if (novelty > 0) {
+        score = novelty;
+        reason = 'unusual pattern';
+      }
+      const flat = this.flatScore();
+      if (flat > score || flat > 1) {
+        reason = 'stuck';
+        limit = this.longestFlatRun;
+      }
+      score = Math.max(score, flat);
+      const level = this.levels.score(value, this.spec.threshold);
+      if (level > score || level > 1) {
+        const above = this.levels.z(value) > 0;
+        reason = above ? 'above normal' : 'below normal';
+        limit = this.levels.median + (above ? 1 : -1) * this.spec.threshold * this.levels.spread;
+      }
+      score = Math.max(score, level);
     }
-    this.learn(timestamp, value, step);
+    this.learn(timestamp, value);
     if (!ready) return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
-    // Fire only on a score beyond the sensor's recent worst: a sensor that is often this odd is this odd normally.
-    const surprising = score > 1 && score > this.recentWorst * this.spec.surprise;
-    this.recentWorst = Math.max(score, this.recentWorst * this.decay);
+    // Fire only beyond the sensor's recent worst: a sensor that is often this odd is this odd normally.
+    const surprising = score > 1 && score > this.recentWorst;
+    this.recentWorst = Math.max(Math.min(score, WORST_CAP), this.recentWorst * this.fade);
     if (surprising) this.heldUntil = this.seen + this.spec.hold;
     const active = surprising || this.seen <= this.heldUntil;
-    return setVerdict(this.verdict, active, score, value, limit, active && score <= 1 ? 'settling' : reason);
+    return setVerdict(this.verdict, active, score, value, limit, active && !surprising ? 'settling' : reason);
   }
 
   /** Only silence is judged here; answers undefined unless the sensor is missing, so a tick never clears an alert. */
   tick(now: number) {
     if (this.intervals.size < this.spec.min_readings) return undefined;
-    // Silence counts once it is both far beyond the usual interval and longer than any gap the window has seen.
-    const limit = Math.max(this.spec.missing_factor * this.intervals.median, 1.5 * this.intervals.quantile(1));
+    const limit = Math.max(this.spec.missing_factor * this.intervals.median, GAP_FACTOR * this.intervals.max);
     const silence = now - this.previousTime;
     if (!(limit > 0) || silence <= limit) return undefined;
     return setVerdict(this.verdict, true, silence / limit, Number.NaN, limit, 'missing');
   }
 
-  private spread(sorted: SortedValues, median: number): number {
-    const mad = sorted.medianAbsoluteDeviation() * MAD_TO_SIGMA;
-    const range = (sorted.quantile(0.95) - sorted.quantile(0.05)) / 10;
-    return Math.max(mad, range, 1e-9 * Math.max(1, Math.abs(median)));
+  /** How far the current flat run is past its limit; 0 on a sensor that has hardly ever changed (a switch, a constant). */
+  private flatScore(): number {
+    if (this.changes < this.spec.min_readings / 2) return 0;
+    return this.flatRun / Math.max(this.spec.min_readings / 5, this.spec.flat_factor * this.longestFlatRun);
   }
 
-  private learn(timestamp: number, value: number, step: number): void {
+  private learn(timestamp: number, value: number): void {
     this.seen += 1;
-    this.levelWindow.push(timestamp, value);
-    this.levels.insert(value);
-    if (!Number.isNaN(step)) {
-      this.stepWindow.push(timestamp, step);
-      this.steps.insert(step);
-      if (step === 0) {
+    this.levels.add(value);
+    if (!Number.isNaN(this.previousValue)) {
+      if (value === this.previousValue) {
         this.flatRun += 1;
       } else {
         this.changes += 1;
         this.longestFlatRun = Math.max(this.longestFlatRun, this.flatRun);
         this.flatRun = 0;
       }
-    }
-    if (!Number.isNaN(this.previousTime)) {
-      this.intervalWindow.push(timestamp, timestamp - this.previousTime);
-      this.intervals.insert(timestamp - this.previousTime);
+      this.intervals.add(timestamp - this.previousTime);
     }
     this.previousValue = value;
     this.previousTime = timestamp;

@@ -1,5 +1,5 @@
 import { Baseline } from './baseline.js';
-import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 
 /**
  * Two-sided tabular CUSUM (Page 1954) on standardised readings: S⁺ = max(0, S⁺ + z − k), S⁻ = max(0, S⁻ − z − k);
@@ -29,6 +29,7 @@ export class CusumDetector implements Detector {
   }
 
   update(_timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     if (!this.baseline.ready) {
       this.baseline.learn(value);
       return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
@@ -41,7 +42,8 @@ export class CusumDetector implements Detector {
     const sum = Math.max(this.upper, this.lower);
     const active = sum > this.spec.h;
     if (!active) this.baseline.learn(value);
-    return setVerdict(this.verdict, active, sum / this.spec.h, value, this.spec.h, this.upper >= this.lower ? 'shift up' : 'shift down');
+    const reason = this.upper >= this.lower ? 'shift up' : 'shift down';
+    return setVerdict(this.verdict, active, sum / this.spec.h, value, this.spec.h, reason);
   }
 
   tick() {

@@ -35,6 +35,14 @@ export interface Detector {
  */
 export const LEARNING = 'learning';
 
+/** The reason for a reading a detector cannot use (NaN, ±Infinity): it learns nothing from it and has no opinion. */
+export const IGNORED = 'ignored: not a finite number';
+
+/** Learning or ignored: the detector has no opinion on this reading. */
+export function hasNoOpinion(verdict: Readonly<Verdict>): boolean {
+  return verdict.reason === LEARNING || verdict.reason === IGNORED;
+}
+
 export function newVerdict(): Verdict {
   return { active: false, score: 0, value: Number.NaN, threshold: Number.NaN, reason: 'normal' };
 }

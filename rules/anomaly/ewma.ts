@@ -1,5 +1,5 @@
 import { Baseline } from './baseline.js';
-import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 
 /**
  * EWMA control chart (Roberts 1959): z = λ·x + (1−λ)·z, alarm when z leaves mean ± L·σ·√(λ/(2−λ)). Averaging makes
@@ -31,6 +31,7 @@ export class EwmaDetector implements Detector {
   }
 
   update(_timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     if (!this.baseline.ready) {
       this.baseline.learn(value);
       this.average = this.baseline.mean;

@@ -1,4 +1,4 @@
-import { type Detector, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, newVerdict, setVerdict } from './detector.js';
 
 /**
  * A stuck sensor: readings that stay within `epsilon` of each other for `readings` readings or for `duration` ms.
@@ -26,6 +26,7 @@ export class FlatlineDetector implements Detector {
   }
 
   update(timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     const min = Math.min(this.runMin, value);
     const max = Math.max(this.runMax, value);
     if (this.runLength === 0 || !(max - min <= this.spec.epsilon)) {

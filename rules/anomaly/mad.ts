@@ -1,4 +1,4 @@
-import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 import { RollingWindow } from './rolling-window.js';
 import { SortedValues } from './sorted-values.js';
 import { directed, type ZScoreSpec } from './zscore.js';
@@ -28,6 +28,7 @@ export class MadDetector implements Detector {
   }
 
   update(timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     this.window.expire(timestamp);
     const ready = this.window.size >= this.spec.min_readings;
     const median = this.sorted.median;

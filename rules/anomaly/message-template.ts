@@ -11,6 +11,7 @@ export const TEMPLATE_NAMES = [
   'source',
   'sensor',
   'value',
+  'statistic',
   'threshold',
   'score',
   'reason',
@@ -42,7 +43,8 @@ export class MessageTemplate {
       const name = match[1]!;
       const known = (TEMPLATE_NAMES as readonly string[]).includes(name) || /^(tags|labels)\.[^.]+$/.test(name);
       if (!known) {
-        throw new Error(`message: unknown placeholder {{${name}}}; use one of ${TEMPLATE_NAMES.join(', ')}, tags.<name>, labels.<name>`);
+        const names = `${TEMPLATE_NAMES.join(', ')}, tags.<name>, labels.<name>`;
+        throw new Error(`message: unknown placeholder {{${name}}}; use one of ${names}`);
       }
       parts.push(text.slice(last, match.index), { name, digits: match[2] === undefined ? undefined : Number(match[2]) });
       last = match.index + match[0].length;

@@ -28,6 +28,7 @@ export class MissingDetector implements Detector {
     if (Number.isNaN(this.lastSeen)) return undefined;
     const silence = now - this.lastSeen;
     const active = silence > this.spec.after;
-    return setVerdict(this.verdict, active, silence / this.spec.after, Number.NaN, this.spec.after, active ? 'missing' : 'normal');
+    const reason = active ? 'missing' : 'normal';
+    return setVerdict(this.verdict, active, silence / this.spec.after, Number.NaN, this.spec.after, reason);
   }
 }

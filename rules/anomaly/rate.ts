@@ -1,4 +1,4 @@
-import { type Detector, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, newVerdict, setVerdict } from './detector.js';
 import { RollingWindow } from './rolling-window.js';
 
 /**
@@ -25,10 +25,11 @@ export class RateDetector implements Detector {
     if (spec.above === undefined && spec.below === undefined) throw new Error('rate: give above, below or both');
     if (!(spec.span > 0)) throw new Error(`rate: span must be positive, got ${spec.span} ms`);
     this.unitMs = spec.per === 'second' ? 1_000 : 60_000;
-    this.window = new RollingWindow({ durationMs: spec.span });
+    this.window = new RollingWindow({ duration: spec.span });
   }
 
   update(timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     this.window.push(timestamp, value);
     const elapsed = timestamp - this.window.timeAt(0);
     if (this.window.size < 2 || elapsed <= 0) return setVerdict(this.verdict, false, 0, value, Number.NaN, 'normal');

@@ -6,7 +6,7 @@ export interface WindowBounds {
   /** Keep at most this many readings. */
   readonly readings?: number;
   /** Keep readings at most this many ms older than the newest. */
-  readonly durationMs?: number;
+  readonly duration?: number;
 }
 
 export class RollingWindow {
@@ -24,7 +24,7 @@ export class RollingWindow {
     /** Called with each value that leaves the window (to keep a sorted copy in step). */
     private readonly onEvict?: (value: number) => void,
   ) {
-    if (bounds.readings === undefined && bounds.durationMs === undefined) throw new Error('a window needs readings or a duration');
+    if (bounds.readings === undefined && bounds.duration === undefined) throw new Error('a window needs readings or a duration');
     const capacity = Math.min(bounds.readings ?? 64, 1 << 16);
     this.times = new Float64Array(Math.max(2, capacity));
     this.values = new Float64Array(Math.max(2, capacity));
@@ -60,7 +60,7 @@ export class RollingWindow {
 
   /** Drops readings that are too old at `now` without adding one. */
   expire(now: number): void {
-    const maxAge = this.bounds.durationMs;
+    const maxAge = this.bounds.duration;
     if (maxAge === undefined) return;
     while (this.count > 0 && now - this.timeAt(0) > maxAge) this.evictOldest();
   }

@@ -1,4 +1,4 @@
-import { type Detector, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, newVerdict, setVerdict } from './detector.js';
 
 /**
  * A static threshold with hysteresis: fires above `above` (or below `below`) and clears only once the value is back
@@ -6,10 +6,10 @@ import { type Detector, newVerdict, setVerdict } from './detector.js';
  */
 export interface ThresholdSpec {
   readonly above?: number;
-  /** Clear level for `above`; defaults to `above` (no hysteresis). Must be at most `above`. */
+  /** Clears once the value is below this; defaults to `above`. Must be at most `above`. */
   readonly clear_below?: number;
   readonly below?: number;
-  /** Clear level for `below`; defaults to `below`. Must be at least `below`. */
+  /** Clears once the value is above this; defaults to `below`. Must be at least `below`. */
   readonly clear_above?: number;
 }
 
@@ -36,9 +36,10 @@ export class ThresholdDetector implements Detector {
   }
 
   update(_timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     const { above, below } = this.spec;
-    if (above !== undefined) this.high = this.high ? value > (this.spec.clear_below ?? above) : value > above;
-    if (below !== undefined) this.low = this.low ? value < (this.spec.clear_above ?? below) : value < below;
+    if (above !== undefined) this.high = this.high ? value >= (this.spec.clear_below ?? above) : value > above;
+    if (below !== undefined) this.low = this.low ? value <= (this.spec.clear_above ?? below) : value < below;
     if (this.high) return setVerdict(this.verdict, true, value / (above! || 1), value, above!, 'above');
     if (this.low) return setVerdict(this.verdict, true, (below! || 1) / (value || 1), value, below!, 'below');
     return setVerdict(this.verdict, false, 0, value, above ?? below!, 'normal');

@@ -1,4 +1,4 @@
-import { type Detector, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 import { RollingWindow, type WindowBounds } from './rolling-window.js';
 
 /**
@@ -35,6 +35,7 @@ export class ZScoreDetector implements Detector {
   }
 
   update(timestamp: number, value: number) {
+    if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     this.window.expire(timestamp);
     const mean = this.window.mean;
     const deviation = this.window.standardDeviation;

@@ -1,0 +1,57 @@
+import { RollingWindow } from './rolling-window.js';
+import { SortedValues } from './sorted-values.js';
+
+const MAD_TO_SIGMA = 1.4826;
+
+/**
+ * How new a number is against the last `history` numbers of the same kind: its robust z (distance from their
+ * median in MADs, with a floor for spiky or repetitive histories) over `threshold`, but held under 1 while the
+ * number stays inside the range already seen. A value like the last ten spikes is this sensor's normal; only what
+ * the history has never shown can fire.
+ */
+export class NoveltyScore {
+  private readonly sorted = new SortedValues();
+  private readonly window: RollingWindow;
+
+  constructor(history: number) {
+    this.window = new RollingWindow({ readings: history }, (value) => this.sorted.remove(value));
+  }
+
+  get size(): number {
+    return this.sorted.size;
+  }
+
+  get median(): number {
+    return this.sorted.median;
+  }
+
+  /** The largest number in the history. */
+  get max(): number {
+    return this.sorted.quantile(1);
+  }
+
+  /** The robust spread: MAD as a standard deviation, at least a tenth of the 5–95% range, never 0. */
+  get spread(): number {
+    const median = this.sorted.median;
+    const mad = this.sorted.medianAbsoluteDeviation() * MAD_TO_SIGMA;
+    const range = (this.sorted.quantile(0.95) - this.sorted.quantile(0.05)) / 10;
+    return Math.max(mad, range, 1e-9 * Math.max(1, Math.abs(median)));
+  }
+
+  /** Signed robust z of `value` against the history (positive above the median). */
+  z(value: number): number {
+    return (value - this.sorted.median) / this.spread;
+  }
+
+  /** |z| / threshold, held at 0.9 at most while `value` is within the range the history has seen. */
+  score(value: number, threshold: number): number {
+    const score = Math.abs(this.z(value)) / threshold;
+    const seen = value >= this.sorted.quantile(0) && value <= this.sorted.quantile(1);
+    return seen ? Math.min(0.9, score) : score;
+  }
+
+  add(value: number): void {
+    this.window.push(0, value);
+    this.sorted.insert(value);
+  }
+}
