@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
@@ -8,6 +9,8 @@ import { BadInputLog } from './bad-input-log.js';
 import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
 import { checkConfigFile, type TributaryConfig } from './config/load-config.js';
+import { AgentClock } from './clock/agent-clock.js';
+import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
 import { Forwarder } from './forwarding/forwarder.js';
 import { PipelineTap } from './health/pipeline-tap.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
@@ -15,10 +18,31 @@ import type { Logger } from './logger.js';
 import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
 import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
 
+/** Wall-clock steps below this are NTP slewing or timer jitter, not a clock being set. */
+const CLOCK_STEP_TOLERANCE_MS = 1_000;
+
+/** 3 d 2 h, 1 h 5 min, 12 s: a step's size as a person reads it. */
+function formatStep(ms: number): string {
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000]] as const) {
+    if (ms >= size) {
+      parts.push(`${Math.floor(ms / size)} ${unit}`);
+      ms %= size;
+    }
+  }
+  if (ms > 0 || parts.length === 0) parts.push(`${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`);
+  return parts.slice(0, 2).join(' ');
+}
+
 export interface AgentOptions {
   readonly log: Logger;
   /** Wall-clock time in ms; injectable for tests. */
   readonly now?: () => number;
+  /**
+   * Monotonic time in ms, to notice steps of the wall clock. Injectable with `now`; a test that injects `now` alone
+   * moves time as it likes, so steps are not looked for.
+   */
+  readonly monotonic?: () => number;
   /** Overrides `agent.data_dir` from the config (the systemd unit points it at the state directory). */
   readonly dataDir?: string;
 }
@@ -59,6 +83,8 @@ export class Agent {
   readonly connections = new Map<string, ConnectionState>();
   private readonly now: () => number;
   private readonly log: Logger;
+  /** Part of every result's id and the source of the agent's events: the host name. */
+  private readonly agentName = hostname();
   private readonly engine: RuleEngine;
   private readonly routing: RuleRouting;
   /** The config running: as started, with the rules of the last successful reload. */
@@ -67,8 +93,12 @@ export class Agent {
   private readonly sinks: { name: string; driver: SinkDriver }[] = [];
   private readonly forwarders: Forwarder[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
+  /** Notices steps of the wall clock; undefined when a test moves time itself. */
+  private readonly clock: AgentClock | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   readingsIn = 0;
+  /** Steps of the wall clock noticed since start. */
+  clockSteps = 0;
   resultsOut = 0;
 
   constructor(config: TributaryConfig, options: AgentOptions) {
@@ -79,8 +109,27 @@ export class Agent {
     this.outbox = new Outbox(resolve(options.dataDir ?? config.agent.data_dir, 'buffer.sqlite'), {
       synchronous: config.buffer.synchronous,
       maxResults: config.buffer.max_results,
+      maxBytes: config.buffer.max_bytes,
+      maxQuarantined: config.buffer.max_quarantined,
+      agentName: this.agentName,
+      // A full buffer degrades the oldest backlog: say what it gave up, every time.
+      onTrim: (report) =>
+        this.log.warn(
+          { ...report, buffer: this.outbox.size },
+          report.dropped + report.droppedPriority > 0
+            ? 'buffer full: compacted old windows and dropped the oldest undelivered results'
+            : 'buffer full: compacted old windows into coarser ones',
+        ),
     });
     this.engine = new RuleEngine(config.rules.map(ruleSpecOf));
+    if (options.now === undefined || options.monotonic !== undefined) {
+      this.clock = new AgentClock({
+        bootId: currentBootId() ?? 'unknown',
+        wall: this.now,
+        monotonic: options.monotonic ?? monotonicMs,
+        stepToleranceMs: CLOCK_STEP_TOLERANCE_MS,
+      });
+    }
     this.routing = new RuleRouting(config.sinks.map((sink) => sink.name), config.rules);
   }
 
@@ -91,8 +140,14 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config } = this;
-    this.outbox.open(config.sinks.map((sink) => sink.name));
-    this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog() }, 'buffer open');
+    const opened = this.outbox.open(config.sinks.map((sink) => sink.name), this.now());
+    if (opened.movedAside) {
+      this.log.error(
+        { buffer: this.outbox.file, movedTo: opened.movedAside, error: opened.reason },
+        'buffer file was unreadable (corrupt); moved it aside and started an empty buffer: its undelivered results are not sent',
+      );
+    }
+    this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
 
     for (const instance of config.sinks) {
       const create = await SINK_DRIVERS[instance.driver]!.load();
@@ -103,6 +158,10 @@ export class Agent {
         batchSize: config.forwarding.batch_size,
         retryInitialMs: config.forwarding.retry_initial,
         retryMaxMs: config.forwarding.retry_max,
+        backfillAfterMs: config.forwarding.backfill_after,
+        agentName: this.agentName,
+        now: this.now,
+        emitEvent: (event) => this.keep(event),
       }, this.log);
       forwarder.start();
       this.forwarders.push(forwarder);
@@ -207,8 +266,21 @@ export class Agent {
   }
 
   private tick(): void {
+    const step = this.clock?.observe();
+    if (step?.kind === 'step') this.clockStepped(step.stepMs);
     const results = this.engine.advance(this.now());
     if (results.length === 0) return;
+    for (const result of results) this.keep(result);
+  }
+
+  /** The wall clock was set: windows open across the step are sent as they are, and the rules start a fresh timeline. */
+  private clockStepped(stepMs: number): void {
+    const results = this.engine.clockStepped(stepMs, this.now());
+    this.clockSteps += 1;
+    this.log.warn(
+      { stepMs, windowsSent: results.length },
+      `the wall clock was set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; windows open at the step were sent as they were`,
+    );
     for (const result of results) this.keep(result);
   }
 

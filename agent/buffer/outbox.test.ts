@@ -53,6 +53,12 @@ describe('Outbox', () => {
     outbox.commit(NOW);
   }
 
+  /** Results of a different sensor each, so no two can be compacted: what is tested is dropping. */
+  function commitDistinct(outbox: Outbox, from: number, to: number): void {
+    for (let n = from; n <= to; n++) outbox.append({ ...result(n), sensor: `sensor-${n}` } as RuleResult);
+    outbox.commit(NOW);
+  }
+
   function pendingSeqs(outbox: Outbox, sink: string, limit = 100, rules: ReadonlySet<string> = ALL_RULES): number[] {
     return outbox.pending(sink, limit, rules).batch.map((item) => item.seq);
   }
@@ -219,30 +225,30 @@ describe('Outbox', () => {
 
   it('drops the oldest results beyond max_results and counts them', () => {
     const outbox = openOutbox(['mqtt'], { maxResults: 3 });
-    commitResults(outbox, 1, 5);
+    commitDistinct(outbox, 1, 5);
     expect(outbox.droppedResults).toBe(2);
     expect(pendingSeqs(outbox, 'mqtt')).toEqual([3, 4, 5]);
     expect(rowCount()).toBe(3);
 
-    commitResults(outbox, 6, 6);
+    commitDistinct(outbox, 6, 6);
     expect(outbox.droppedResults).toBe(3);
     expect(pendingSeqs(outbox, 'mqtt')).toEqual([4, 5, 6]);
   });
 
   it('does not drop anything while the backlog fits in max_results', () => {
     const outbox = openOutbox(['mqtt'], { maxResults: 3 });
-    commitResults(outbox, 1, 3);
+    commitDistinct(outbox, 1, 3);
     outbox.acknowledge('mqtt', 2);
-    commitResults(outbox, 4, 5);
+    commitDistinct(outbox, 4, 5);
     expect(outbox.droppedResults).toBe(0);
     expect(pendingSeqs(outbox, 'mqtt')).toEqual([3, 4, 5]);
   });
 
   it('drops by the slowest sink and leaves a faster sink’s cursor where it is', () => {
     const outbox = openOutbox(['fast', 'slow'], { maxResults: 3 });
-    commitResults(outbox, 1, 3);
+    commitDistinct(outbox, 1, 3);
     outbox.acknowledge('fast', 3);
-    commitResults(outbox, 4, 5);
+    commitDistinct(outbox, 4, 5);
     expect(outbox.droppedResults).toBe(2);
     expect(pendingSeqs(outbox, 'slow')).toEqual([3, 4, 5]);
     expect(pendingSeqs(outbox, 'fast')).toEqual([4, 5]);
@@ -305,7 +311,7 @@ describe('Outbox', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
     } finally {
       db.close();
     }
@@ -313,11 +319,11 @@ describe('Outbox', () => {
 
   it('refuses a file written by a newer schema, saying what to do', () => {
     const db = new Database(path.join(dir.path, 'newer.sqlite'));
-    db.pragma('user_version = 2');
+    db.pragma('user_version = 3');
     db.close();
     const outbox = new Outbox(path.join(dir.path, 'newer.sqlite'), { synchronous: 'full', maxResults: 10 });
     expect(() => outbox.open(['mqtt'])).toThrow(
-      `buffer ${path.join(dir.path, 'newer.sqlite')} was written by a newer Tributary (schema 2); upgrade, or move the file away`,
+      `buffer ${path.join(dir.path, 'newer.sqlite')} was written by a newer Tributary (schema 3); upgrade, or move the file away`,
     );
     expect(outbox.isOpen).toBe(false);
   });

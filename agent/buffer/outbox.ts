@@ -1,14 +1,24 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BufferedResult } from '../../drivers/driver.js';
-import type { RuleResult } from '../../rules/rule-result.js';
+import { AGENT_RULE, type RuleResult } from '../../rules/rule-result.js';
+import { BacklogTrimmer, type TrimReport } from './backlog-trimmer.js';
+import { resultId } from './result-id.js';
 
 export interface OutboxOptions {
   /** `full` survives a power cut; `normal` survives a crash of the agent only. */
   readonly synchronous: 'full' | 'normal';
-  /** Beyond this many undelivered results the oldest are dropped and counted. */
+  /** Beyond this many undelivered results the oldest windows are compacted, then the oldest results dropped. */
   readonly maxResults: number;
+  /** The same, by the bytes of the stored results (their JSON); unlimited when absent. */
+  readonly maxBytes?: number;
+  /** Rejected results kept for inspection; the oldest are deleted beyond this. Default 10,000. */
+  readonly maxQuarantined?: number;
+  /** Part of every result's stable id, so two agents' results never share one; usually the host name. */
+  readonly agentName?: string;
+  /** Told about every compaction and drop, so the agent can log and count it. */
+  readonly onTrim?: (report: TrimReport) => void;
 }
 
 /** Per-sink delivery state for status and metrics. */
@@ -17,44 +27,92 @@ export interface SinkBacklog {
   readonly pending: number;
 }
 
-const SCHEMA_VERSION = 1;
+/** What `open` had to do about the file it found. */
+export interface OpenOutcome {
+  /** Set when the file was unreadable and was renamed to this, so the agent could start with an empty buffer. */
+  readonly movedAside?: string;
+  readonly reason?: string;
+}
+
+const SCHEMA_VERSION = 2;
+const DEFAULT_MAX_QUARANTINED = 10_000;
+/** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
+const MAX_QUEUED = 100_000;
+const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
 /**
  * The store-and-forward buffer: every rule result is committed to SQLite before any sink sees it, and stays until
  * every sink has confirmed it. Each sink has a cursor (the last sequence number it confirmed), so delivery is in
- * order, a restart resumes where each sink left off, and a confirmation is one small write.
+ * order, a restart resumes where each sink left off, and a confirmation is one small write. Results a sink
+ * rejected for good are copied to `quarantine` with the reason. Bounded by rows and bytes: see BacklogTrimmer.
  */
 export class Outbox {
   private db: Database.Database | undefined;
   private readonly queued: RuleResult[] = [];
   private statements:
     | {
-        insert: Database.Statement<[number, string, string]>;
-        pending: Database.Statement<[number, number], { seq: number; rule: string; payload: string }>;
+        insert: Database.Statement<[number, string, string, number, string]>;
+        pending: Database.Statement<[number, number], { seq: number; rule: string; created_at: number; payload: string }>;
         setCursor: Database.Statement<[number, string]>;
+        prunedSize: Database.Statement<[number], { rows: number; bytes: number | null }>;
         prune: Database.Statement<[number]>;
         lastSeq: Database.Statement<[], { seq: number | null }>;
+        quarantine: Database.Statement<[string, number, number, number, string, string, string]>;
+        trimQuarantine: Database.Statement<[number]>;
       }
     | undefined;
+  private trimmer: BacklogTrimmer | undefined;
   private readonly cursors = new Map<string, number>();
   private lastSeq = 0;
-  /** Results dropped because the buffer was full, since open. */
+  private rows = 0;
+  private bytes = 0;
+  /** Results dropped because the buffer was full (or the disk refused them for too long), since open. */
   droppedResults = 0;
+  /** Windows merged into coarser ones because the buffer was full, since open (rows saved). */
+  compactedResults = 0;
+  /** Results a sink rejected for good and that were moved to the quarantine, since open. */
+  quarantinedResults = 0;
 
   constructor(
     readonly file: string,
     private readonly options: OutboxOptions,
   ) {}
 
-  /** Opens (or creates) the database and keeps a cursor for each of `sinks`; cursors of sinks no longer configured are dropped. */
-  open(sinks: readonly string[]): void {
+  /**
+   * Opens (or creates) the database and keeps a cursor for each of `sinks`; cursors of sinks no longer configured
+   * are dropped. A file SQLite cannot read (corrupt, or not a database) is renamed `<file>.corrupt-<time>` and an
+   * empty buffer started, so a damaged SD card costs the backlog, not the agent: the outcome says so, to be logged.
+   */
+  open(sinks: readonly string[], now = Date.now()): OpenOutcome {
     mkdirSync(dirname(this.file), { recursive: true });
+    try {
+      this.openFile(sinks);
+      return {};
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === undefined || !CORRUPT_CODES.has(code)) throw error;
+      this.db?.close();
+      this.db = undefined;
+      const movedAside = `${this.file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(this.file, movedAside);
+      // The journal belongs to the damaged file; replayed into a new one it would corrupt that too.
+      for (const suffix of ['-wal', '-shm']) {
+        if (existsSync(this.file + suffix)) renameSync(this.file + suffix, movedAside + suffix);
+      }
+      this.openFile(sinks);
+      return { movedAside, reason: (error as Error).message };
+    }
+  }
+
+  private openFile(sinks: readonly string[]): void {
     const db = new Database(this.file);
+    this.db = db;
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
+      this.db = undefined;
       throw new Error(`buffer ${this.file} was written by a newer Tributary (schema ${version}); upgrade, or move the file away`);
     }
     db.exec(`
@@ -62,23 +120,53 @@ export class Outbox {
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at INTEGER NOT NULL,
         rule TEXT NOT NULL,
-        payload TEXT NOT NULL
+        payload TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'window',
+        bytes INTEGER NOT NULL DEFAULT 0
       );
       CREATE TABLE IF NOT EXISTS sink_cursors (
         sink TEXT PRIMARY KEY,
         acked_seq INTEGER NOT NULL
       ) WITHOUT ROWID;
-      PRAGMA user_version = ${SCHEMA_VERSION};
+      CREATE TABLE IF NOT EXISTS quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sink TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        quarantined_at INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        payload TEXT NOT NULL
+      );
     `);
-    this.db = db;
+    if (version < 2) {
+      // Schema 2 keeps each result's kind (alerts outrank windows when the buffer is full) and size in bytes;
+      // a schema 1 file (or a new one) gets the columns, filled from the payloads it holds.
+      db.transaction(() => {
+        const columns = (db.prepare('PRAGMA table_info(results)').all() as { name: string }[]).map((c) => c.name);
+        if (!columns.includes('kind')) db.exec("ALTER TABLE results ADD COLUMN kind TEXT NOT NULL DEFAULT 'window'");
+        if (!columns.includes('bytes')) db.exec('ALTER TABLE results ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0');
+        db.exec("UPDATE results SET kind = coalesce(json_extract(payload, '$.kind'), 'window'), bytes = length(CAST(payload AS BLOB))");
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
+    }
     this.statements = {
-      insert: db.prepare('INSERT INTO results (created_at, rule, payload) VALUES (?, ?, ?)'),
-      pending: db.prepare('SELECT seq, rule, payload FROM results WHERE seq > ? ORDER BY seq LIMIT ?'),
+      insert: db.prepare('INSERT INTO results (created_at, rule, payload, bytes, kind) VALUES (?, ?, ?, ?, ?)'),
+      pending: db.prepare('SELECT seq, rule, created_at, payload FROM results WHERE seq > ? ORDER BY seq LIMIT ?'),
       setCursor: db.prepare('INSERT INTO sink_cursors (acked_seq, sink) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET acked_seq = excluded.acked_seq'),
+      prunedSize: db.prepare('SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM results WHERE seq <= ?'),
       prune: db.prepare('DELETE FROM results WHERE seq <= ?'),
       lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'results'"),
+      quarantine: db.prepare(
+        'INSERT INTO quarantine (sink, seq, created_at, quarantined_at, rule, reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      trimQuarantine: db.prepare('DELETE FROM quarantine WHERE id <= (SELECT MAX(id) FROM quarantine) - ?'),
     };
+    this.trimmer = new BacklogTrimmer(db, this.options.maxResults, this.options.maxBytes ?? Number.POSITIVE_INFINITY);
     this.lastSeq = this.statements.lastSeq.get()?.seq ?? 0;
+    const size = db.prepare('SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM results').get() as { rows: number; bytes: number | null };
+    this.rows = size.rows;
+    this.bytes = size.bytes ?? 0;
 
     const stored = db.prepare('SELECT sink, acked_seq FROM sink_cursors').all() as { sink: string; acked_seq: number }[];
     const oldest = (db.prepare('SELECT MIN(seq) AS seq FROM results').get() as { seq: number | null }).seq;
@@ -103,39 +191,64 @@ export class Outbox {
     return this.db !== undefined;
   }
 
+  /** Results held, and their size in bytes (the JSON stored), for status and the limits. */
+  get size(): { rows: number; bytes: number } {
+    return { rows: this.rows, bytes: this.bytes };
+  }
+
   /** Queues a result; it is durable, and visible to sinks, after the next `commit`. */
   append(result: RuleResult): void {
     this.queued.push(result);
+    // Only reached while commits keep failing (a full or read-only disk): memory must not grow without end.
+    if (this.queued.length > MAX_QUEUED) {
+      this.queued.shift();
+      this.droppedResults += 1;
+    }
   }
 
   get queuedCount(): number {
     return this.queued.length;
   }
 
-  /** Writes every queued result in one transaction. Returns how many were committed. */
+  /** Writes every queued result in one transaction. Returns how many were committed; throws if the disk refused. */
   commit(now: number): number {
     const { db, statements } = this.opened();
     const count = this.queued.length;
     if (count === 0) return 0;
+    let lastSeq = this.lastSeq;
+    let bytes = 0;
     db.transaction(() => {
       for (const result of this.queued) {
-        this.lastSeq = Number(statements.insert.run(now, result.rule, JSON.stringify(result)).lastInsertRowid);
+        const payload = JSON.stringify(result);
+        const size = Buffer.byteLength(payload);
+        bytes += size;
+        lastSeq = Number(statements.insert.run(now, result.rule, payload, size, result.kind).lastInsertRowid);
       }
     })();
+    // Counted only once the transaction held: a failed commit keeps everything queued, as it was.
+    this.lastSeq = lastSeq;
+    this.rows += count;
+    this.bytes += bytes;
     this.queued.length = 0;
-    this.enforceLimit();
+    this.enforceLimits();
     if (this.cursors.size === 0) this.prune();
     return count;
   }
 
-  /** Up to `limit` committed results that `sink` has not confirmed, oldest first, of the given rules only. */
+  /**
+   * Up to `limit` committed results that `sink` has not confirmed, oldest first, of the given rules (and the agent's
+   * own events, which go to every sink).
+   */
   pending(sink: string, limit: number, rules: ReadonlySet<string>): { batch: BufferedResult[]; lastSeq: number; scanned: number } {
     const { statements } = this.opened();
     const cursor = this.cursorOf(sink);
     const rows = statements.pending.all(cursor, limit);
     const batch: BufferedResult[] = [];
+    const agent = this.options.agentName ?? '';
     for (const row of rows) {
-      if (rules.has(row.rule)) batch.push({ seq: row.seq, result: JSON.parse(row.payload) as RuleResult });
+      if (!rules.has(row.rule) && row.rule !== AGENT_RULE) continue;
+      const result = JSON.parse(row.payload) as RuleResult;
+      batch.push({ seq: row.seq, result, id: resultId(agent, result), createdAt: row.created_at });
     }
     return { batch, lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : cursor, scanned: rows.length };
   }
@@ -143,47 +256,74 @@ export class Outbox {
   /** Records that `sink` has everything up to `seq`, and drops results every sink has. */
   acknowledge(sink: string, seq: number): void {
     const { db, statements } = this.opened();
-    if (seq <= this.cursorOf(sink)) return;
-    db.transaction(() => {
-      statements.setCursor.run(seq, sink);
-      this.cursors.set(sink, seq);
-      this.prune();
-    })();
+    const previous = this.cursorOf(sink);
+    if (seq <= previous) return;
+    this.cursors.set(sink, seq);
+    try {
+      db.transaction(() => {
+        statements.setCursor.run(seq, sink);
+        this.prune();
+      })();
+    } catch (error) {
+      // Not recorded (a full disk): the sink gets these again, which at-least-once delivery allows.
+      this.cursors.set(sink, previous);
+      throw error;
+    }
   }
 
+  /**
+   * Copies results that `sink` rejected for good to the quarantine table, with the reason, so they can be looked at
+   * (and resent by hand) while the sink carries on. The caller still acknowledges them.
+   */
+  quarantine(sink: string, items: readonly BufferedResult[], reason: string, now: number): void {
+    const { db, statements } = this.opened();
+    db.transaction(() => {
+      for (const { seq, result, createdAt } of items) {
+        statements.quarantine.run(sink, seq, createdAt ?? now, now, result.rule, reason, JSON.stringify(result));
+      }
+      statements.trimQuarantine.run(this.options.maxQuarantined ?? DEFAULT_MAX_QUARANTINED);
+    })();
+    this.quarantinedResults += items.length;
+  }
+
+  /** Undelivered results per sink (an upper bound once results were compacted or dropped). */
   backlog(): SinkBacklog[] {
-    return [...this.cursors].map(([sink, cursor]) => ({ sink, pending: this.lastSeq - cursor }));
+    return [...this.cursors].map(([sink, cursor]) => ({ sink, pending: Math.min(this.lastSeq - cursor, this.rows) }));
   }
 
   /** Commits what is queued and closes the database. */
   close(now: number): void {
     if (!this.db) return;
-    this.commit(now);
-    this.db.close();
-    this.db = undefined;
-    this.statements = undefined;
+    try {
+      this.commit(now);
+    } finally {
+      this.db.close();
+      this.db = undefined;
+      this.statements = undefined;
+      this.trimmer = undefined;
+    }
   }
 
   private prune(): void {
     const { statements } = this.opened();
     const everyoneHas = this.cursors.size === 0 ? this.lastSeq : Math.min(...this.cursors.values());
+    const size = statements.prunedSize.get(everyoneHas)!;
+    if (size.rows === 0) return;
     statements.prune.run(everyoneHas);
+    this.rows -= size.rows;
+    this.bytes -= size.bytes ?? 0;
   }
 
-  private enforceLimit(): void {
-    const { db, statements } = this.opened();
-    const oldestKept = this.lastSeq - this.options.maxResults;
-    let dropped = 0;
-    for (const [sink, cursor] of this.cursors) {
-      if (cursor >= oldestKept) continue;
-      dropped = Math.max(dropped, oldestKept - cursor);
-      this.cursors.set(sink, oldestKept);
-      db.transaction(() => statements.setCursor.run(oldestKept, sink))();
-    }
-    if (dropped > 0) {
-      this.droppedResults += dropped;
-      this.prune();
-    }
+  /** Compacts, then drops, until the buffer fits its limits again; every step is counted and reported. */
+  private enforceLimits(): void {
+    const trimmer = this.trimmer!;
+    if (!trimmer.isOver(this.rows, this.bytes)) return;
+    const report = trimmer.trim([...this.cursors.values()], this.rows, this.bytes, this.lastSeq);
+    this.rows -= report.rowsFreed;
+    this.bytes -= report.bytesFreed;
+    this.compactedResults += report.windowsMerged - report.windowsWritten;
+    this.droppedResults += report.dropped + report.droppedPriority;
+    this.options.onTrim?.(report);
   }
 
   private cursorOf(sink: string): number {

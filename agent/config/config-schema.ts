@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
+import { DEFAULT_LISTEN } from '../health/listen-address.js';
 import { ruleSchema } from './rule-schema.js';
 
 /** Names of sources, sinks and rules end up in topics and log lines, so they stay plain. */
@@ -16,7 +17,7 @@ const httpSection = z
       .string()
       .regex(LISTEN_ADDRESS, { error: 'expected host:port, e.g. 127.0.0.1:9108 or [::1]:9108' })
       .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65_535, { error: 'the port must be 65535 or lower' })
-      .default('127.0.0.1:9108')
+      .default(DEFAULT_LISTEN)
       .describe('Address of the health and metrics server; loopback only by default, as it has no authentication.'),
   })
   .prefault({});
@@ -41,6 +42,24 @@ const agentSection = z
   })
   .prefault({});
 
+const BYTE_SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/;
+const BYTE_UNITS: Readonly<Record<string, number>> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+const BYTE_SIZE_HELP = 'expected a size such as 256MB, 1GB or 512MiB (or a number of bytes)';
+
+/** A size in bytes, written as a number or with a unit (`256MB`, `1GiB`). */
+function byteSize() {
+  return z.union([
+    z.number().int().positive(),
+    z
+      .string({ error: BYTE_SIZE_HELP })
+      .regex(BYTE_SIZE, { error: BYTE_SIZE_HELP })
+      .transform((text) => {
+        const [, amount, unit] = BYTE_SIZE.exec(text)!;
+        return Math.round(Number(amount) * BYTE_UNITS[unit!]!);
+      }),
+  ], { error: BYTE_SIZE_HELP });
+}
+
 const bufferSection = z
   .strictObject({
     commit_interval: duration()
@@ -55,15 +74,27 @@ const bufferSection = z
       .int()
       .positive()
       .default(1_000_000)
-      .describe('Oldest undelivered results are dropped (and counted) beyond this many.'),
+      .describe('Beyond this many undelivered results, the oldest windows are compacted, then the oldest results dropped (alerts last); all counted and logged.'),
+    max_bytes: byteSize()
+      .default(256_000_000)
+      .describe('The same limit by the size of the stored results (their JSON), e.g. 256MB; keep it well below the free space of the disk.'),
+    max_quarantined: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10_000)
+      .describe('Results a sink rejected for good (e.g. InfluxDB 400) kept in the quarantine table for inspection; the oldest are deleted beyond this.'),
   })
   .prefault({});
 
 const forwardingSection = z
   .strictObject({
     batch_size: z.number().int().positive().max(10_000).default(500),
-    retry_initial: duration().prefault('1s').describe('First wait after a failed send; doubles up to retry_max.'),
+    retry_initial: duration().prefault('1s').describe('First wait after a failed send; doubles (with jitter) up to retry_max.'),
     retry_max: duration().prefault('30s'),
+    backfill_after: duration()
+      .prefault('30s')
+      .describe('A result sent longer than this after it was buffered is flagged backfilled; a sink down longer than this is reported as an outage event.'),
   })
   .prefault({});
 

@@ -26,8 +26,22 @@ describe('config checking', () => {
     const checked = checkConfigText(VALID, 'test.yaml', {});
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
-    expect(checked.config.agent).toEqual({ data_dir: './data', log_level: 'info', log_format: 'auto', tick: 250, watch_config: true });
-    expect(checked.config.buffer).toEqual({ commit_interval: 100, synchronous: 'full', max_results: 1_000_000 });
+    expect(checked.config.agent).toEqual({
+      data_dir: './data',
+      log_level: 'info',
+      log_format: 'auto',
+      tick: 250,
+      watch_config: true,
+      http: { enabled: true, listen: '127.0.0.1:9108' },
+    });
+    expect(checked.config.buffer).toEqual({
+      commit_interval: 100,
+      synchronous: 'full',
+      max_results: 1_000_000,
+      max_bytes: 256_000_000,
+      max_quarantined: 10_000,
+    });
+    expect(checked.config.forwarding).toEqual({ batch_size: 500, retry_initial: 1_000, retry_max: 30_000, backfill_after: 30_000 });
     expect(checked.config.rules).toEqual([
       {
         name: 'avg',
@@ -61,7 +75,7 @@ describe('config checking', () => {
 
   it('points at an unknown key with its line and column and suggests the key that was meant', () => {
     expect(problemsOf(`agent:\n  data_dri: ./x\n`)).toEqual([
-      'test.yaml:2:3: agent.data_dri: unknown key "data_dri" (did you mean "data_dir"?); allowed here: data_dir, log_level, log_format, tick, watch_config',
+      'test.yaml:2:3: agent.data_dri: unknown key "data_dri" (did you mean "data_dir"?); allowed here: data_dir, log_level, log_format, tick, watch_config, http',
     ]);
   });
 

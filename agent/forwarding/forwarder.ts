@@ -1,11 +1,26 @@
-import type { SinkDriver } from '../../drivers/driver.js';
+import type { BufferedResult, SinkDriver } from '../../drivers/driver.js';
+import { AGENT_RULE, type EventResult } from '../../rules/rule-result.js';
 import type { Outbox } from '../buffer/outbox.js';
 import type { Logger } from '../logger.js';
+import { RetryDelay } from './retry-delay.js';
+import { deliverSplitting, type Rejection } from './split-delivery.js';
 
 export interface ForwarderOptions {
   readonly batchSize: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /**
+   * A result sent longer than this after it was buffered is flagged `backfilled`; a sink unreachable for longer
+   * than this is reported as an outage event once it is back.
+   */
+  readonly backfillAfterMs: number;
+  /** The agent's name, the `source` of its events. */
+  readonly agentName: string;
+  readonly now: () => number;
+  /** Hands an agent event (an outage) to the buffer, to be sent to every sink like a result. */
+  readonly emitEvent?: (event: EventResult) => void;
+  /** Random numbers in [0, 1) for the backoff jitter; injectable for tests. */
+  readonly random?: () => number;
 }
 
 /** Delivery counters of one sink, for status and metrics. */
@@ -13,17 +28,24 @@ export interface ForwarderStats {
   sent: number;
   failures: number;
   lastError: string | undefined;
+  /** Results the sink rejected for good, moved to the buffer's quarantine. */
+  quarantined: number;
+  /** Results sent late (`backfilled`), e.g. after an outage. */
+  backfilled: number;
 }
 
 /**
  * Moves one sink's results from the buffer to the sink, oldest first. A batch is confirmed in the buffer only
- * after the sink accepted it; on failure the same batch is offered again after a growing wait.
+ * after the sink accepted it; on failure the same batch is offered again after a growing, jittered wait. Results
+ * the sink rejects for good are found by splitting the batch and quarantined, so they cannot block the rest.
  */
 export class Forwarder {
-  readonly stats: ForwarderStats = { sent: 0, failures: 0, lastError: undefined };
+  readonly stats: ForwarderStats = { sent: 0, failures: 0, lastError: undefined, quarantined: 0, backfilled: 0 };
   private running = false;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** When the current run of failures began; undefined while the sink accepts results. */
+  private failingSince: number | undefined;
 
   constructor(
     readonly sinkName: string,
@@ -54,39 +76,81 @@ export class Forwarder {
   }
 
   private async run(): Promise<void> {
-    let retryDelay = this.options.retryInitialMs;
-    let failing = false;
+    const retry = new RetryDelay(this.options.retryInitialMs, this.options.retryMaxMs, this.options.random);
     while (this.running) {
-      const { batch, lastSeq, scanned } = this.outbox.pending(this.sinkName, this.options.batchSize, this.rules);
-      if (scanned === 0) {
-        await this.idle(Number.POSITIVE_INFINITY, true);
-        continue;
-      }
-      if (batch.length === 0) {
-        // Only results of rules routed elsewhere: nothing to send, but this sink is past them.
-        this.outbox.acknowledge(this.sinkName, lastSeq);
-        continue;
-      }
       try {
-        await this.sink.send(batch);
+        const { batch, lastSeq, scanned } = this.outbox.pending(this.sinkName, this.options.batchSize, this.rules);
+        if (scanned === 0) {
+          await this.idle(Number.POSITIVE_INFINITY, true);
+          continue;
+        }
+        if (batch.length === 0) {
+          // Only results of rules routed elsewhere: nothing to send, but this sink is past them.
+          this.outbox.acknowledge(this.sinkName, lastSeq);
+          continue;
+        }
+        const now = this.options.now();
+        const stamped = batch.map((item) => this.stamp(item, now));
+        const outcome = await deliverSplitting((part) => this.sink.send(part), stamped);
         // Shutdown closed the buffer while this send waited: the batch stays there and is sent after restart.
         if (!this.outbox.isOpen) return;
+        if (outcome.rejected.length > 0) this.quarantine(outcome.rejected, outcome.attempts);
+        if (this.failingSince !== undefined) this.recovered();
         this.outbox.acknowledge(this.sinkName, lastSeq);
-        this.stats.sent += batch.length;
-        retryDelay = this.options.retryInitialMs;
-        if (failing) this.log.info({ sink: this.sinkName }, 'sink accepts results again; sending the backlog');
-        failing = false;
+        this.stats.sent += outcome.delivered;
+        this.stats.backfilled += stamped.filter((item) => item.backfilled).length;
+        retry.reset();
       } catch (error) {
+        if (!this.running && !this.outbox.isOpen) return;
         this.stats.failures += 1;
         this.stats.lastError = (error as Error).message;
-        if (!failing) {
-          this.log.warn({ sink: this.sinkName, error: this.stats.lastError }, 'sending failed; results stay buffered and are retried');
+        const waitMs = retry.after(error);
+        if (this.failingSince === undefined) {
+          this.failingSince = this.options.now();
+          this.log.warn({ sink: this.sinkName, error: this.stats.lastError, retryInMs: Math.round(waitMs) }, 'sending failed; results stay buffered and are retried');
         }
-        failing = true;
-        await this.idle(retryDelay, false);
-        retryDelay = Math.min(retryDelay * 2, this.options.retryMaxMs);
+        await this.idle(waitMs, false);
       }
     }
+  }
+
+  /** Marks a result that waited longer than `backfill_after`: upstream sees it arrived late, stamped with its own time. */
+  private stamp(item: BufferedResult, now: number): BufferedResult {
+    const late = item.createdAt !== undefined && now - item.createdAt > this.options.backfillAfterMs;
+    return late ? { ...item, backfilled: true } : item;
+  }
+
+  private quarantine(rejected: readonly Rejection[], attempts: number): void {
+    const now = this.options.now();
+    for (const { items, reason } of rejected) this.outbox.quarantine(this.sinkName, items, reason, now);
+    const count = rejected.reduce((n, r) => n + r.items.length, 0);
+    this.stats.quarantined += count;
+    this.log.warn(
+      { sink: this.sinkName, quarantined: count, seqs: rejected.flatMap((r) => r.items.map((i) => i.seq)).slice(0, 20), reason: rejected[0]!.reason, requests: attempts },
+      'sink rejected results for good; moved them to the buffer quarantine and sent the rest',
+    );
+  }
+
+  /** The sink is back: log it, and report the outage as an event if it lasted longer than `backfill_after`. */
+  private recovered(): void {
+    const start = this.failingSince!;
+    const end = this.options.now();
+    this.failingSince = undefined;
+    const held = this.outbox.backlog().find((b) => b.sink === this.sinkName)?.pending ?? 0;
+    this.log.info({ sink: this.sinkName, downForMs: end - start, held }, 'sink accepts results again; sending the backlog');
+    if (end - start <= this.options.backfillAfterMs || !this.options.emitEvent) return;
+    this.options.emitEvent({
+      kind: 'event',
+      rule: AGENT_RULE,
+      source: this.options.agentName,
+      sensor: this.sinkName,
+      tags: {},
+      event: 'outage',
+      timestamp: start,
+      end,
+      held,
+      message: `sink ${this.sinkName} unreachable for ${describeDuration(end - start)}; ${held} results held back and sent late`,
+    });
   }
 
   /** Waits for `ms` or for stop, and also for new results when `wakeOnNewResults` (not while backing off). */
@@ -102,4 +166,12 @@ export class Forwarder {
       this.wakeUp = wakeOnNewResults ? done : () => !this.running && done();
     });
   }
+}
+
+/** `2 h 5 min`, `3 min 20 s`, `45 s`: enough for an annotation. */
+function describeDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }

@@ -307,6 +307,7 @@ describe('influxdb sink options', () => {
       precision: 'ms',
       gzip: true,
       measurement: '{rule}',
+      alerts_measurement: 'alerts',
       timeout: 10_000,
     });
   });

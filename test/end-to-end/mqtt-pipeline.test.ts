@@ -106,6 +106,7 @@ buffer:
         first: 20.5,
         last: 22.5,
         seq: expect.any(Number),
+        id: expect.any(String),
       });
       expect(bySensorAndStart['out/rooms_1s/room1/temp@1000']).toMatchObject({ count: 1, sum: 19, mean: 19, min: 19, max: 19 });
       expect(bySensorAndStart['out/rooms_1s/room1/hum@0']).toMatchObject({ count: 2, sum: 81, mean: 40.5, min: 40, max: 41, first: 40, last: 41 });
