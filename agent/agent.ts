@@ -4,11 +4,15 @@ import type { DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
+import type { AlertTrackerSnapshot } from '../rules/anomaly/alert-tracker.js';
 import type { RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
 import { checkConfigFile, type TributaryConfig } from './config/load-config.js';
+import type { GpioPortFactory } from '../drivers/gpio/gpio-port.js';
+import { AlertActions } from './alerts/alert-actions.js';
+import { AlertStateStore } from './alerts/alert-state-store.js';
 import { AgentClock } from './clock/agent-clock.js';
 import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
 import { Forwarder } from './forwarding/forwarder.js';
@@ -45,6 +49,8 @@ export interface AgentOptions {
   readonly monotonic?: () => number;
   /** Overrides `agent.data_dir` from the config (the systemd unit points it at the state directory). */
   readonly dataDir?: string;
+  /** How GPIO lines of alert actions are opened; tests pass a fake, as GPIO hardware cannot exist there. */
+  readonly gpioPortFactory?: () => Promise<GpioPortFactory>;
 }
 
 /** What a reload did: the rules swapped in, or the problems that kept the running rules in place. */
@@ -96,6 +102,11 @@ export class Agent {
   /** Notices steps of the wall clock; undefined when a test moves time itself. */
   private readonly clock: AgentClock | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Pending and firing alerts, kept across restarts. */
+  private readonly alertStates: AlertStateStore;
+  private readonly alertActions: AlertActions;
+  /** An alert changed state since alert state was last saved. */
+  private alertsChanged = false;
   readingsIn = 0;
   /** Steps of the wall clock noticed since start. */
   clockSteps = 0;
@@ -122,6 +133,8 @@ export class Agent {
         ),
     });
     this.engine = new RuleEngine(config.rules.map(ruleSpecOf));
+    this.alertStates = new AlertStateStore(resolve(options.dataDir ?? config.agent.data_dir, 'alert-state.sqlite'));
+    this.alertActions = new AlertActions(this.log, options.gpioPortFactory);
     if (options.now === undefined || options.monotonic !== undefined) {
       this.clock = new AgentClock({
         bootId: currentBootId() ?? 'unknown',
@@ -148,6 +161,7 @@ export class Agent {
       );
     }
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
+    await this.restoreAlerts();
 
     for (const instance of config.sinks) {
       const create = await SINK_DRIVERS[instance.driver]!.load();
@@ -204,6 +218,9 @@ export class Agent {
       await driver.stop().catch((error: unknown) => this.log.warn({ sink: name, error: String(error) }, 'sink did not stop cleanly'));
     }
     this.outbox.close(this.now());
+    this.saveAlerts();
+    this.alertStates.close();
+    await this.alertActions.close();
     this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
   }
 
@@ -284,7 +301,41 @@ export class Agent {
     for (const result of results) this.keep(result);
   }
 
+  /**
+   * Brings back the alerts that were pending or firing when the agent stopped, so a restart neither re-fires a firing
+   * alert nor forgets a pending one, and switches their outputs on again.
+   */
+  private async restoreAlerts(): Promise<void> {
+    const saved = this.alertStates.open();
+    for (const problem of this.engine.importAlerts(saved)) {
+      this.log.error(problem, 'saved alert state of this rule is unusable; its alerts start afresh');
+    }
+    await this.alertActions.open(this.running.rules);
+    for (const [rule, snapshot] of this.engine.exportAlerts()) {
+      for (const alert of (snapshot as AlertTrackerSnapshot).alerts) {
+        if (alert.lifecycle.state === 'firing') await this.alertActions.transition({ rule, source: alert.source, sensor: alert.sensor, state: 'firing' });
+      }
+    }
+    let restored = 0;
+    for (const snapshot of this.engine.exportAlerts().values()) restored += (snapshot as AlertTrackerSnapshot).alerts.length;
+    if (restored > 0) this.log.info({ alerts: restored }, 'pending and firing alerts restored');
+  }
+
+  private saveAlerts(): void {
+    if (!this.alertsChanged) return;
+    try {
+      this.alertStates.save(this.engine.exportAlerts(), this.now());
+      this.alertsChanged = false;
+    } catch (error) {
+      this.log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying with the next commit');
+    }
+  }
+
   private keep(result: RuleResult): void {
+    if (result.kind === 'alert') {
+      this.alertsChanged = true;
+      void this.alertActions.transition(result);
+    }
     this.resultsOut += 1;
     this.tap.result(result);
     this.outbox.append(result);
@@ -293,6 +344,7 @@ export class Agent {
 
   private commit(): void {
     this.commitTimer = undefined;
+    this.saveAlerts();
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
       this.bufferFault = undefined;

@@ -1,4 +1,5 @@
 import { compileAggregates } from './aggregates/compile-aggregates.js';
+import { AlertTracker, type AlertTrackerSnapshot } from './anomaly/alert-tracker.js';
 import { DerivedReadings } from './derive/derived-readings.js';
 import { compileFilterExpression, type ReadingPredicate } from './filter-expression.js';
 import type { Reading } from './reading.js';
@@ -39,6 +40,8 @@ export class CompiledRule {
   private readonly transforms: TransformChain | undefined;
   private readonly derive: DerivedReadings | undefined;
   private readonly window: WindowOperator | undefined;
+  /** A detector and alert lifecycle per sensor, for rules with `alert:`. */
+  private readonly alerts: AlertTracker | undefined;
   /** Windows go by arrival time: readings are re-stamped with `now`. */
   private readonly processingTime: boolean;
   /** Results made while taking readings (rules without a window), handed over at the next advance. */
@@ -54,6 +57,7 @@ export class CompiledRule {
     this.transforms = spec.transform.length > 0 ? compileTransforms(spec.transform) : undefined;
     this.derive = spec.derive ? new DerivedReadings(spec.derive) : undefined;
     this.window = createWindow(spec);
+    this.alerts = spec.alert ? new AlertTracker({ rule: spec.name, ...spec.alert }) : undefined;
     this.processingTime = spec.window?.time === 'processing';
   }
 
@@ -90,6 +94,8 @@ export class CompiledRule {
     const before = out.length;
     for (const result of this.pending) out.push(result);
     this.pending.length = 0;
+    // Missing data, `for:` and `keep_firing_for:` running out: transitions that no reading brings.
+    if (this.alerts) for (const transition of this.alerts.tick(now)) out.push(transition);
     if (this.window) {
       this.window.advance(now, this.windowResults);
       for (const result of this.windowResults) out.push(result);
@@ -116,11 +122,26 @@ export class CompiledRule {
     this.own.results += out.length - before;
   }
 
+  /** The rule's alerts that are pending or firing, for persisting across restarts; undefined without `alert:`. */
+  exportAlerts(): AlertTrackerSnapshot | undefined {
+    return this.alerts?.exportState();
+  }
+
+  /** Restores `exportAlerts` output of an earlier run; throws on a snapshot that is not one. */
+  importAlerts(snapshot: unknown): void {
+    this.alerts?.importState(snapshot);
+  }
+
   private take(reading: Reading, now: number): void {
     let current: Reading | undefined = reading;
     if (this.derive) {
       current = this.derive.offer(reading);
       if (!current) return;
+    }
+    if (this.alerts) {
+      const transition = this.alerts.observe(current);
+      if (transition) this.pending.push(transition);
+      return;
     }
     if (!this.window) {
       this.pending.push({

@@ -128,6 +128,34 @@ export class RuleEngine {
     return out;
   }
 
+  /** Alert state of every rule with `alert:` whose alerts are pending or firing, by rule name. */
+  exportAlerts(): Map<string, unknown> {
+    const states = new Map<string, unknown>();
+    for (const rule of this.rules) {
+      const snapshot = rule.exportAlerts();
+      if (snapshot && snapshot.alerts.length > 0) states.set(rule.spec.name, snapshot);
+    }
+    return states;
+  }
+
+  /**
+   * Restores alert state saved by `exportAlerts` (after a restart): a firing alert stays firing without a new
+   * event, a pending one keeps its start. Rules no longer present are skipped; returns the problems of unusable
+   * snapshots, which leave their rule starting afresh.
+   */
+  importAlerts(states: ReadonlyMap<string, unknown>): { rule: string; error: string }[] {
+    const problems: { rule: string; error: string }[] = [];
+    for (const rule of this.rules) {
+      if (!states.has(rule.spec.name)) continue;
+      try {
+        rule.importAlerts(states.get(rule.spec.name));
+      } catch (error) {
+        problems.push({ rule: rule.spec.name, error: (error as Error).message });
+      }
+    }
+    return problems;
+  }
+
   counters(): RuleCounters[] {
     return this.rules.map((rule) => rule.counters);
   }

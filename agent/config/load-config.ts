@@ -220,6 +220,7 @@ function ruleConfigs(config: ParsedConfig): RuleConfig[] {
     groupBy: rule.group_by ?? BY_SOURCE_AND_SENSOR,
     aggregates: rule.aggregates ?? DEFAULT_AGGREGATES,
     ...(rule.field === undefined ? {} : { field: rule.field }),
+    ...(rule.alert === undefined ? (rule.anomaly === undefined ? {} : { alert: rule.anomaly }) : { alert: rule.alert }),
     to: rule.to ?? sinkNames,
   }));
 }

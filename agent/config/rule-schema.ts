@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, nameList } from '../../drivers/option-types.js';
+import { alertSchema, anomalyShorthand } from './alert-schema.js';
 import { AggregateError, compileAggregates, type AggregateItem } from '../../rules/aggregates/compile-aggregates.js';
 import type { DeriveSpec } from '../../rules/derive/derive-spec.js';
 import { compileNumericExpression, ExpressionError } from '../../rules/filter-expression.js';
@@ -128,6 +129,10 @@ export const ruleSchema = z
       .min(1)
       .optional()
       .describe('Aggregates per window, e.g. [count, mean, p95, { integral: { unit: h } }] (default count, mean, min, max).'),
+    alert: alertSchema
+      .optional()
+      .describe('Watch each sensor with a detector (threshold, rate, zscore, mad, ewma, cusum, flatline, range, missing, anomaly) and emit alert transitions.'),
+    anomaly: anomalyShorthand.optional().describe('Shorthand for alert: { anomaly: … }: alerts on whatever is unusual for each sensor, no tuning.'),
     field: z.string().optional().describe("When reading another rule's windows: which aggregate becomes the value (default mean)."),
     to: nameList().optional().describe('Sink name(s) to forward results to; all sinks when absent, none with [].'),
   })
@@ -150,6 +155,15 @@ export const ruleSchema = z
       }
     }
     if (rule.group_by && !rule.window) context.addIssue({ code: 'custom', path: ['group_by'], message: 'group_by needs a window' });
+    if (rule.alert && rule.anomaly) context.addIssue({ code: 'custom', path: ['anomaly'], message: 'give alert or anomaly, not both: anomaly: {} is short for alert: { anomaly: {} }' });
+    const alertKey = rule.alert ? 'alert' : rule.anomaly ? 'anomaly' : undefined;
+    if (alertKey && rule.window) {
+      context.addIssue({
+        code: 'custom',
+        path: [alertKey],
+        message: `a rule alerts on readings or aggregates them, not both: to alert on window results, add a rule with from: <this rule> and the ${alertKey} there`,
+      });
+    }
   });
 
 export type RuleConfigInput = z.output<typeof ruleSchema>;

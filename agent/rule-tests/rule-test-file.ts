@@ -34,6 +34,8 @@ const expectedResult = z.strictObject({
   values: z.record(z.string(), z.number().nullable()).optional().describe('Aggregates to compare; null means absent.'),
   value: z.number().optional().describe('The value of a reading result.'),
   revision: z.number().int().optional(),
+  state: z.enum(['pending', 'firing', 'resolved']).optional().describe('An alert transition into this state.'),
+  message: z.string().optional().describe("An alert's rendered message."),
 });
 
 export const ruleTestFileSchema = z.strictObject({
@@ -46,6 +48,7 @@ export const ruleTestFileSchema = z.strictObject({
         input: z.array(inputSeries).min(1),
         until: offset.optional().describe('Where the clock stands at the end; by default past every window.'),
         expect: z.array(expectedResult),
+        tick: duration().prefault('1s').describe('How often the clock ticks between readings, as the agent\'s does (default 1s).'),
         exact: z.boolean().default(true).describe('Every result of the rules named in expect must be listed.'),
         tolerance: z.number().nonnegative().default(1e-9).describe('Relative tolerance for comparing numbers.'),
       }),

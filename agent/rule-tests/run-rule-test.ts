@@ -69,13 +69,20 @@ function runInput(test: RuleTest, rules: readonly RuleSpec[], origin: number, de
   const engine = new RuleEngine(rules);
   const results: RuleResult[] = [];
   let now = Number.NEGATIVE_INFINITY;
+  // Between readings the clock ticks as the agent's does, so what time alone brings (a missing sensor, `for:`
+  // running out, a heartbeat) happens when it would live, not at the next reading.
+  const tickTo = (time: number) => {
+    if (Number.isFinite(now)) for (let t = now + test.tick; t < time; t += test.tick) results.push(...engine.advance(t));
+  };
   for (const { reading, arrival } of arrivals) {
     if (test.until !== undefined && arrival > origin + test.until) break;
+    if (arrival > now) tickTo(arrival);
     now = Math.max(now, arrival);
     engine.push(reading, now);
     results.push(...engine.advance(now));
   }
   const end = test.until === undefined ? now + flushTime(rules) : origin + test.until;
+  tickTo(end);
   if (end > now || test.until !== undefined) results.push(...engine.advance(end));
   return results;
 }
@@ -84,6 +91,7 @@ function identifies(expected: ExpectedResult, result: RuleResult, origin: number
   if (expected.rule !== result.rule) return false;
   if (expected.sensor !== undefined && expected.sensor !== result.sensor) return false;
   if (expected.source !== undefined && expected.source !== result.source) return false;
+  if (expected.state !== undefined && (result.kind !== 'alert' || result.state !== expected.state)) return false;
   if (expected.revision !== undefined && expected.revision !== (result.kind === 'window' ? (result.revision ?? 0) : 0)) return false;
   if (expected.tags !== undefined && JSON.stringify(sorted(expected.tags)) !== JSON.stringify(sorted(result.tags))) return false;
   const time = result.kind === 'window' ? result.start : result.timestamp;
@@ -100,6 +108,10 @@ function compareValues(expected: ExpectedResult, result: RuleResult, origin: num
     const actual = result.kind === 'reading' ? result.value : undefined;
     if (actual === undefined || !close(expected.value, actual)) differences.push(`differs:    ${where}: value expected ${expected.value}, got ${actual}`);
   }
+  if (expected.message !== undefined) {
+    const actual = result.kind === 'alert' ? result.message : undefined;
+    if (actual !== expected.message) differences.push(`differs:    ${where}: message expected "${expected.message}", got "${actual}"`);
+  }
   for (const [name, value] of Object.entries(expected.values ?? {})) {
     const actual = result.kind === 'window' ? result.values[name] : undefined;
     if (value === null ? actual !== undefined : actual === undefined || !close(value, actual)) {
@@ -111,7 +123,13 @@ function compareValues(expected: ExpectedResult, result: RuleResult, origin: num
 
 function describeExpected(expected: ExpectedResult): string {
   const parts = [expected.rule, expected.source, expected.sensor, expected.start === undefined ? undefined : `@${expected.start}ms`];
-  const values = expected.values ? ` ${JSON.stringify(expected.values)}` : expected.value === undefined ? '' : ` value=${expected.value}`;
+  const values = expected.state
+    ? ` alert ${expected.state}${expected.message === undefined ? '' : `: ${expected.message}`}`
+    : expected.values
+      ? ` ${JSON.stringify(expected.values)}`
+      : expected.value === undefined
+        ? ''
+        : ` value=${expected.value}`;
   return `${parts.filter((part) => part !== undefined).join(' ')}${values}`;
 }
 
