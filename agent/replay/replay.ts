@@ -35,7 +35,12 @@ export async function replay(
   for await (const reading of readings) {
     count += 1;
     first ??= reading.timestamp;
-    if (reading.timestamp > now) now = reading.timestamp;
+    // The clock reaches a reading's time before the reading does, as the agent's ticking clock would: what time
+    // alone brings (a sensor gone silent, `for:` running out) happens before a new reading can clear it.
+    if (reading.timestamp > now) {
+      now = reading.timestamp;
+      emit(engine.advance(now));
+    }
     engine.push(reading, now);
     emit(engine.advance(now));
   }
