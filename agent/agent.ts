@@ -12,6 +12,8 @@ import { formatProblem, type ConfigProblem } from './config/config-problem.js';
 import { checkConfigFile, type TributaryConfig } from './config/load-config.js';
 import type { GpioPortFactory } from '../drivers/gpio/gpio-port.js';
 import { AlertActions } from './alerts/alert-actions.js';
+import { HISTORY_FILE } from './history/history-file.js';
+import { LocalHistory } from './history/local-history.js';
 import { AlertStateStore } from './alerts/alert-state-store.js';
 import { AgentClock } from './clock/agent-clock.js';
 import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
@@ -102,6 +104,8 @@ export class Agent {
   /** Notices steps of the wall clock; undefined when a test moves time itself. */
   private readonly clock: AgentClock | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Readings and results kept for `tributary query`. */
+  private readonly history: LocalHistory;
   /** Pending and firing alerts, kept across restarts. */
   private readonly alertStates: AlertStateStore;
   private readonly alertActions: AlertActions;
@@ -133,6 +137,11 @@ export class Agent {
         ),
     });
     this.engine = new RuleEngine(config.rules.map(ruleSpecOf));
+    this.history = new LocalHistory(resolve(options.dataDir ?? config.agent.data_dir, HISTORY_FILE), {
+      readingsMs: config.history.readings,
+      resultsMs: config.history.results,
+      synchronous: config.history.synchronous,
+    });
     this.alertStates = new AlertStateStore(resolve(options.dataDir ?? config.agent.data_dir, 'alert-state.sqlite'));
     this.alertActions = new AlertActions(this.log, options.gpioPortFactory);
     if (options.now === undefined || options.monotonic !== undefined) {
@@ -162,6 +171,12 @@ export class Agent {
     }
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
     await this.restoreAlerts();
+    try {
+      this.history.open();
+    } catch (error) {
+      // History is a convenience: without it the agent still collects and delivers everything.
+      this.log.error({ history: this.history.file, error: (error as Error).message }, 'local history could not be opened; tributary query will have nothing new');
+    }
 
     for (const instance of config.sinks) {
       const create = await SINK_DRIVERS[instance.driver]!.load();
@@ -220,6 +235,7 @@ export class Agent {
     this.outbox.close(this.now());
     this.saveAlerts();
     this.alertStates.close();
+    this.closeHistory();
     await this.alertActions.close();
     this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
   }
@@ -279,6 +295,7 @@ export class Agent {
     }
     this.readingsIn += 1;
     this.tap.reading(reading);
+    if (this.history.recordReading(reading)) this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
     this.engine.push(reading, this.now());
   }
 
@@ -331,6 +348,14 @@ export class Agent {
     }
   }
 
+  private closeHistory(): void {
+    try {
+      this.history.close(this.now());
+    } catch (error) {
+      this.log.error({ error: (error as Error).message }, 'local history could not be written at shutdown');
+    }
+  }
+
   private keep(result: RuleResult): void {
     if (result.kind === 'alert') {
       this.alertsChanged = true;
@@ -338,6 +363,7 @@ export class Agent {
     }
     this.resultsOut += 1;
     this.tap.result(result);
+    this.history.recordResult(result);
     this.outbox.append(result);
     this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
   }
@@ -345,6 +371,11 @@ export class Agent {
   private commit(): void {
     this.commitTimer = undefined;
     this.saveAlerts();
+    try {
+      this.history.commit(this.now());
+    } catch (error) {
+      this.log.error({ error: (error as Error).message }, 'local history could not be written; the buffer and delivery carry on');
+    }
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
       this.bufferFault = undefined;

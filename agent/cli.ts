@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { queryCommand, QUERY_HELP } from './commands/query-command.js';
 import { runCommand, RUN_HELP } from './commands/run-command.js';
 import { statusCommand, STATUS_HELP } from './commands/status-command.js';
 import { tailCommand, TAIL_HELP } from './commands/tail-command.js';
@@ -19,6 +20,7 @@ Commands:
   replay       run a recording (CSV or JSON lines) through the rules, fast
   status       what the running agent is doing: sources, buffer, backlog per sink
   tail         print live readings and results of the running agent
+  query        show recorded results or readings from the local history
   help         show help for a command: tributary help <command>
 
 Options:
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   replay: { run: replayCommand, help: REPLAY_HELP },
   status: { run: statusCommand, help: STATUS_HELP },
   tail: { run: tailCommand, help: TAIL_HELP },
+  query: { run: queryCommand, help: QUERY_HELP },
 };
 
 /** The version in package.json, found from here both in the sources (agent/) and in the build (dist/agent/). */

@@ -102,10 +102,24 @@ const forwardingSection = z
 const driverInstance = z.looseObject({ driver: z.string().describe('Driver name.') });
 
 /** The top level of a config file; each driver's options are checked by the driver's own schema after this. */
+const historySection = z
+  .strictObject({
+    readings: duration()
+      .prefault('0s')
+      .describe('How long raw readings are kept for tributary query (0s: not kept, the default; each costs SD-card writes).'),
+    results: duration().prefault('7d').describe('How long results are kept for tributary query (0s: not kept).'),
+    synchronous: z
+      .enum(['full', 'normal'])
+      .default('normal')
+      .describe('normal (default): history survives a crash of the agent; full: also a power cut, with more writes.'),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   agent: agentSection,
   buffer: bufferSection,
   forwarding: forwardingSection,
+  history: historySection,
   sources: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
   sinks: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
   rules: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), ruleSchema).default({}),

@@ -32,6 +32,7 @@ export interface TributaryConfig {
   readonly agent: ParsedConfig['agent'];
   readonly buffer: ParsedConfig['buffer'];
   readonly forwarding: ParsedConfig['forwarding'];
+  readonly history: ParsedConfig['history'];
   readonly sources: readonly DriverInstance[];
   readonly sinks: readonly DriverInstance[];
   readonly rules: readonly RuleConfig[];
@@ -96,7 +97,7 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
   const config = parsed.data;
   return {
     ok: true,
-    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, sources, sinks, rules: ruleConfigs(config) },
+    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, history: config.history, sources, sinks, rules: ruleConfigs(config) },
   };
 }
 

@@ -68,8 +68,11 @@ export class LocalHistory {
     };
   }
 
-  recordReading(reading: Reading): void {
-    if (this.db !== undefined && this.options.readingsMs > 0) this.readings.push(reading);
+  /** Queues a reading; true when it was queued (and a commit is due), false when readings are not kept. */
+  recordReading(reading: Reading): boolean {
+    if (this.db === undefined || this.options.readingsMs <= 0) return false;
+    this.readings.push(reading);
+    return true;
   }
 
   recordResult(result: RuleResult): void {
