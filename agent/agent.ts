@@ -24,6 +24,9 @@ import type { Logger } from './logger.js';
 import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
 import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
 
+/** How often the buffer's write-ahead log is copied into its database file. */
+const CHECKPOINT_INTERVAL_MS = 30_000;
+
 /** Wall-clock steps below this are NTP slewing or timer jitter, not a clock being set. */
 const CLOCK_STEP_TOLERANCE_MS = 1_000;
 
@@ -101,6 +104,7 @@ export class Agent {
   private readonly sinks: { name: string; driver: SinkDriver }[] = [];
   private readonly forwarders: Forwarder[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
   /** Notices steps of the wall clock; undefined when a test moves time itself. */
   private readonly clock: AgentClock | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
@@ -197,6 +201,7 @@ export class Agent {
     }
 
     this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
+    this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
 
     const emit = (reading: Reading) => this.accept(reading);
     for (const instance of config.sources) {
@@ -223,6 +228,7 @@ export class Agent {
   /** Stops sources, commits what the buffer holds, lets in-flight sends finish briefly, then closes everything. */
   async stop(): Promise<void> {
     clearInterval(this.tickTimer);
+    clearInterval(this.checkpointTimer);
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
     clearTimeout(this.commitTimer);
@@ -345,6 +351,14 @@ export class Agent {
       this.alertsChanged = false;
     } catch (error) {
       this.log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying with the next commit');
+    }
+  }
+
+  private checkpoint(): void {
+    try {
+      this.outbox.checkpoint();
+    } catch (error) {
+      this.log.warn({ error: (error as Error).message }, 'buffer checkpoint failed; the write-ahead log keeps everything until the next one');
     }
   }
 

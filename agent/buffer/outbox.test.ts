@@ -334,4 +334,18 @@ describe('Outbox', () => {
     expect(() => outbox.commit(NOW)).toThrow('the buffer is not open');
     outbox.close(NOW); // closing a buffer that never opened is harmless
   });
+
+  it('leaves checkpoints to the agent: the log grows with commits and is copied into the file on checkpoint()', async () => {
+    const { statSync } = await import('node:fs');
+    const outbox = openOutbox(['a'], { maxResults: 100_000 });
+    const walSize = () => statSync(`${file}-wal`).size;
+    // Far more than the 1,000 pages after which SQLite would checkpoint by itself.
+    for (let batch = 0; batch < 40; batch++) commitResults(outbox, batch * 500, batch * 500 + 499);
+    const before = statSync(file).size;
+    expect(walSize()).toBeGreaterThan(4_096 * 1_000);
+    const pages = outbox.checkpoint();
+    expect(pages).toBeGreaterThan(1_000);
+    expect(statSync(file).size).toBeGreaterThan(before);
+    expect(outbox.pending('a', 10, ALL_RULES).batch).toHaveLength(10);
+  });
 });
