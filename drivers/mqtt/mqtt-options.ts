@@ -156,6 +156,9 @@ export const mqttSinkOptions = z
     alert_topic: checked(compileTopicTemplate)
       .optional()
       .describe('Topic template for alerts; default: the topic template followed by /alert.'),
+    alert_state_topic: checked(compileTopicTemplate)
+      .optional()
+      .describe("Topic template of each alert's current state, retained; default: the alert topic followed by /state."),
     qos: z.literal([0, 1, 2]).default(1),
     retain: z.boolean().default(false),
     status_topic: z

@@ -290,6 +290,48 @@ describe('MQTT sink', () => {
     });
   });
 
+  it("keeps each alert's current state retained on its state topic, beside the alert events", async () => {
+    const b = await broker();
+    const s = await startSink(b.url);
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    const alert = (seq: number, state: 'firing' | 'resolved', previous: 'pending' | 'firing'): BufferedResult => ({
+      seq,
+      result: {
+        kind: 'alert',
+        rule: 'too_hot',
+        source: 'greenhouse',
+        sensor: 'greenhouse/temperature',
+        tags: {},
+        timestamp: T0 + seq * 1_000,
+        state,
+        previous,
+        detector: 'threshold',
+        severity: 'warning',
+        value: 31,
+        message: `greenhouse/temperature ${state}`,
+        since: T0,
+      },
+    });
+    const events = await recorder(b.url, 'tributary/too_hot/greenhouse/temperature/alert');
+    await s.sink.send([alert(1, 'firing', 'pending')]);
+    await events.waitFor((messages) => messages.length === 1, 10_000, 'the alert event');
+
+    const current = async () => {
+      const late: MqttClient = await mqtt.connectAsync(b.url, { reconnectPeriod: 0 });
+      cleanups.push(() => late.endAsync(true));
+      const received = new Promise<{ retain: boolean; state: unknown }>((resolve) =>
+        late.once('message', (_topic, payload, packet) => resolve({ retain: packet.retain, state: (JSON.parse(payload.toString()) as { state: unknown }).state })),
+      );
+      await late.subscribeAsync('tributary/too_hot/greenhouse/temperature/alert/state', { qos: 1 });
+      return received;
+    };
+    expect(await current()).toEqual({ retain: true, state: 'firing' });
+    await s.sink.send([alert(2, 'resolved', 'firing')]);
+    expect(await current()).toEqual({ retain: true, state: 'resolved' });
+    // The event topic itself is not retained: a late subscriber does not see an old transition as new.
+    expect(events.messages.map((m) => m.payload.state)).toEqual(['firing', 'resolved']);
+  });
+
   it('does not retain by default', async () => {
     const b = await broker();
     const s = await startSink(b.url);

@@ -21,6 +21,8 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
   const alertTopic = compileTopicTemplate(options.alert_topic ?? `${options.topic}/alert`);
   // Alerts have a topic of their own, so a consumer of a summary topic (a Home Assistant sensor) only sees summaries.
   const topicOf = (result: RuleResult) => (result.kind === 'alert' ? alertTopic(result) : resultTopic(result));
+  // Each alert's latest transition, retained: a dashboard or a phone that connects later sees what fires now.
+  const alertStateTopic = compileTopicTemplate(options.alert_state_topic ?? `${options.alert_topic ?? `${options.topic}/alert`}/state`);
   const statusTopic = options.status_topic;
   const discovery =
     options.home_assistant === undefined || statusTopic === undefined
@@ -65,9 +67,13 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
       }
       // With QoS 1 each promise settles on its PUBACK; if the connection drops meanwhile, mqtt.js resends the
       // unacknowledged messages after reconnecting, and the batch stays in our buffer until then.
-      await Promise.all(
-        batch.map((item) => connected.publishAsync(topicOf(item.result), encodeResultPayload(item), { qos: options.qos, retain: options.retain })),
-      );
+      const publishes: Promise<unknown>[] = [];
+      for (const item of batch) {
+        const payload = encodeResultPayload(item);
+        publishes.push(connected.publishAsync(topicOf(item.result), payload, { qos: options.qos, retain: options.retain }));
+        if (item.result.kind === 'alert') publishes.push(connected.publishAsync(alertStateTopic(item.result), payload, { qos: 1, retain: true }));
+      }
+      await Promise.all(publishes);
     },
     async stop() {
       // A clean DISCONNECT makes the broker drop the will, so say `offline` ourselves first.
