@@ -5,7 +5,7 @@ import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
 import type { AlertTrackerSnapshot } from '../rules/anomaly/alert-tracker.js';
-import type { RuleResult } from '../rules/rule-result.js';
+import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
@@ -32,6 +32,9 @@ const CLOCK_STEP_TOLERANCE_MS = 1_000;
 
 /** 3 d 2 h, 1 h 5 min, 12 s: a step's size as a person reads it. */
 function formatStep(ms: number): string {
+  // A step measured between two clocks is off by a few ms: 259,199,999 ms is three days.
+  if (ms >= 60_000) ms = Math.round(ms / 1000) * 1000;
+  else ms = Math.round(ms);
   const parts: string[] = [];
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000]] as const) {
     if (ms >= size) {
@@ -322,6 +325,20 @@ export class Agent {
       `the wall clock was set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; windows open at the step were sent as they were`,
     );
     for (const result of results) this.keep(result);
+    const now = this.now();
+    // Also an annotation in Grafana (InfluxDB: tributary_events), beside the gap or jump it explains.
+    this.keep({
+      kind: 'event',
+      rule: AGENT_RULE,
+      source: this.agentName,
+      sensor: 'clock',
+      tags: {},
+      event: 'clock-step',
+      timestamp: now,
+      end: now,
+      held: results.length,
+      message: `wall clock set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; ${results.length} windows open at the step sent as they were`,
+    });
   }
 
   /**

@@ -69,8 +69,9 @@ export interface AlertResult {
 export const AGENT_RULE = '_agent';
 
 /**
- * Something that happened to the agent, not to a sensor: so far only `outage`, a sink that could not be reached
- * from `timestamp` to `end` while `held` results waited in the buffer. Made by the agent (rule `_agent`, never by
+ * Something that happened to the agent, not to a sensor: an `outage`, a sink that could not be reached from
+ * `timestamp` to `end` while `held` results waited in the buffer; a `clock-step`, the wall clock set at `timestamp`
+ * (`held`: the windows sent as they were at the step). Made by the agent (rule `_agent`, never by
  * the engine), buffered and sent to every sink like a result, and shaped to be a Grafana annotation (time, end,
  * text, tags).
  */
@@ -79,10 +80,11 @@ export interface EventResult {
   readonly rule: typeof AGENT_RULE;
   /** The agent's name (`agent.name`, or the host name). */
   readonly source: string;
-  /** What the event is about: for an outage, the sink's name. */
+  /** What the event is about: for an outage, the sink's name; for a clock step, `clock`. */
   readonly sensor: string;
   readonly tags: Tags;
-  readonly event: 'outage';
+  /** outage: a sink was unreachable; clock-step: the wall clock was set (at NTP synchronisation, or by hand). */
+  readonly event: 'outage' | 'clock-step';
   /** Start of the event (the first failed send), ms since the epoch. */
   readonly timestamp: number;
   /** End of the event (the first successful send after it). */

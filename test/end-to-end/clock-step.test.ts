@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.js';
 import { checkConfigText } from '../../agent/config/load-config.js';
-import type { WindowResult } from '../../rules/rule-result.js';
+import type { EventResult, WindowResult } from '../../rules/rule-result.js';
 import { eventually } from '../helpers/mqtt-recorder.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -43,7 +43,8 @@ agent: { tick: 20ms, http: { enabled: false } }
       monotonic: () => performance.now(),
     });
     const windows: WindowResult[] = [];
-    agent.tap.onResult((result) => result.kind === 'window' && windows.push(result));
+    const events: EventResult[] = [];
+    agent.tap.onResult((result) => void (result.kind === 'window' ? windows.push(result) : result.kind === 'event' && events.push(result)));
     const stdout = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
@@ -52,8 +53,9 @@ agent: { tick: 20ms, http: { enabled: false } }
       const readingsBefore = agent.readingsIn;
       offset = THREE_DAYS;
       await eventually(() => windows.some((w) => w.start > Date.now() + THREE_DAYS / 2 && w.values.count! > 0), 10_000, 'windows after the jump');
-      await eventually(() => logs.some((line) => /wall clock was set forward by 3 d/.test(line.msg)), 5_000, 'the step logged');
+      await eventually(() => logs.some((line) => /wall clock was set forward by 3 d/.test(line.msg)), 5_000, `the step logged: ${JSON.stringify(logs)}`);
       expect(agent.clockSteps).toBe(1);
+      expect(events).toEqual([expect.objectContaining({ event: 'clock-step', sensor: 'clock', message: expect.stringMatching(/^wall clock set forward by 3 d; \d+ windows open at the step sent as they were$/) })]);
       expect(agent.readingsIn).toBeGreaterThan(readingsBefore);
       // Nothing in between: no window starts in the three days the clock skipped.
       const before = windows.filter((w) => w.start < Date.now());
