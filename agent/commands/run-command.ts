@@ -83,6 +83,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Both before the start, so a change made while the agent starts is not missed; reloading works during start.
   // Listening replaces Node's default for SIGHUP, which is to exit.
   process.on('SIGHUP', () => reload('SIGHUP'));
+  // Also before the start: a stop asked for while the agent starts (sinks already delivering, a source slow to
+  // open) is carried out once the start is done, instead of Node's default of dying on the spot.
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  let starting = true;
+  let stopAfterStart: string | undefined;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (starting) stopAfterStart ??= signal;
+      else void stop(signal)?.then(resolveExit);
+    });
+  }
   watcher?.start();
   try {
     await agent.start();
@@ -92,15 +104,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     await agent.stop().catch(() => undefined);
     return 1;
   }
+  starting = false;
+  if (stopAfterStart !== undefined) return stop(stopAfterStart);
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
   operations = new Operations(agent, { http: config.agent.http, log });
   await operations.start();
-  return new Promise<number>((resolveExit) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        void stop(signal)?.then(resolveExit);
-        process.on(signal, () => stop(signal));
-      });
-    }
-  });
+  return exited;
 }
