@@ -387,6 +387,16 @@ export class Agent {
     }
   }
 
+  /** The agent's own results (its metrics as readings): buffered and sent like every other result. */
+  recordOwn(result: RuleResult): void {
+    this.keep(result);
+  }
+
+  /** The agent's name in its results and events: the host name. */
+  get name(): string {
+    return this.agentName;
+  }
+
   private keep(result: RuleResult): void {
     if (result.kind === 'alert') {
       this.alertsChanged = true;

@@ -107,7 +107,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   starting = false;
   if (stopAfterStart !== undefined) return stop(stopAfterStart);
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
-  operations = new Operations(agent, { http: config.agent.http, log });
+  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log });
   await operations.start();
   return exited;
 }

@@ -39,6 +39,11 @@ const agentSection = z
       .default(true)
       .describe('Reload the rules when this file changes, as on SIGHUP; sources, sinks and other sections need a restart.'),
     http: httpSection,
+    self_metrics: duration()
+      .prefault('0s')
+      .describe(
+        "Every this often the agent's own metrics (backlog, send lag, bad input, memory …) become readings of rule _agent, sent to every sink, for the Grafana agent dashboard; 0s: off.",
+      ),
   })
   .prefault({});
 

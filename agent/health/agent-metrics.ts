@@ -24,7 +24,7 @@ export class AgentMetrics {
   private readonly bufferQueued = this.gauge('tributary_buffer_queued_results', 'Results made but not yet committed to the buffer.', []);
   private readonly bufferDropped = this.counter('tributary_buffer_dropped_results_total', 'Oldest undelivered results dropped because the buffer was full.', []);
   private readonly bufferWritable = this.gauge('tributary_buffer_writable', 'Whether the buffer can be written (1) or not (0).', []);
-  private readonly oldestPending = this.gauge('tributary_sink_oldest_pending_age_seconds', 'Age of the oldest result each sink has not confirmed; absent when none.', ['sink']);
+  private readonly oldestPending = this.gauge('tributary_sink_oldest_pending_age_seconds', 'Age of the oldest result each sink has not confirmed; 0 when none.', ['sink']);
   private readonly sinkUp = this.gauge('tributary_sink_up', 'Whether each sink is reachable (1) or not (0).', ['sink']);
   private readonly sent = this.counter('tributary_sink_sent_results_total', 'Results each sink accepted.', ['sink']);
   private readonly failures = this.counter('tributary_sink_send_failures_total', 'Failed sends (batches) to each sink.', ['sink']);
@@ -58,6 +58,26 @@ export class AgentMetrics {
 
   /** The metrics in the Prometheus text format, with the agent's counters read now. */
   async render(): Promise<string> {
+    this.refresh();
+    return this.registry.metrics();
+  }
+
+  /** Every counter and gauge sample, read now: for the agent's own readings (`agent.self_metrics`). */
+  async samples(): Promise<{ name: string; labels: Record<string, string | number>; value: number }[]> {
+    this.refresh();
+    const samples: { name: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const metric of await this.registry.getMetricsAsJSON()) {
+      // Histograms and summaries (GC durations) would be a series per bucket: their totals are not worth it here.
+      if (String(metric.type) !== 'counter' && String(metric.type) !== 'gauge') continue;
+      for (const { labels, value } of metric.values) {
+        if (Number.isFinite(value)) samples.push({ name: metric.name, labels: labels as Record<string, string | number>, value });
+      }
+    }
+    return samples;
+  }
+
+  /** Copies the agent's own counters and the health report into the metrics. */
+  private refresh(): void {
     const report = this.health.report();
     resetAll(this.readings, this.sourceUp, this.reconnects, this.badInput, this.bufferPending, this.oldestPending, this.sinkUp, this.sent, this.failures);
     for (const source of report.sources) {
@@ -75,12 +95,11 @@ export class AgentMetrics {
     for (const sink of report.sinks) {
       const labels = { sink: sink.name };
       this.bufferPending.set(labels, sink.pending);
-      if (sink.oldest_pending_age_s !== undefined) this.oldestPending.set(labels, sink.oldest_pending_age_s);
+      this.oldestPending.set(labels, sink.oldest_pending_age_s ?? 0);
       this.sinkUp.set(labels, sink.reachable ? 1 : 0);
       this.sent.inc(labels, sink.sent);
       this.failures.inc(labels, sink.failures);
     }
-    return this.registry.metrics();
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {

@@ -9,9 +9,12 @@ import { parseListenAddress } from './listen-address.js';
 import { LiveTail } from './live-tail.js';
 import { SystemdNotifier } from './systemd-notifier.js';
 import { Watchdog } from './watchdog.js';
+import { SelfMetrics } from './self-metrics.js';
 
 export interface OperationsOptions {
   readonly http: TributaryConfig['agent']['http'];
+  /** `agent.self_metrics` in ms: how often the agent's metrics become readings; 0 for never. */
+  readonly selfMetricsMs?: number;
   readonly log: Logger;
   /** Where NOTIFY_SOCKET and WATCHDOG_USEC are read; injectable for tests. */
   readonly env?: NodeJS.ProcessEnv;
@@ -27,6 +30,7 @@ export class Operations {
   private readonly server: HealthServer;
   private readonly notifier: SystemdNotifier;
   private readonly watchdog: Watchdog;
+  private readonly selfMetrics: SelfMetrics;
   /** Where the server listens, once it does. */
   address: AddressInfo | undefined;
 
@@ -39,6 +43,7 @@ export class Operations {
     this.metrics = new AgentMetrics(agent, this.health);
     this.server = new HealthServer(this.health, this.metrics, new LiveTail(agent.tap), log);
     this.notifier = new SystemdNotifier(log, options.env);
+    this.selfMetrics = new SelfMetrics(agent, this.metrics, options.selfMetricsMs ?? 0, log);
     this.watchdog = new Watchdog({
       notifier: this.notifier,
       problem: () => this.health.bufferProblem(),
@@ -52,6 +57,7 @@ export class Operations {
   async start(): Promise<void> {
     const { http, log } = this.options;
     this.metrics.start();
+    this.selfMetrics.start();
     if (http.enabled) {
       const { host, port } = parseListenAddress(http.listen);
       try {
@@ -68,6 +74,7 @@ export class Operations {
 
   async stop(): Promise<void> {
     this.watchdog.stop();
+    await this.selfMetrics.stop();
     // Not awaited: systemd-notify may wait up to seconds for a busy PID 1, and committing the buffer comes first.
     void this.notifier.send({ STOPPING: '1', STATUS: 'stopping' });
     await this.server.close();

@@ -1,14 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
 import { parse } from 'yaml';
 import type { BufferedResult } from '../../drivers/driver.js';
 import { influxdbSinkOptions } from '../../drivers/influxdb/influxdb-options.js';
 import { createInfluxdbSink } from '../../drivers/influxdb/influxdb-sink.js';
-import type { AlertResult } from '../../rules/rule-result.js';
+import { AGENT_RULE, type AlertResult, type EventResult } from '../../rules/rule-result.js';
 import { startAgentProcess, type AgentProcess } from '../../test/helpers/agent-process.js';
 import { startInfluxd, type Influxd } from '../../test/helpers/influxd.js';
+import { startMosquitto, type MosquittoBroker } from '../../test/helpers/mosquitto.js';
 import { dashboardQueries, substituteVariables, type Dashboard, type VariableChoice } from '../../test/helpers/grafana-dashboard.js';
 import { recordingContext } from '../../test/helpers/recording-context.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
@@ -70,19 +73,24 @@ describe('dashboard queries against InfluxDB with data written by the agent', ()
   let dir: TempDir;
   let influx: Influxd;
   let agent: AgentProcess | undefined;
+  let broker: MosquittoBroker | undefined;
 
   beforeAll(async () => {
     dir = await makeTempDir('grafana');
     influx = await startInfluxd();
     await influx.createDatabase('tributary');
+    broker = await startMosquitto();
     const config = path.join(dir.path, 'agent.yaml');
     await writeFile(
       config,
       [
+        'agent: { self_metrics: 250ms, http: { enabled: false } }',
         'sources:',
         '  greenhouse: { driver: simulator, interval: 100ms }',
+        `  devices: { driver: mqtt, url: "${broker.url}", topics: "devices/#" }`,
         'rules:',
         '  greenhouse_1s:',
+        '    from: greenhouse',
         '    window: { size: 1s, allowed_lateness: 0s }',
         '    aggregates: [count, mean, min, max]',
         'sinks:',
@@ -117,23 +125,45 @@ describe('dashboard queries against InfluxDB with data written by the agent', ()
       alert(sensor, 'firing', 'pending', now - 30_000),
       alert(sensor, 'resolved', 'firing', now - 5_000),
     ]);
-    await sink.send(transitions.map((result, index): BufferedResult => ({ seq: index + 1, result })));
+    // The agent's own events, as its forwarder and clock watch make them.
+    const event = (kind: EventResult['event'], sensor: string, at: number, message: string): EventResult => ({
+      kind: 'event',
+      rule: AGENT_RULE,
+      source: hostname(),
+      sensor,
+      tags: {},
+      event: kind,
+      timestamp: at,
+      end: at + 60_000,
+      held: 42,
+      message,
+    });
+    const events = [event('outage', 'influx', now - 600_000, 'sink influx unreachable for 1 min; 42 results held back and sent late'), event('clock-step', 'clock', now - 300_000, 'wall clock set forward by 3 d')];
+    await sink.send([...transitions, ...events].map((result, index): BufferedResult => ({ seq: index + 1, result })));
     await sink.stop();
-    // Wait until every simulated sensor has a few windows.
+    // Input no sensor could have sent: bad input the agent dashboard shows.
+    const device = await mqtt.connectAsync(broker.url);
+    // Wait until every simulated sensor has a few windows, and the agent has reported on itself a few times.
     const deadline = Date.now() + 30_000;
     for (;;) {
+      const own = await influx.query('SELECT count("value") FROM "_agent" WHERE "sensor" = \'tributary_bad_input_total\'', { db: 'tributary' });
+      const reports = Number(own.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
+      // Until the source has subscribed, a message goes nowhere: keep sending.
+      await device.publishAsync('devices/broken', '{not json', { qos: 1 });
       const response = await influx.query('SELECT count("mean") FROM "greenhouse_1s" GROUP BY "sensor"', { db: 'tributary' });
       const series = response.results[0]?.series ?? [];
-      if (series.length >= 3 && series.every((s) => Number(s.values[0]![1]) >= 3)) break;
-      if (Date.now() > deadline) throw new Error(`the agent wrote too little into InfluxDB: ${JSON.stringify(response)}\n${agent.logs().map((l) => JSON.stringify(l)).join('\n')}`);
+      if (reports >= 4 && series.length >= 3 && series.every((s) => Number(s.values[0]![1]) >= 3)) break;
+      if (Date.now() > deadline) throw new Error(`the agent wrote too little into InfluxDB: ${JSON.stringify(response)} ${JSON.stringify(await influx.query('SHOW SERIES FROM "_agent"', { db: 'tributary' }))}\n${agent.logs().map((l) => JSON.stringify(l)).join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    await device.endAsync();
   }, 60_000);
 
   afterAll(async () => {
     agent?.child.kill('SIGTERM');
     await agent?.exited;
     await influx?.dispose();
+    await broker?.dispose();
     await dir?.remove();
   });
 
