@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = path.join(REPO, 'dist/agent/cli.js');
@@ -57,12 +58,6 @@ async function startProcess(args: string[], ready: RegExp): Promise<ChildProcess
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 /** The publisher of the pipeline benchmark: `count` readings at `rate`/s over 1,000 sensors. */
 function publish(url: string, count: number, rate: number): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/pipeline/publisher.ts'), url, String(count), String(rate), '1000', '0'], {
@@ -89,20 +84,6 @@ function twentyRules(): string {
   return rules.join('\n');
 }
 
-function config(url: string, rules: string, extra = ''): string {
-  return [
-    'agent: { tick: 250ms, http: { enabled: false }, watch_config: false, log_format: json }',
-    'sources:',
-    `  fleet: { driver: mqtt, url: "${url}", topics: "bench/in/#", qos: 0, strip_prefix: bench/in/, timestamp_field: time }`,
-    'rules:',
-    rules,
-    'sinks:',
-    `  upstream: { driver: mqtt, url: "${url}", topic: "bench/out/{rule}/{sensor}", qos: 1 }`,
-    extra,
-    '',
-  ].join('\n');
-}
-
 const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
 const work = await mkdtemp(path.join(tmpdir(), 'tributary-footprint-'));
 const lines: Record<string, unknown>[] = [];
@@ -113,18 +94,18 @@ try {
   const bare = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare.sqlite')], /ready/);
   await sleep(3_000);
   const bareRss = procStatus(bare.pid!, 'VmRSS');
-  await stop(bare);
+  await stopChild(bare);
 
   // Memory: idle, then under load.
   const loadFile = path.join(work, 'load.yaml');
-  await writeFile(loadFile, config(broker.url, twentyRules()));
+  await writeFile(loadFile, fleetAgentConfig(broker.url, twentyRules()));
   const agent = await startProcess(agentArgs(loadFile, path.join(work, 'load')), agentReady);
   await sleep(3_000);
   const idleRss = procStatus(agent.pid!, 'VmRSS');
   await publish(broker.url, 10_000 * SECONDS, 10_000);
   const loadRss = procStatus(agent.pid!, 'VmRSS');
   const peakRss = procStatus(agent.pid!, 'VmHWM');
-  await stop(agent);
+  await stopChild(agent);
   lines.push({
     bench: 'footprint.memory',
     sensors: 1_000,
@@ -142,7 +123,7 @@ try {
   // CPU at the typical load; disk writes per reading at a busier one.
   for (const [rate, kind] of [[100, 'cpu'], [1_000, 'disk']] as const) {
     const file = path.join(work, `${kind}.yaml`);
-    await writeFile(file, config(broker.url, '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }'));
+    await writeFile(file, fleetAgentConfig(broker.url, '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }'));
     const measured = await startProcess(agentArgs(file, path.join(work, kind)), agentReady);
     await sleep(1_000);
     const cpuBefore = cpuSeconds(measured.pid!);
@@ -152,7 +133,7 @@ try {
     const elapsed = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(measured.pid!) - cpuBefore;
     const written = writtenBytes(measured.pid!) - writtenBefore;
-    await stop(measured);
+    await stopChild(measured);
     if (kind === 'cpu') {
       lines.push({ bench: 'footprint.cpu', readings_per_s: rate, seconds: Number(elapsed.toFixed(1)), cpu_seconds: cpu, percent_of_one_core: Number(((cpu / elapsed) * 100).toFixed(2)) });
     } else {
@@ -178,7 +159,7 @@ try {
     const child = spawn(process.execPath, agentArgs(startupFile, path.join(work, `startup-${run}`)), { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
     startups.push(performance.now() - started);
-    await stop(child);
+    await stopChild(child);
   }
   lines.push({ bench: 'footprint.startup', runs: startups.length, best_ms: Math.round(Math.min(...startups)), median_ms: Math.round(startups.sort((a, b) => a - b)[2]!) });
 } finally {

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_PIPELINE_SECONDS ?? 30);
@@ -70,6 +71,9 @@ async function publish(url: string, count: number, rate: number) {
   return (await script('publisher.ts', [url, count, rate, SENSORS, 0]).result) as { sent: number; seconds: number };
 }
 
+/** Agents started and not yet stopped: killed if the benchmark fails halfway, so none is left running. */
+const agents = new Set<ChildProcess>();
+
 /** The agent as systemd runs it: the built CLI when there is one, else the sources through tsx. */
 async function startAgent(config: string, dataDir: string): Promise<ChildProcess> {
   const built = path.join(REPO, 'dist/agent/cli.js');
@@ -78,6 +82,8 @@ async function startAgent(config: string, dataDir: string): Promise<ChildProcess
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  agents.add(child);
+  child.once('exit', () => agents.delete(child));
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`agent did not start: ${log}`)), 30_000);
@@ -92,25 +98,6 @@ async function startAgent(config: string, dataDir: string): Promise<ChildProcess
     child.on('exit', (code) => reject(new Error(`agent exited with ${code}: ${log}`)));
   });
   return child;
-}
-
-async function stopAgent(agent: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => agent.once('exit', resolve));
-  agent.kill('SIGTERM');
-  await exited;
-}
-
-function agentConfig(url: string, rules: string): string {
-  return [
-    'agent: { tick: 250ms, http: { enabled: false }, watch_config: false, log_format: json }',
-    'sources:',
-    `  fleet: { driver: mqtt, url: "${url}", topics: "bench/in/#", qos: 0, strip_prefix: bench/in/, timestamp_field: time }`,
-    'rules:',
-    rules,
-    'sinks:',
-    `  upstream: { driver: mqtt, url: "${url}", topic: "bench/out/{rule}/{sensor}", qos: 1 }`,
-    '',
-  ].join('\n');
 }
 
 const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0', 'max_inflight_messages 0'] });
@@ -132,13 +119,13 @@ try {
     const rate = Math.max(100, Math.round((brokerRate * fraction) / 100) * 100);
     const dir = path.join(work, `trial-${rate}`);
     const config = path.join(work, `trial-${rate}.yaml`);
-    await writeFile(config, agentConfig(broker.url, summary));
+    await writeFile(config, fleetAgentConfig(broker.url, summary));
     const agent = await startAgent(config, dir);
     const count = rate * SECONDS;
     const counted = counter(broker.url, 'bench/out/#', 'readings', count, 8_000);
     const sent = await publish(broker.url, count, rate);
     const result = await counted;
-    await stopAgent(agent);
+    await stopChild(agent);
     const trial = { rate, achieved_rate: Math.round(sent.sent / sent.seconds), sent: sent.sent, summarised: result.total, lost: sent.sent - result.total };
     trials.push(trial);
     process.stderr.write(`pipeline trial ${JSON.stringify(trial)}\n`);
@@ -162,17 +149,18 @@ try {
   const passOn = '  latest: { select: "s1?/value", where: "value > -1000" }';
   for (const rate of [1_000, 10_000]) {
     const config = path.join(work, `latency-${rate}.yaml`);
-    await writeFile(config, agentConfig(broker.url, passOn));
+    await writeFile(config, fleetAgentConfig(broker.url, passOn));
     const agent = await startAgent(config, path.join(work, `latency-${rate}`));
     const seconds = Math.min(SECONDS, 20);
     const expected = Math.floor((rate * seconds) / 100);
     const counted = counter(broker.url, 'bench/out/#', 'latency', expected, 8_000);
     await publish(broker.url, rate * seconds, rate);
     const result = await counted;
-    await stopAgent(agent);
+    await stopChild(agent);
     lines.push({ bench: 'pipeline.latency', readings_per_s: rate, samples: result.total, expected, p50_ms: result.p50_ms, p99_ms: result.p99_ms });
   }
 } finally {
+  for (const agent of agents) agent.kill('SIGKILL');
   await broker.dispose();
   await rm(work, { recursive: true, force: true });
 }

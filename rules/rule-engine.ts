@@ -86,10 +86,28 @@ export class RuleEngine {
 
   /** Moves time to `now` and returns every result made since the last call, each rule's in order. */
   advance(now: number): RuleResult[] {
+    return this.collect(now, (rule, out) => rule.advance(now, out));
+  }
+
+  /**
+   * Tells every rule that the wall clock was set by `stepMs` (NTP synchronising after a boot with a stale clock, a
+   * step back) and returns what they emit because of it, as `advance` does: each window on time emits what it holds,
+   * as it is, then starts a fresh timeline, so a jump forward closes no run of empty windows and a step back reopens
+   * no window already emitted. Call `advance` with the time before the step first, to hand over what was due then.
+   */
+  clockStepped(stepMs: number, now: number): RuleResult[] {
+    return this.collect(now, (rule, out) => rule.clockStepped(stepMs, now, out));
+  }
+
+  /**
+   * Lets each rule, in dependency order, append its results to one list, and hands each result at once to the rules
+   * downstream as a reading, so they take it in the same call.
+   */
+  private collect(now: number, run: (rule: CompiledRule, out: RuleResult[]) => void): RuleResult[] {
     const out: RuleResult[] = [];
     for (const rule of this.rules) {
       const from = out.length;
-      rule.advance(now, out);
+      run(rule, out);
       const consumers = this.downstream.get(rule.spec.name);
       if (!consumers) continue;
       for (let i = from; i < out.length; i++) {
@@ -100,30 +118,6 @@ export class RuleEngine {
       }
     }
     // Each rule's results are in time order; across rules, too, so the buffer fills chronologically.
-    if (this.rules.length > 1 && out.length > 1) out.sort((a, b) => timeOf(a) - timeOf(b));
-    return out;
-  }
-
-  /**
-   * Tells every rule that the wall clock was set by `stepMs` (NTP synchronising after a boot with a stale clock, a
-   * step back) and returns what they emit because of it, as `advance` does: each window on time emits what it holds,
-   * as it is, then starts a fresh timeline, so a jump forward closes no run of empty windows and a step back reopens
-   * no window already emitted. Call `advance` with the time before the step first, to hand over what was due then.
-   */
-  clockStepped(stepMs: number, now: number): RuleResult[] {
-    const out: RuleResult[] = [];
-    for (const rule of this.rules) {
-      const from = out.length;
-      rule.clockStepped(stepMs, now, out);
-      const consumers = this.downstream.get(rule.spec.name);
-      if (!consumers) continue;
-      for (let i = from; i < out.length; i++) {
-        for (const consumer of consumers) {
-          const reading = asReading(out[i]!, consumer.spec.field);
-          if (reading) consumer.offer(reading, now);
-        }
-      }
-    }
     if (this.rules.length > 1 && out.length > 1) out.sort((a, b) => timeOf(a) - timeOf(b));
     return out;
   }
