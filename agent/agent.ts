@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { DriverContext, SinkDriver } from '../drivers/driver.js';
+import type { BufferedResult, ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
@@ -16,6 +17,8 @@ import { HISTORY_FILE } from './history/history-file.js';
 import { LocalHistory } from './history/local-history.js';
 import { AlertStateStore } from './alerts/alert-state-store.js';
 import { AgentClock } from './clock/agent-clock.js';
+import { checkClockSync } from './clock/clock-sync.js';
+import { redateResult } from './clock/redate-result.js';
 import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
 import { Forwarder } from './forwarding/forwarder.js';
 import { PipelineTap } from './health/pipeline-tap.js';
@@ -108,6 +111,11 @@ export class Agent {
   private readonly forwarders: Forwarder[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncChecked = false;
+  private stopped = false;
+  /** Said once: auto could not find out whether the clock is synchronised. */
+  private syncUnknownLogged = false;
   /** Notices steps of the wall clock; undefined when a test moves time itself. */
   private readonly clock: AgentClock | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
@@ -153,7 +161,8 @@ export class Agent {
     this.alertActions = new AlertActions(this.log, options.gpioPortFactory);
     if (options.now === undefined || options.monotonic !== undefined) {
       this.clock = new AgentClock({
-        bootId: currentBootId() ?? 'unknown',
+        // This boot and this run: monotonic times compare only within one boot, and segments are numbered per run.
+        bootId: `${currentBootId() ?? 'unknown'}/${randomUUID().slice(0, 8)}`,
         wall: this.now,
         monotonic: options.monotonic ?? monotonicMs,
         stepToleranceMs: CLOCK_STEP_TOLERANCE_MS,
@@ -177,6 +186,8 @@ export class Agent {
       );
     }
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
+    // Before anything is made: whether results can carry their times as they are, or wait to be re-dated.
+    if (this.clock) await this.checkSync();
     await this.restoreAlerts();
     try {
       this.history.open();
@@ -198,6 +209,7 @@ export class Agent {
         agentName: this.agentName,
         now: this.now,
         emitEvent: (event) => this.keep(event),
+        ...(this.clock ? { time: this.timeGate(this.clock) } : {}),
       }, this.log);
       forwarder.start();
       this.forwarders.push(forwarder);
@@ -205,6 +217,7 @@ export class Agent {
 
     this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
     this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
+    if (this.clock) this.scheduleSyncCheck();
 
     const emit = (reading: Reading) => this.accept(reading);
     for (const instance of config.sources) {
@@ -230,8 +243,12 @@ export class Agent {
 
   /** Stops sources, commits what the buffer holds, lets in-flight sends finish briefly, then closes everything. */
   async stop(): Promise<void> {
+    // Once: a second stop (a test's cleanup, a second signal) finds everything closed already.
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.tickTimer);
     clearInterval(this.checkpointTimer);
+    clearTimeout(this.syncTimer);
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
     clearTimeout(this.commitTimer);
@@ -302,6 +319,7 @@ export class Agent {
       this.badInput.report(reading.source, 'not-a-number', `${reading.sensor}: value ${reading.value} at ${reading.timestamp} is not a finite number`);
       return;
     }
+    this.watchClock();
     this.readingsIn += 1;
     this.tap.reading(reading);
     if (this.history.recordReading(reading)) this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
@@ -309,22 +327,33 @@ export class Agent {
   }
 
   private tick(): void {
-    const step = this.clock?.observe();
-    if (step?.kind === 'step') this.clockStepped(step.stepMs);
+    this.watchClock();
     const results = this.engine.advance(this.now());
     if (results.length === 0) return;
     for (const result of results) this.keep(result);
   }
 
   /** The wall clock was set: windows open across the step are sent as they are, and the rules start a fresh timeline. */
-  private clockStepped(stepMs: number): void {
+  /**
+   * Looks for a step of the wall clock. Also before every reading: a reading stamped after a step must not join a
+   * window of before it, which the step then sends as if all of it were from before.
+   */
+  private watchClock(): void {
+    if (!this.clock) return;
+    const before = this.clockStamp();
+    const step = this.clock.observe();
+    if (step?.kind === 'step') this.clockStepped(step.stepMs, before);
+  }
+
+  /** `before`: where the windows sent at the step were stamped, the segment before the step. */
+  private clockStepped(stepMs: number, before: ClockStamp | undefined): void {
     const results = this.engine.clockStepped(stepMs, this.now());
     this.clockSteps += 1;
     this.log.warn(
       { stepMs, windowsSent: results.length },
       `the wall clock was set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; windows open at the step were sent as they were`,
     );
-    for (const result of results) this.keep(result);
+    for (const result of results) this.keep(result, before);
     const now = this.now();
     // Also an annotation in Grafana (InfluxDB: tributary_events), beside the gap or jump it explains.
     this.keep({
@@ -371,6 +400,49 @@ export class Agent {
     }
   }
 
+  private timeGate(clock: AgentClock) {
+    return {
+      synchronised: () => clock.isSynchronised,
+      holdMs: this.running.time.hold_unsynchronised,
+      redate: (item: BufferedResult) => redateResult(item, clock),
+    };
+  }
+
+  /** Checks synchronisation now and again, often while the clock is not synchronised, rarely once it is. */
+  private scheduleSyncCheck(): void {
+    const interval = this.running.time.check_interval * (this.clock?.isSynchronised ? 12 : 1);
+    this.syncTimer = setTimeout(() => {
+      void this.checkSync().finally(() => this.outbox.isOpen && this.scheduleSyncCheck());
+    }, interval);
+  }
+
+  private async checkSync(): Promise<void> {
+    const clock = this.clock!;
+    const { sync, sync_flag } = this.running.time;
+    const state = await checkClockSync({ method: sync, timesyncdFlag: sync_flag });
+    if (state.unknown && !this.syncUnknownLogged) {
+      this.syncUnknownLogged = true;
+      this.log.warn({ sync }, state.unknown);
+    }
+    const first = !this.syncChecked;
+    this.syncChecked = true;
+    const before = this.clockStamp();
+    const events = clock.synchronisation(state);
+    if (first && !state.synchronized) {
+      this.log.warn({ method: state.method }, 'the system clock is not synchronised: results are held back until it is, then re-dated');
+    }
+    for (const event of events) {
+      if (event.kind === 'step') this.clockStepped(event.stepMs, before);
+      else if (event.kind === 'unsynchronised') {
+        this.log.warn({ method: event.method }, 'the system clock is no longer synchronised: results are held back until it is, then re-dated');
+      } else {
+        const corrections = event.corrected.map((segment) => segment.correction!);
+        if (!first) this.log.info({ method: event.method, corrections }, 'the system clock is synchronised; results held back are re-dated and sent');
+        for (const forwarder of this.forwarders) forwarder.wake();
+      }
+    }
+  }
+
   private checkpoint(): void {
     try {
       this.outbox.checkpoint();
@@ -397,7 +469,13 @@ export class Agent {
     return this.agentName;
   }
 
-  private keep(result: RuleResult): void {
+  /** Where results made now are stamped: undefined while the clock is synchronised (or not watched). */
+  private clockStamp(): ClockStamp | undefined {
+    return this.clock && !this.clock.isSynchronised ? { segment: this.clock.current.id, boot: this.clock.current.bootId } : undefined;
+  }
+
+  /** Buffers a result; `clock` is where its times were stamped (default: now), for re-dating once synchronised. */
+  private keep(result: RuleResult, clock: ClockStamp | undefined = this.clockStamp()): void {
     if (result.kind === 'alert') {
       this.alertsChanged = true;
       void this.alertActions.transition(result);
@@ -405,7 +483,8 @@ export class Agent {
     this.resultsOut += 1;
     this.tap.result(result);
     this.history.recordResult(result);
-    this.outbox.append(result);
+    // Made while the clock was not synchronised: the buffer keeps where its times were stamped, for re-dating.
+    this.outbox.append(result, clock);
     this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
   }
 

@@ -48,6 +48,22 @@ export interface BufferedResult {
   readonly createdAt?: number;
   /** True when it is sent late (longer than `forwarding.backfill_after` after it was committed), e.g. after an outage. */
   readonly backfilled?: boolean;
+  /**
+   * Set when the result was made while the system clock was not synchronised (a Pi without a real-time clock after
+   * boot): the clock segment its times were stamped in. The agent's business, for re-dating; sinks ignore it.
+   */
+  readonly clock?: ClockStamp;
+  /**
+   * How far its times can be trusted, when not simply (synchronised clock, the default): `redated` when they were
+   * corrected once the clock synchronised, `unsynchronised` when they are as a clock that was never synchronised said.
+   */
+  readonly timeQuality?: 'redated' | 'unsynchronised';
+}
+
+/** Where a result's times were stamped: a stretch between two steps of the wall clock, within one boot. */
+export interface ClockStamp {
+  readonly segment: number;
+  readonly boot: string;
 }
 
 /** A batch of buffered results, oldest first, handed to one sink. */

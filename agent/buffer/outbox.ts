@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { BufferedResult } from '../../drivers/driver.js';
+import type { BufferedResult, ClockStamp } from '../../drivers/driver.js';
 import { AGENT_RULE, type RuleResult } from '../../rules/rule-result.js';
 import { BacklogTrimmer, type TrimReport } from './backlog-trimmer.js';
 import { resultId } from './result-id.js';
@@ -34,7 +34,7 @@ export interface OpenOutcome {
   readonly reason?: string;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const DEFAULT_MAX_QUARANTINED = 10_000;
 /** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
 const MAX_QUEUED = 100_000;
@@ -49,10 +49,12 @@ const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 export class Outbox {
   private db: Database.Database | undefined;
   private readonly queued: RuleResult[] = [];
+  /** The clock stamp of each queued result (null: stamped by a synchronised clock), in step with `queued`. */
+  private readonly queuedClocks: (string | null)[] = [];
   private statements:
     | {
-        insert: Database.Statement<[number, string, string, number, string]>;
-        pending: Database.Statement<[number, number], { seq: number; rule: string; created_at: number; payload: string }>;
+        insert: Database.Statement<[number, string, string, number, string, string | null]>;
+        pending: Database.Statement<[number, number], { seq: number; rule: string; created_at: number; payload: string; clock: string | null }>;
         setCursor: Database.Statement<[number, string]>;
         prunedSize: Database.Statement<[number], { rows: number; bytes: number | null }>;
         prune: Database.Statement<[number]>;
@@ -150,12 +152,19 @@ export class Outbox {
         if (!columns.includes('kind')) db.exec("ALTER TABLE results ADD COLUMN kind TEXT NOT NULL DEFAULT 'window'");
         if (!columns.includes('bytes')) db.exec('ALTER TABLE results ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0');
         db.exec("UPDATE results SET kind = coalesce(json_extract(payload, '$.kind'), 'window'), bytes = length(CAST(payload AS BLOB))");
+      })();
+    }
+    if (version < 3) {
+      // Schema 3 keeps the clock segment of results made while the clock was not synchronised, for re-dating.
+      db.transaction(() => {
+        const columns = (db.prepare('PRAGMA table_info(results)').all() as { name: string }[]).map((c) => c.name);
+        if (!columns.includes('clock')) db.exec('ALTER TABLE results ADD COLUMN clock TEXT');
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
     }
     this.statements = {
-      insert: db.prepare('INSERT INTO results (created_at, rule, payload, bytes, kind) VALUES (?, ?, ?, ?, ?)'),
-      pending: db.prepare('SELECT seq, rule, created_at, payload FROM results WHERE seq > ? ORDER BY seq LIMIT ?'),
+      insert: db.prepare('INSERT INTO results (created_at, rule, payload, bytes, kind, clock) VALUES (?, ?, ?, ?, ?, ?)'),
+      pending: db.prepare('SELECT seq, rule, created_at, payload, clock FROM results WHERE seq > ? ORDER BY seq LIMIT ?'),
       setCursor: db.prepare('INSERT INTO sink_cursors (acked_seq, sink) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET acked_seq = excluded.acked_seq'),
       prunedSize: db.prepare('SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM results WHERE seq <= ?'),
       prune: db.prepare('DELETE FROM results WHERE seq <= ?'),
@@ -200,11 +209,13 @@ export class Outbox {
   }
 
   /** Queues a result; it is durable, and visible to sinks, after the next `commit`. */
-  append(result: RuleResult): void {
+  append(result: RuleResult, clock?: ClockStamp): void {
     this.queued.push(result);
+    this.queuedClocks.push(clock === undefined ? null : JSON.stringify(clock));
     // Only reached while commits keep failing (a full or read-only disk): memory must not grow without end.
     if (this.queued.length > MAX_QUEUED) {
       this.queued.shift();
+      this.queuedClocks.shift();
       this.droppedResults += 1;
     }
   }
@@ -221,18 +232,19 @@ export class Outbox {
     let lastSeq = this.lastSeq;
     let bytes = 0;
     db.transaction(() => {
-      for (const result of this.queued) {
+      this.queued.forEach((result, index) => {
         const payload = JSON.stringify(result);
         const size = Buffer.byteLength(payload);
         bytes += size;
-        lastSeq = Number(statements.insert.run(now, result.rule, payload, size, result.kind).lastInsertRowid);
-      }
+        lastSeq = Number(statements.insert.run(now, result.rule, payload, size, result.kind, this.queuedClocks[index]!).lastInsertRowid);
+      });
     })();
     // Counted only once the transaction held: a failed commit keeps everything queued, as it was.
     this.lastSeq = lastSeq;
     this.rows += count;
     this.bytes += bytes;
     this.queued.length = 0;
+    this.queuedClocks.length = 0;
     this.enforceLimits();
     if (this.cursors.size === 0) this.prune();
     return count;
@@ -251,7 +263,8 @@ export class Outbox {
     for (const row of rows) {
       if (!rules.has(row.rule) && row.rule !== AGENT_RULE) continue;
       const result = JSON.parse(row.payload) as RuleResult;
-      batch.push({ seq: row.seq, result, id: resultId(agent, result), createdAt: row.created_at });
+      const item = { seq: row.seq, result, id: resultId(agent, result), createdAt: row.created_at };
+      batch.push(row.clock === null ? item : { ...item, clock: JSON.parse(row.clock) as ClockStamp });
     }
     return { batch, lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : cursor, scanned: rows.length };
   }

@@ -120,11 +120,28 @@ const historySection = z
   })
   .prefault({});
 
+const timeSection = z
+  .strictObject({
+    sync: z
+      .enum(['auto', 'timesyncd', 'timedatectl', 'always', 'never'])
+      .default('auto')
+      .describe(
+        'How to know the system clock is synchronised: timesyncd (its flag file), timedatectl (NTPSynchronized), always (a battery-backed clock), never; auto: timesyncd where it runs, else timedatectl, else always.',
+      ),
+    sync_flag: z.string().default('/run/systemd/timesync/synchronized').describe('The file systemd-timesyncd creates once it has synchronised.'),
+    check_interval: duration().prefault('5s').describe('How often synchronisation is checked while the clock is not synchronised (12 times less often after).'),
+    hold_unsynchronised: duration()
+      .prefault('1h')
+      .describe('Results made before the clock synchronised wait this long to be re-dated; then they are sent marked unsynchronised.'),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   agent: agentSection,
   buffer: bufferSection,
   forwarding: forwardingSection,
   history: historySection,
+  time: timeSection,
   sources: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
   sinks: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
   rules: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), ruleSchema).default({}),

@@ -33,6 +33,7 @@ export interface TributaryConfig {
   readonly buffer: ParsedConfig['buffer'];
   readonly forwarding: ParsedConfig['forwarding'];
   readonly history: ParsedConfig['history'];
+  readonly time: ParsedConfig['time'];
   readonly sources: readonly DriverInstance[];
   readonly sinks: readonly DriverInstance[];
   readonly rules: readonly RuleConfig[];
@@ -97,7 +98,7 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
   const config = parsed.data;
   return {
     ok: true,
-    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, history: config.history, sources, sinks, rules: ruleConfigs(config) },
+    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, history: config.history, time: config.time, sources, sinks, rules: ruleConfigs(config) },
   };
 }
 

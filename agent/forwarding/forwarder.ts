@@ -5,6 +5,9 @@ import type { Logger } from '../logger.js';
 import { RetryDelay } from './retry-delay.js';
 import { deliverSplitting, type Rejection } from './split-delivery.js';
 
+/** A held batch is looked at again this often (and whenever new results or the clock's synchronisation wake it). */
+const HOLD_RECHECK_MS = 5_000;
+
 export interface ForwarderOptions {
   readonly batchSize: number;
   readonly retryInitialMs: number;
@@ -21,6 +24,18 @@ export interface ForwarderOptions {
   readonly emitEvent?: (event: EventResult) => void;
   /** Random numbers in [0, 1) for the backoff jitter; injectable for tests. */
   readonly random?: () => number;
+  /** Holds and re-dates results made while the system clock was not synchronised; absent: send them as they are. */
+  readonly time?: TimeGate;
+}
+
+/** What the forwarder asks about results stamped by a clock that was not synchronised (see `BufferedResult.clock`). */
+export interface TimeGate {
+  /** Whether the clock is synchronised now, so stamped results can be re-dated and sent. */
+  synchronised(): boolean;
+  /** How long a stamped result is held for synchronisation before it is sent as it is, marked `unsynchronised`. */
+  readonly holdMs: number;
+  /** The result with its times corrected as far as the clock now knows, and its `timeQuality` set. */
+  redate(item: BufferedResult): BufferedResult;
 }
 
 /** Delivery counters of one sink, for status and metrics. */
@@ -90,7 +105,14 @@ export class Forwarder {
           continue;
         }
         const now = this.options.now();
-        const stamped = batch.map((item) => this.stamp(item, now));
+        const held = this.holdFor(batch, now);
+        if (held > 0) {
+          // In order: nothing after a held result goes either. Woken early when the clock synchronises.
+          await this.idle(held, true);
+          continue;
+        }
+        const time = this.options.time;
+        const stamped = batch.map((item) => this.stamp(item.clock && time ? time.redate(item) : item, now));
         const outcome = await deliverSplitting((part) => this.sink.send(part), stamped);
         // Shutdown closed the buffer while this send waited: the batch stays there and is sent after restart.
         if (!this.outbox.isOpen) return;
@@ -112,6 +134,19 @@ export class Forwarder {
         await this.idle(waitMs, false);
       }
     }
+  }
+
+  /**
+   * How long to wait before sending `batch`: its first result made by an unsynchronised clock is held while the clock
+   * is still not synchronised, up to `holdMs` after it was buffered; 0 sends now.
+   */
+  private holdFor(batch: readonly BufferedResult[], now: number): number {
+    const time = this.options.time;
+    if (!time || time.synchronised()) return 0;
+    const first = batch.find((item) => item.clock !== undefined);
+    if (!first) return 0;
+    const remaining = (first.createdAt ?? now) + time.holdMs - now;
+    return remaining > 0 ? Math.min(remaining, HOLD_RECHECK_MS) : 0;
   }
 
   /** Marks a result that waited longer than `backfill_after`: upstream sees it arrived late, stamped with its own time. */

@@ -15,7 +15,7 @@ export function ruleSpecOf(rule: RuleConfig): RuleSpec {
  */
 export function changesNeedingRestart(running: TributaryConfig, next: TributaryConfig): string[] {
   const changed: string[] = [];
-  for (const section of ['agent', 'buffer', 'forwarding', 'history'] as const) {
+  for (const section of ['agent', 'buffer', 'forwarding', 'history', 'time'] as const) {
     const before = running[section] as Record<string, unknown>;
     const after = next[section] as Record<string, unknown>;
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {

@@ -66,11 +66,13 @@ export function timestampIn(ms: number, precision: Precision): string {
  * Same series and time means same point, so a result sent again (at-least-once delivery) or a later revision
  * of a window overwrites the earlier one instead of adding a second point.
  */
-export function resultToPoint(
-  { result }: BufferedResult,
-  measurementFor: (result: RuleResult) => string,
-  precision: Precision,
-): Point {
+export function resultToPoint(item: BufferedResult, measurementFor: (result: RuleResult) => string, precision: Precision): Point {
+  const point = pointOf(item.result, measurementFor, precision);
+  // Times from a clock that was not synchronised say so in a field (not a tag: the series stays the same).
+  return item.timeQuality === undefined ? point : { ...point, fields: { ...point.fields, time_quality: item.timeQuality } };
+}
+
+function pointOf(result: RuleResult, measurementFor: (result: RuleResult) => string, precision: Precision): Point {
   if (result.kind === 'event') {
     // Agent events go to one fixed measurement whatever the template, so one Grafana annotation query finds them:
     //   SELECT "message", "end" FROM "tributary_events" WHERE $timeFilter

@@ -7,9 +7,15 @@ import type { BufferedResult } from '../driver.js';
  * passed on without a window carries its `timestamp` and `value`; an alert one transition of its lifecycle.
  * The fields of each kind, in this order, are documented in README.md ("Payload"); keep the two in step.
  */
-export function encodeResultPayload({ seq, result, id, backfilled }: BufferedResult): string {
-  // `id` for de-duplication upstream; `backfilled` only when true, so live results stay as small as before.
-  const delivery = { seq, ...(id === undefined ? {} : { id }), ...(backfilled ? { backfilled: true } : {}) };
+export function encodeResultPayload({ seq, result, id, backfilled, timeQuality }: BufferedResult): string {
+  // `id` for de-duplication upstream; `backfilled` and `time_quality` only when they say something, so live results
+  // from a synchronised clock stay as small as before.
+  const delivery = {
+    seq,
+    ...(id === undefined ? {} : { id }),
+    ...(backfilled ? { backfilled: true } : {}),
+    ...(timeQuality === undefined ? {} : { time_quality: timeQuality }),
+  };
   if (result.kind === 'alert') {
     // Fields named one by one, in a fixed order, rather than spread: the engine's object may grow internal fields.
     return JSON.stringify({
