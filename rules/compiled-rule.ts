@@ -112,6 +112,7 @@ export class CompiledRule {
     const before = out.length;
     if (this.transforms) for (const released of this.transforms.clockStepped(stepMs)) this.take(released, now);
     this.derive?.clockStepped();
+    this.alerts?.clockStepped(stepMs);
     for (const result of this.pending) out.push(result);
     this.pending.length = 0;
     if (this.window) {

@@ -130,6 +130,33 @@ describe('a clock step', () => {
     // The interval open at the step is averaged and sent then, stamped with its own end.
     expect(by('avg').map((r) => [r.timestamp - T0 - HOUR, r.value])).toEqual([[10_000, 1]]);
   });
+
+  it('forward: a sensor is not missing, and a pending alert does not fire, just because the clock jumped', () => {
+    const alertRule = (name: string, alert: RuleSpec['alert']) => rule(name, { window: undefined, aggregates: [], alert });
+    const lifecycle = { for: 0, keep_firing_for: 0, cooldown: 0 };
+    const engine = new RuleEngine([
+      alertRule('silent', { detector: { kind: 'missing', after: 60_000 }, lifecycle, severity: 'critical' }),
+      alertRule('hot', { detector: { kind: 'threshold', above: 30 }, lifecycle: { ...lifecycle, for: 120_000 }, severity: 'warning' }),
+      alertRule('odd', { detector: { kind: 'anomaly' }, lifecycle, severity: 'warning' }),
+    ]);
+    const results: RuleResult[] = [];
+    // A reading every 10 s at the stale time, hot from 100 s on: pending, 2 minutes to go before firing.
+    for (let second = 0; second <= 100; second += 10) {
+      engine.push(reading(T0 + second * 1_000, second >= 100 ? 35 : 20 + (second % 3)));
+      results.push(...engine.advance(T0 + second * 1_000));
+    }
+    results.push(...engine.clockStepped(THREE_DAYS, T0 + THREE_DAYS + 101_000));
+    for (let second = 101; second <= 130; second++) results.push(...engine.advance(T0 + THREE_DAYS + second * 1_000));
+    engine.push(reading(T0 + THREE_DAYS + 110_000, 35));
+    results.push(...engine.advance(T0 + THREE_DAYS + 110_000));
+    const alerts = results.filter((r) => r.kind === 'alert').map((r) => `${r.rule} ${(r as { state: string }).state}`);
+    // Only the pending hot alert; 30 s after the jump nothing is missing and nothing fired.
+    expect(alerts).toEqual(['hot pending']);
+    // And `for:` still counts: two minutes after it began (in corrected time) the alert fires.
+    engine.push(reading(T0 + THREE_DAYS + 221_000, 35));
+    const later = engine.advance(T0 + THREE_DAYS + 221_000).filter((r) => r.kind === 'alert');
+    expect(later.map((r) => `${r.rule} ${(r as { state: string }).state}`)).toEqual(['hot firing']);
+  });
 });
 
 function* range(from: number, to: number): Generator<number> {

@@ -68,6 +68,17 @@ export class AlertLifecycle {
     return this.since;
   }
 
+  /**
+   * The wall clock was set by `stepMs`: the episode's times move with it, so `for:`, `keep_firing_for:` and the
+   * cooldown count on as if the clock had been right all along (a jump of days does not fire a pending alert at once).
+   */
+  clockStepped(stepMs: number): void {
+    this.since += stepMs;
+    this.lastActiveAt += stepMs;
+    this.resolvedAt += stepMs;
+    this.firings = this.firings.map((at) => at + stepMs);
+  }
+
   /** Takes the detector's verdict at `now`; returns the transition it causes, if any. */
   observe(now: number, active: boolean): LifecycleTransition | undefined {
     this.conditionActive = active;

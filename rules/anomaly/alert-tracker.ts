@@ -90,6 +90,16 @@ export class AlertTracker {
     return results;
   }
 
+  /** The wall clock was set by `stepMs`: every sensor's lifecycle and detector move their times with it. */
+  clockStepped(stepMs: number): void {
+    for (const bySensor of this.sensors.values()) {
+      for (const alert of bySensor.values()) {
+        alert.lifecycle.clockStepped(stepMs);
+        alert.detector.clockStepped?.(stepMs);
+      }
+    }
+  }
+
   exportState(): AlertTrackerSnapshot {
     const alerts = [...this.allAlerts()]
       .filter((alert) => alert.lifecycle.current !== 'inactive')

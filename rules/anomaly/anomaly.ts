@@ -95,6 +95,11 @@ export class AnomalyDetector implements Detector {
     this.fade = Math.pow(0.5, 1 / this.spec.memory);
   }
 
+  /** Intervals and silence are measured from the last reading: it moves with the clock, so the step is no gap. */
+  clockStepped(stepMs: number): void {
+    this.previousTime += stepMs;
+  }
+
   update(timestamp: number, value: number) {
     if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     const ready = this.seen >= this.spec.min_readings;

@@ -27,6 +27,11 @@ export interface Detector {
    * undefined. The engine calls it on its clock tick for every sensor it has seen.
    */
   tick(now: number): Readonly<Verdict> | undefined;
+  /**
+   * The wall clock was set by `stepMs`: detectors that keep times move them with it, so a jump of days at NTP
+   * synchronisation is not days of silence, nor a rate of change over days. Detectors that keep no times leave it out.
+   */
+  clockStepped?(stepMs: number): void;
 }
 
 /**

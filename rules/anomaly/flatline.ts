@@ -25,6 +25,10 @@ export class FlatlineDetector implements Detector {
     if (!(spec.epsilon >= 0)) throw new Error(`flatline: epsilon must be at least 0, got ${spec.epsilon}`);
   }
 
+  clockStepped(stepMs: number): void {
+    this.runStart += stepMs;
+  }
+
   update(timestamp: number, value: number) {
     if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     const min = Math.min(this.runMin, value);

@@ -27,6 +27,10 @@ export class MadDetector implements Detector {
     this.window = new RollingWindow(spec.window, (value) => this.sorted.remove(value));
   }
 
+  clockStepped(stepMs: number): void {
+    this.window.shiftTimes(stepMs);
+  }
+
   update(timestamp: number, value: number) {
     if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     this.window.expire(timestamp);

@@ -23,6 +23,10 @@ export class MissingDetector implements Detector {
     return setVerdict(this.verdict, false, 0, value, this.spec.after, 'normal');
   }
 
+  clockStepped(stepMs: number): void {
+    this.lastSeen += stepMs;
+  }
+
   /** Active once `now` is more than `after` past the last reading; undefined before the first reading. */
   tick(now: number) {
     if (Number.isNaN(this.lastSeen)) return undefined;

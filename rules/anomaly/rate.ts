@@ -28,6 +28,10 @@ export class RateDetector implements Detector {
     this.window = new RollingWindow({ duration: spec.span });
   }
 
+  clockStepped(stepMs: number): void {
+    this.window.shiftTimes(stepMs);
+  }
+
   update(timestamp: number, value: number) {
     if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     this.window.push(timestamp, value);

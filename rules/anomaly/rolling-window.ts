@@ -34,6 +34,14 @@ export class RollingWindow {
     return this.count;
   }
 
+  /** The wall clock was set by `stepMs`: the readings' times move with it, so ages stay as they were. */
+  shiftTimes(stepMs: number): void {
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) % this.times.length;
+      this.times[at] = this.times[at]! + stepMs;
+    }
+  }
+
   /** The i-th oldest reading's value (0 = oldest). */
   valueAt(index: number): number {
     return this.values[(this.head + index) % this.values.length]!;

@@ -34,6 +34,10 @@ export class ZScoreDetector implements Detector {
     this.window = new RollingWindow(spec.window);
   }
 
+  clockStepped(stepMs: number): void {
+    this.window.shiftTimes(stepMs);
+  }
+
   update(timestamp: number, value: number) {
     if (!Number.isFinite(value)) return setVerdict(this.verdict, false, 0, value, Number.NaN, IGNORED);
     this.window.expire(timestamp);
