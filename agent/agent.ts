@@ -464,6 +464,11 @@ export class Agent {
     this.keep(result);
   }
 
+  /** Whether results carry their times as they are (true also when the clock is not watched, as in tests). */
+  get clockSynchronised(): boolean {
+    return this.clock?.isSynchronised ?? true;
+  }
+
   /** The agent's name in its results and events: the host name. */
   get name(): string {
     return this.agentName;

@@ -28,6 +28,8 @@ export class AgentMetrics {
   private readonly sinkUp = this.gauge('tributary_sink_up', 'Whether each sink is reachable (1) or not (0).', ['sink']);
   private readonly sent = this.counter('tributary_sink_sent_results_total', 'Results each sink accepted.', ['sink']);
   private readonly failures = this.counter('tributary_sink_send_failures_total', 'Failed sends (batches) to each sink.', ['sink']);
+  private readonly clockSteps = this.counter('tributary_clock_steps_total', 'Steps of the wall clock noticed (NTP synchronisation, set by hand).', []);
+  private readonly clockSynchronised = this.gauge('tributary_clock_synchronised', 'Whether the system clock is synchronised (1) or results are held for re-dating (0).', []);
 
   constructor(
     private readonly agent: Agent,
@@ -92,6 +94,9 @@ export class AgentMetrics {
     this.bufferDropped.reset();
     this.bufferDropped.inc(report.buffer.dropped);
     this.bufferWritable.set(report.buffer.writable ? 1 : 0);
+    this.clockSteps.reset();
+    this.clockSteps.inc(this.agent.clockSteps);
+    this.clockSynchronised.set(this.agent.clockSynchronised ? 1 : 0);
     for (const sink of report.sinks) {
       const labels = { sink: sink.name };
       this.bufferPending.set(labels, sink.pending);

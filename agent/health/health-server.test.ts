@@ -98,6 +98,9 @@ forwarding: { retry_initial: 50ms, retry_max: 200ms }
     expect(sample(text, 'tributary_bad_input_total{source="devices",kind="mqtt-bad-payload"}')).toBe(1);
     expect(sample(text, 'tributary_rule_results_total{rule="mean",kind="window"}')).toBeGreaterThan(0);
     expect(sample(text, 'tributary_sink_sent_results_total{sink="upstream"}')).toBeGreaterThan(4);
+    // The test's agent moves its own time (no clock watch): its times count as synchronised, and nothing stepped.
+    expect(sample(text, 'tributary_clock_synchronised')).toBe(1);
+    expect(sample(text, 'tributary_clock_steps_total')).toBe(0);
     expect(sample(text, 'tributary_sink_up{sink="upstream"}')).toBe(1);
     expect(sample(text, 'tributary_source_up{source="sim",driver="simulator"}')).toBe(1);
     expect(sample(text, 'tributary_buffer_writable')).toBe(1);
