@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { startAgentProcess } from '../../test/helpers/agent-process.js';
 import { startMosquitto, type MosquittoBroker } from '../../test/helpers/mosquitto.js';
 import { eventually, recordMqtt } from '../../test/helpers/mqtt-recorder.js';
 import { recordingContext } from '../../test/helpers/recording-context.js';
+import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import type { Reading } from '../../rules/reading.js';
 import type { SinkBatch } from '../driver.js';
@@ -56,38 +56,11 @@ async function statusWatcher(url: string) {
   return { seen, payloads: () => seen.map((message) => message.payload) };
 }
 
-/** A TCP proxy in front of the broker whose connections a test can cut, as a lost network or a crash would. */
+/** A TCP proxy in front of the broker whose connections a test can cut, closed after the test. */
 async function cuttableProxy(target: MosquittoBroker) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: '127.0.0.1', port: target.port });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    /** Resets every connection: no DISCONNECT reaches the broker. */
-    cut() {
-      for (const socket of sockets) socket.resetAndDestroy();
-    },
-  };
+  const proxy = await startTcpProxy(target.port);
+  cleanups.push(() => proxy.close());
+  return proxy;
 }
 
 describe('MQTT sink status topic', () => {

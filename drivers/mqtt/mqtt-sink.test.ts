@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startMosquitto, type MosquittoBroker } from '../../test/helpers/mosquitto.js';
 import { eventually, recordMqtt } from '../../test/helpers/mqtt-recorder.js';
+import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
 import type { BufferedResult, DriverContext, SinkBatch, SinkDriver } from '../driver.js';
 import { mqttSinkOptions } from './mqtt-options.js';
 import { createMqttSink } from './mqtt-sink.js';
@@ -80,46 +80,9 @@ function settled(promise: Promise<unknown>): () => boolean {
   return () => done;
 }
 
-/**
- * A TCP proxy in front of the broker that can hold back what the broker sends, so a test can keep PUBACKs from
- * reaching the sink while the broker itself has long received and delivered the messages.
- */
+/** A TCP proxy in front of the broker, closed after the test. */
 async function holdingProxy(target: MosquittoBroker) {
-  let holding = false;
-  const held: { socket: net.Socket; chunk: Buffer }[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: '127.0.0.1', port: target.port });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => (holding ? held.push({ socket: client, chunk }) : client.write(chunk)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxy = {
-    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    /** Client-side and broker-side sockets still open. */
-    openSockets: () => sockets.size,
-    hold() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-      for (const { socket, chunk } of held.splice(0)) if (!socket.destroyed) socket.write(chunk);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const proxy = await startTcpProxy(target.port);
   cleanups.push(() => proxy.close());
   return proxy;
 }
