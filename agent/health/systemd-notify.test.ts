@@ -50,8 +50,8 @@ sinks:
     expect(ready.fields.STATUS).toMatch(/^1\/1 sources up, 1\/1 sinks reachable, backlog \d+/);
     // systemd attributes a message by its sender: the systemd-notify child, or the agent when allowed to say so.
     expect(ready.pid).toBeGreaterThan(0);
-    // The barrier that makes systemd-notify wait until the manager has the message.
-    expect(socket.messages.some((message) => message.fields.BARRIER === '1' && message.fds === 1)).toBe(true);
+    // The barrier that makes systemd-notify wait until the manager has the message: a datagram of its own, after it.
+    await socket.waitFor(() => socket.messages.some((message) => message.fields.BARRIER === '1' && message.fds === 1), 10_000, 'the barrier');
     await running.waitForLog(/agent running/);
 
     // 0.9 s watchdog: a ping every 300 ms; five of them take about 1.5 s.
