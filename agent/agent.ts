@@ -111,6 +111,7 @@ export class Agent {
   private readonly forwarders: Forwarder[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
+  private immediateTick: NodeJS.Immediate | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private syncChecked = false;
   private stopped = false;
@@ -248,6 +249,7 @@ export class Agent {
     this.stopped = true;
     clearInterval(this.tickTimer);
     clearInterval(this.checkpointTimer);
+    clearImmediate(this.immediateTick);
     clearTimeout(this.syncTimer);
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
@@ -324,6 +326,13 @@ export class Agent {
     this.tap.reading(reading);
     if (this.history.recordReading(reading)) this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
     this.engine.push(reading, this.now());
+    // A reading passed on or an alert transition goes out now, not up to a tick later; windows wait for time anyway.
+    if (this.engine.resultsWaiting && this.immediateTick === undefined) {
+      this.immediateTick = setImmediate(() => {
+        this.immediateTick = undefined;
+        if (!this.stopped) this.tick();
+      });
+    }
   }
 
   private tick(): void {

@@ -48,7 +48,14 @@ export class CompiledRule {
   private readonly pending: RuleResult[] = [];
   private readonly windowResults: WindowResult[] = [];
 
-  constructor(readonly spec: RuleSpec) {
+  /**
+   * `waiting` is set when the rule makes a result on taking a reading (passed on, or an alert transition), so the
+   * caller can hand it over at once instead of at its next tick.
+   */
+  constructor(
+    readonly spec: RuleSpec,
+    private readonly waiting: { results: boolean } = { results: false },
+  ) {
     this.own = { rule: spec.name, selected: 0, filteredOut: 0, transformedOut: 0, results: 0 };
     this.selects = compileSelector(spec);
     this.selectsAll = spec.from.length === 0 && spec.select.length === 0 && Object.keys(spec.tags).length === 0;
@@ -141,10 +148,14 @@ export class CompiledRule {
     }
     if (this.alerts) {
       const transition = this.alerts.observe(current);
-      if (transition) this.pending.push(transition);
+      if (transition) {
+        this.pending.push(transition);
+        this.waiting.results = true;
+      }
       return;
     }
     if (!this.window) {
+      this.waiting.results = true;
       this.pending.push({
         kind: 'reading',
         rule: this.spec.name,

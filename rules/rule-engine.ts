@@ -42,9 +42,11 @@ export class RuleEngine {
   private fromEverySource: CompiledRule[];
   /** Rules downstream of each rule. */
   private downstream: Map<string, CompiledRule[]>;
+  /** Set by any rule that made a result on taking a reading; cleared by `advance`. */
+  private readonly waiting = { results: false };
 
   constructor(specs: readonly RuleSpec[]) {
-    const rules = dependencyOrder(specs).map((spec) => new CompiledRule(spec));
+    const rules = dependencyOrder(specs).map((spec) => new CompiledRule(spec, this.waiting));
     ({ rules: this.rules, bySource: this.bySource, fromEverySource: this.fromEverySource, downstream: this.downstream } = routing(rules));
   }
 
@@ -66,7 +68,7 @@ export class RuleEngine {
         return current;
       }
       (current ? changes.changed : changes.added).push(spec.name);
-      return new CompiledRule(spec);
+      return new CompiledRule(spec, this.waiting);
     });
     const names = new Set(specs.map((spec) => spec.name));
     for (const name of running.keys()) if (!names.has(name)) changes.removed.push(name);
@@ -86,7 +88,16 @@ export class RuleEngine {
 
   /** Moves time to `now` and returns every result made since the last call, each rule's in order. */
   advance(now: number): RuleResult[] {
+    this.waiting.results = false;
     return this.collect(now, (rule, out) => rule.advance(now, out));
+  }
+
+  /**
+   * Whether a reading made a result that `advance` would hand over now (a reading passed on, an alert transition):
+   * the agent then advances at once rather than at its next tick. Windows wait for time anyway.
+   */
+  get resultsWaiting(): boolean {
+    return this.waiting.results;
   }
 
   /**
