@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { BufferedResult, ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
+import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
@@ -18,14 +18,15 @@ import { LocalHistory } from './history/local-history.js';
 import { AlertStateStore } from './alerts/alert-state-store.js';
 import { AgentClock } from './clock/agent-clock.js';
 import { checkClockSync } from './clock/clock-sync.js';
-import { redateResult } from './clock/redate-result.js';
 import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
+import { UnsynchronisedHold } from './clock/unsynchronised-hold.js';
 import { Forwarder } from './forwarding/forwarder.js';
 import { PipelineTap } from './health/pipeline-tap.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
 import type { Logger } from './logger.js';
 import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
 import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
+import { SourceTimestampCheck, sourceTimestampPolicy } from './sources/source-timestamp-check.js';
 
 /** How often the buffer's write-ahead log is copied into its database file. */
 const CHECKPOINT_INTERVAL_MS = 30_000;
@@ -58,6 +59,8 @@ export interface AgentOptions {
    * moves time as it likes, so steps are not looked for.
    */
   readonly monotonic?: () => number;
+  /** Where this boot's id is read (default /proc/sys/kernel/random/boot_id); tests give a file of their own. */
+  readonly bootIdFile?: string;
   /** Overrides `agent.data_dir` from the config (the systemd unit points it at the state directory). */
   readonly dataDir?: string;
   /** How GPIO lines of alert actions are opened; tests pass a fake, as GPIO hardware cannot exist there. */
@@ -117,8 +120,12 @@ export class Agent {
   private stopped = false;
   /** Said once: auto could not find out whether the clock is synchronised. */
   private syncUnknownLogged = false;
-  /** Notices steps of the wall clock; undefined when a test moves time itself. */
-  private readonly clock: AgentClock | undefined;
+  /** What the clock is made of in start(); undefined when a test moves time itself. */
+  private readonly clockSource: { readonly monotonic: () => number; readonly bootIdFile: string | undefined } | undefined;
+  /** Notices steps of the wall clock; made in start(), once the buffer holding earlier runs' segments is open. */
+  private clock: AgentClock | undefined;
+  /** Holds results stamped while the clock is not synchronised, for every forwarder; made with `clock`. */
+  private hold: UnsynchronisedHold | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   /** Readings and results kept for `tributary query`. */
   private readonly history: LocalHistory;
@@ -161,13 +168,7 @@ export class Agent {
     this.alertStates = new AlertStateStore(resolve(options.dataDir ?? config.agent.data_dir, 'alert-state.sqlite'));
     this.alertActions = new AlertActions(this.log, options.gpioPortFactory);
     if (options.now === undefined || options.monotonic !== undefined) {
-      this.clock = new AgentClock({
-        // This boot and this run: monotonic times compare only within one boot, and segments are numbered per run.
-        bootId: `${currentBootId() ?? 'unknown'}/${randomUUID().slice(0, 8)}`,
-        wall: this.now,
-        monotonic: options.monotonic ?? monotonicMs,
-        stepToleranceMs: CLOCK_STEP_TOLERANCE_MS,
-      });
+      this.clockSource = { monotonic: options.monotonic ?? monotonicMs, bootIdFile: options.bootIdFile };
     }
     this.routing = new RuleRouting(config.sinks.map((sink) => sink.name), config.rules);
   }
@@ -188,7 +189,11 @@ export class Agent {
     }
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
     // Before anything is made: whether results can carry their times as they are, or wait to be re-dated.
-    if (this.clock) await this.checkSync();
+    if (this.clockSource) {
+      this.clock = this.openClock(this.clockSource);
+      this.hold = new UnsynchronisedHold(this.clock, this.clockSource.monotonic, this.running.time.hold_unsynchronised);
+      await this.checkSync();
+    }
     await this.restoreAlerts();
     try {
       this.history.open();
@@ -210,7 +215,7 @@ export class Agent {
         agentName: this.agentName,
         now: this.now,
         emitEvent: (event) => this.keep(event),
-        ...(this.clock ? { time: this.timeGate(this.clock) } : {}),
+        ...(this.hold ? { time: this.hold } : {}),
       }, this.log);
       forwarder.start();
       this.forwarders.push(forwarder);
@@ -232,6 +237,7 @@ export class Agent {
         log: this.log,
         emit,
         now: this.now,
+        timestamps: this.timestampCheckFor(instance.name, instance.options),
       });
       await source.start();
       this.sources.push({ name: instance.name, driver: source });
@@ -304,6 +310,15 @@ export class Agent {
     }
     this.log.error({ file: this.running.file, problems: problems.length }, 'config reload rejected; the previous rules keep running');
     return { ok: false, problems };
+  }
+
+  /** Checks the timestamps a source's input carries against the local clock, as `timestamps:` and `time:` say. */
+  private timestampCheckFor(source: string, driverOptions: unknown): SourceTimestampCheck {
+    const policy = sourceTimestampPolicy(this.running.time.source_timestamps, driverOptions);
+    return new SourceTimestampCheck(source, policy, () => this.clockSynchronised, {
+      skewed: (kind, message, context) => this.badInput.report(source, kind, message, context, 'skewed timestamp'),
+      info: (context, message) => this.log.info(context, message),
+    });
   }
 
   /** Each source's state and counters: up or down and why, readings, rejections, reconnects, last reading. */
@@ -409,12 +424,21 @@ export class Agent {
     }
   }
 
-  private timeGate(clock: AgentClock) {
-    return {
-      synchronised: () => clock.isSynchronised,
-      holdMs: this.running.time.hold_unsynchronised,
-      redate: (item: BufferedResult) => redateResult(item, clock),
-    };
+  /**
+   * The agent's clock, carrying on the segments earlier runs of this boot left in the buffer (restarted before NTP
+   * synchronised), so their results are re-dated too; its own segments go to the buffer in turn. Monotonic time counts
+   * from boot, so offsets of every run of one boot compare. Without a boot id (off Linux) each run stands alone.
+   */
+  private openClock(source: NonNullable<Agent['clockSource']>): AgentClock {
+    const boot = currentBootId(source.bootIdFile);
+    return new AgentClock({
+      bootId: boot ?? `unknown/${randomUUID().slice(0, 8)}`,
+      wall: this.now,
+      monotonic: source.monotonic,
+      stepToleranceMs: CLOCK_STEP_TOLERANCE_MS,
+      earlier: boot === undefined ? [] : this.outbox.clockSegments(boot),
+      onSegment: (segment) => this.outbox.keepSegment(segment),
+    });
   }
 
   /** Checks synchronisation now and again, often while the clock is not synchronised, rarely once it is. */
@@ -475,7 +499,7 @@ export class Agent {
 
   /** Whether results carry their times as they are (true also when the clock is not watched, as in tests). */
   get clockSynchronised(): boolean {
-    return this.clock?.isSynchronised ?? true;
+    return this.clock?.isSynchronised ?? this.clockSource === undefined;
   }
 
   /** The agent's name in its results and events: the host name. */
@@ -483,9 +507,11 @@ export class Agent {
     return this.agentName;
   }
 
-  /** Where results made now are stamped: undefined while the clock is synchronised (or not watched). */
+  /** Where results made now are stamped, and when: undefined while the clock is synchronised (or not watched). */
   private clockStamp(): ClockStamp | undefined {
-    return this.clock && !this.clock.isSynchronised ? { segment: this.clock.current.id, boot: this.clock.current.bootId } : undefined;
+    if (!this.clock || this.clock.isSynchronised) return undefined;
+    const { id, bootId } = this.clock.current;
+    return { segment: id, boot: bootId, monotonic: this.clockSource!.monotonic() };
   }
 
   /** Buffers a result; `clock` is where its times were stamped (default: now), for re-dating once synchronised. */

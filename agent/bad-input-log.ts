@@ -8,8 +8,8 @@ interface KindState {
 }
 
 /**
- * Counts rejected input per source and kind (bad JSON, garbage lines, NaN …) and logs each kind with its context
- * on first sight, then at most once per `intervalMs`, saying how many were not logged. Never throws.
+ * Counts rejected input per source and kind (bad JSON, garbage lines, NaN, skewed timestamps …) and logs each kind
+ * with its context on first sight, then at most once per `intervalMs`, saying how many were not logged. Never throws.
  */
 export class BadInputLog {
   private readonly kinds = new Map<string, KindState>();
@@ -20,7 +20,8 @@ export class BadInputLog {
     private readonly intervalMs = 60_000,
   ) {}
 
-  report(source: string, kind: string, message: string, context: Record<string, unknown> = {}): void {
+  /** `headline` starts the log line; input that was let through (a skewed timestamp kept) is not "rejected". */
+  report(source: string, kind: string, message: string, context: Record<string, unknown> = {}, headline = 'rejected input'): void {
     const key = `${source}\u0000${kind}`;
     let state = this.kinds.get(key);
     if (!state) {
@@ -34,7 +35,7 @@ export class BadInputLog {
     const suppressed = state.unlogged - 1;
     this.log.warn(
       { source, kind, total: state.count, ...(suppressed > 0 ? { not_logged_since_last: suppressed } : {}), ...context },
-      `rejected input: ${message}`,
+      `${headline}: ${message}`,
     );
     state.unlogged = 0;
     state.lastLoggedAt = now;

@@ -27,8 +27,12 @@ export interface DriverContext {
 
 /** A source of readings: a device, a bus, a broker subscription, the host itself. */
 export interface SourceDriver {
-  /** Starts producing readings into `emit`. Resolves once running; a device that is absent is retried, not fatal. */
-  start(emit: (reading: Reading) => void): Promise<void>;
+  /**
+   * Starts producing readings into `emit`. Resolves once running; a device that is absent is retried, not fatal.
+   * `timeFromInput`: the reading's timestamp is one its input carried (a payload's time field), not the arrival time;
+   * the agent then checks it against its clock (`timestamps:`, `time.source_timestamps`).
+   */
+  start(emit: (reading: Reading, timeFromInput?: boolean) => void): Promise<void>;
   /** Stops producing and releases devices and connections. */
   stop(): Promise<void>;
 }
@@ -64,6 +68,11 @@ export interface BufferedResult {
 export interface ClockStamp {
   readonly segment: number;
   readonly boot: string;
+  /**
+   * Monotonic time (ms since boot) when the result was buffered: its hold for synchronisation is measured from here,
+   * as no step of the wall clock moves it. Absent in stamps written before it was recorded.
+   */
+  readonly monotonic?: number;
 }
 
 /** A batch of buffered results, oldest first, handed to one sink. */

@@ -311,7 +311,7 @@ describe('Outbox', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
     } finally {
       db.close();
     }
@@ -319,11 +319,11 @@ describe('Outbox', () => {
 
   it('refuses a file written by a newer schema, saying what to do', () => {
     const db = new Database(path.join(dir.path, 'newer.sqlite'));
-    db.pragma('user_version = 4');
+    db.pragma('user_version = 5');
     db.close();
     const outbox = new Outbox(path.join(dir.path, 'newer.sqlite'), { synchronous: 'full', maxResults: 10 });
     expect(() => outbox.open(['mqtt'])).toThrow(
-      `buffer ${path.join(dir.path, 'newer.sqlite')} was written by a newer Tributary (schema 4); upgrade, or move the file away`,
+      `buffer ${path.join(dir.path, 'newer.sqlite')} was written by a newer Tributary (schema 5); upgrade, or move the file away`,
     );
     expect(outbox.isOpen).toBe(false);
   });

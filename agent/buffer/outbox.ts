@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BufferedResult, ClockStamp } from '../../drivers/driver.js';
 import { AGENT_RULE, type RuleResult } from '../../rules/rule-result.js';
+import type { ClockSegment } from '../clock/agent-clock.js';
 import { BacklogTrimmer, type TrimReport } from './backlog-trimmer.js';
+import { CLOCK_SEGMENTS_SCHEMA, ClockSegmentStore } from './clock-segment-store.js';
 import { resultId } from './result-id.js';
 
 export interface OutboxOptions {
@@ -34,7 +36,7 @@ export interface OpenOutcome {
   readonly reason?: string;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 const DEFAULT_MAX_QUARANTINED = 10_000;
 /** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
 const MAX_QUEUED = 100_000;
@@ -51,6 +53,9 @@ export class Outbox {
   private readonly queued: RuleResult[] = [];
   /** The clock stamp of each queued result (null: stamped by a synchronised clock), in step with `queued`. */
   private readonly queuedClocks: (string | null)[] = [];
+  /** Clock segments begun or corrected since the last commit; written with it, before the results stamped in them. */
+  private readonly queuedSegments = new Set<ClockSegment>();
+  private segments: ClockSegmentStore | undefined;
   private statements:
     | {
         insert: Database.Statement<[number, string, string, number, string, string | null]>;
@@ -61,6 +66,8 @@ export class Outbox {
         lastSeq: Database.Statement<[], { seq: number | null }>;
         quarantine: Database.Statement<[string, number, number, number, string, string, string]>;
         trimQuarantine: Database.Statement<[number]>;
+        syncNormal: Database.Statement<[]>;
+        syncFull: Database.Statement<[]>;
       }
     | undefined;
   private trimmer: BacklogTrimmer | undefined;
@@ -159,6 +166,12 @@ export class Outbox {
       db.transaction(() => {
         const columns = (db.prepare('PRAGMA table_info(results)').all() as { name: string }[]).map((c) => c.name);
         if (!columns.includes('clock')) db.exec('ALTER TABLE results ADD COLUMN clock TEXT');
+      })();
+    }
+    if (version < 4) {
+      // Schema 4 keeps the clock segments themselves, so a restart before synchronisation can still re-date.
+      db.transaction(() => {
+        db.exec(CLOCK_SEGMENTS_SCHEMA);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
     }
@@ -173,8 +186,11 @@ export class Outbox {
         'INSERT INTO quarantine (sink, seq, created_at, quarantined_at, rule, reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       trimQuarantine: db.prepare('DELETE FROM quarantine WHERE id <= (SELECT MAX(id) FROM quarantine) - ?'),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
     this.trimmer = new BacklogTrimmer(db, this.options.maxResults, this.options.maxBytes ?? Number.POSITIVE_INFINITY);
+    this.segments = new ClockSegmentStore(db);
     this.lastSeq = this.statements.lastSeq.get()?.seq ?? 0;
     const size = db.prepare('SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM results').get() as { rows: number; bytes: number | null };
     this.rows = size.rows;
@@ -197,6 +213,7 @@ export class Outbox {
       }
     })();
     this.prune();
+    this.segments.pruneUnreferenced();
   }
 
   get isOpen(): boolean {
@@ -224,14 +241,28 @@ export class Outbox {
     return this.queued.length;
   }
 
-  /** Writes every queued result in one transaction. Returns how many were committed; throws if the disk refused. */
+  /** The clock segments of `boot` that earlier runs of the agent stored (see ClockSegmentStore), oldest first. */
+  clockSegments(boot: string): ClockSegment[] {
+    return this.opened().segments.ofBootId(boot);
+  }
+
+  /** Queues a clock segment that began or got its correction; the next `commit` stores it as it is by then. */
+  keepSegment(segment: ClockSegment): void {
+    this.queuedSegments.add(segment);
+  }
+
+  /**
+   * Writes every queued result, and the clock segments they were stamped in, in one transaction. Returns how many
+   * results were committed; throws if the disk refused.
+   */
   commit(now: number): number {
-    const { db, statements } = this.opened();
+    const { db, statements, segments } = this.opened();
     const count = this.queued.length;
-    if (count === 0) return 0;
+    if (count === 0 && this.queuedSegments.size === 0) return 0;
     let lastSeq = this.lastSeq;
     let bytes = 0;
     db.transaction(() => {
+      segments.write(this.queuedSegments);
       this.queued.forEach((result, index) => {
         const payload = JSON.stringify(result);
         const size = Buffer.byteLength(payload);
@@ -245,6 +276,8 @@ export class Outbox {
     this.bytes += bytes;
     this.queued.length = 0;
     this.queuedClocks.length = 0;
+    this.queuedSegments.clear();
+    if (count === 0) return 0;
     this.enforceLimits();
     if (this.cursors.size === 0) this.prune();
     return count;
@@ -275,6 +308,11 @@ export class Outbox {
     const previous = this.cursorOf(sink);
     if (seq <= previous) return;
     this.cursors.set(sink, seq);
+    // Not synced to disk, even with synchronous full: an acknowledgement lost in a power cut only means the sink
+    // gets those results again (with the same ids), and it halves the syncs an SD card sees while results flow.
+    // The next commit of results syncs it anyway.
+    const relaxed = this.options.synchronous === 'full';
+    if (relaxed) statements.syncNormal.run();
     try {
       db.transaction(() => {
         statements.setCursor.run(seq, sink);
@@ -284,6 +322,8 @@ export class Outbox {
       // Not recorded (a full disk): the sink gets these again, which at-least-once delivery allows.
       this.cursors.set(sink, previous);
       throw error;
+    } finally {
+      if (relaxed) statements.syncFull.run();
     }
   }
 
@@ -327,6 +367,7 @@ export class Outbox {
       this.db = undefined;
       this.statements = undefined;
       this.trimmer = undefined;
+      this.segments = undefined;
     }
   }
 
@@ -359,7 +400,7 @@ export class Outbox {
   }
 
   private opened() {
-    if (!this.db || !this.statements) throw new Error('the buffer is not open');
-    return { db: this.db, statements: this.statements };
+    if (!this.db || !this.statements || !this.segments) throw new Error('the buffer is not open');
+    return { db: this.db, statements: this.statements, segments: this.segments };
   }
 }

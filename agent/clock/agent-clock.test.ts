@@ -13,13 +13,18 @@ function device() {
       clocks.wall += ms;
       clocks.monotonic += ms;
     },
-    options: (earlier?: ClockSegment[]) => ({
-      bootId: 'boot-1',
-      wall: () => clocks.wall,
-      monotonic: () => clocks.monotonic,
-      stepToleranceMs: 1_000,
-      ...(earlier ? { earlier } : {}),
-    }),
+    /** Segments as a buffer would keep them: a copy of each as it was last told of. */
+    kept: new Map<number, ClockSegment>(),
+    options(earlier?: ClockSegment[]) {
+      return {
+        bootId: 'boot-1',
+        wall: () => clocks.wall,
+        monotonic: () => clocks.monotonic,
+        stepToleranceMs: 1_000,
+        onSegment: (segment: ClockSegment) => void this.kept.set(segment.id, { ...segment }),
+        ...(earlier ? { earlier } : {}),
+      };
+    },
   };
 }
 
@@ -79,5 +84,49 @@ describe('agent clock', () => {
     d.clocks.wall += THREE_DAYS;
     secondRun.synchronisation({ synchronized: true, method: 'timesyncd' });
     expect(secondRun.redate(STALE, segment.id, 'boot-1')).toEqual({ time: STALE + THREE_DAYS, quality: 'redated' });
+  });
+
+  it('tells of every segment as it begins and as it gets its correction, so the buffer can keep them', () => {
+    const d = device();
+    const clock = new AgentClock(d.options());
+    expect([...d.kept.values()]).toEqual([{ id: 1, bootId: 'boot-1', offset: STALE - 5_000, synchronised: false, correction: undefined }]);
+    d.pass(1_000);
+    d.clocks.wall += 3_600_000;
+    clock.observe();
+    expect(d.kept.get(2)).toMatchObject({ offset: STALE - 5_000 + 3_600_000, correction: undefined });
+    d.clocks.wall += THREE_DAYS;
+    clock.synchronisation({ synchronized: true, method: 'timesyncd' });
+    expect([...d.kept.values()].map((segment) => [segment.id, segment.correction, segment.synchronised])).toEqual([
+      [1, THREE_DAYS + 3_600_000, false],
+      [2, THREE_DAYS, false],
+      [3, 0, true], // begun by the step of the synchronisation itself
+    ]);
+  });
+
+  it('corrects every unsynchronised segment of two earlier runs at synchronisation, and keeps corrections already known', () => {
+    const d = device();
+    const restart = () => new AgentClock(d.options([...d.kept.values()].map((segment) => ({ ...segment }))));
+    new AgentClock(d.options()); // run 1: segment 1, stopped ten minutes in, before NTP answered
+    d.pass(600_000);
+    const second = restart(); // run 2, restarted by systemd: segment 2
+    d.pass(5_000);
+    d.clocks.wall -= 60_000; // someone sets the clock back a minute: segment 3
+    second.observe();
+    d.pass(60_000);
+    const third = restart(); // run 3: segment 4
+    expect(third.current.id).toBe(4);
+    d.clocks.wall += THREE_DAYS; // NTP: the true time is three days less a minute after the stale one
+    const [, synchronised] = third.synchronisation({ synchronized: true, method: 'timesyncd' });
+    expect(synchronised).toMatchObject({ kind: 'synchronised', corrected: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }] });
+    expect(third.redate(STALE, 1, 'boot-1')).toEqual({ time: STALE + THREE_DAYS - 60_000, quality: 'redated' });
+    expect(third.redate(STALE, 2, 'boot-1')).toEqual({ time: STALE + THREE_DAYS - 60_000, quality: 'redated' });
+    expect(third.redate(STALE, 3, 'boot-1')).toEqual({ time: STALE + THREE_DAYS, quality: 'redated' });
+    expect(third.redate(STALE, 4, 'boot-1')).toEqual({ time: STALE + THREE_DAYS, quality: 'redated' });
+    // Run 4, after the synchronisation but before its own first check, re-dates by the corrections kept.
+    d.pass(1_000);
+    const fourth = restart();
+    expect(fourth.isSynchronised).toBe(false);
+    expect(fourth.redate(STALE, 2, 'boot-1')).toEqual({ time: STALE + THREE_DAYS - 60_000, quality: 'redated' });
+    expect(fourth.redate(STALE + THREE_DAYS, 5, 'boot-1')).toEqual({ time: STALE + THREE_DAYS, quality: 'synchronised' });
   });
 });

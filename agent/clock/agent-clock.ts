@@ -26,13 +26,19 @@ export type ClockEvent =
   | { readonly kind: 'unsynchronised'; readonly at: number; readonly method: string };
 
 export interface AgentClockOptions {
+  /** This boot's id: segments of `earlier` runs are carried on, and results re-dated, only when it is theirs. */
   readonly bootId: string;
   readonly wall: () => number;
   readonly monotonic: () => number;
   /** Steps of the wall clock smaller than this are ignored (NTP slews drift away in small steps). */
   readonly stepToleranceMs: number;
-  /** Segments of this boot from an earlier run of the agent (from the buffer), whose results may await correction. */
+  /**
+   * Segments of this boot from an earlier run of the agent (from the buffer), whose results may await correction.
+   * Their offsets compare with this run's only because `monotonic` counts from boot, not from the process's start.
+   */
   readonly earlier?: readonly ClockSegment[];
+  /** Told whenever a segment begins or gets its correction, so it can be kept for a later run of this boot. */
+  readonly onSegment?: (segment: ClockSegment) => void;
 }
 
 /**
@@ -79,8 +85,9 @@ export class AgentClock {
   }
 
   /**
-   * Takes the latest synchronisation check; returns what changed, a step first when one came before it. On becoming synchronised, every unsynchronised segment of this boot gets
-   * its correction: the difference between the wall clock's offset now, which is right, and its offset then.
+   * Takes the latest synchronisation check; returns what changed, a step first when one came before it. On becoming
+   * synchronised, every unsynchronised segment of this boot, earlier runs' too, gets its correction: the difference
+   * between the wall clock's offset now, which is right, and its offset then.
    */
   synchronisation(state: ClockSyncState): ClockEvent[] {
     // The step that synchronised the clock comes before the check that says so: begin its segment first.
@@ -105,6 +112,8 @@ export class AgentClock {
     const current = this.current;
     current.synchronised = true;
     current.correction = 0;
+    for (const segment of corrected) if (segment !== current) this.options.onSegment?.(segment);
+    this.options.onSegment?.(current);
     events.push({ kind: 'synchronised', at, method: state.method, corrected: corrected.filter((segment) => segment !== current) });
     return events;
   }
@@ -120,12 +129,14 @@ export class AgentClock {
   private begin(): void {
     const offset = this.options.wall() - this.options.monotonic();
     this.lastId += 1;
-    this.segments.push({
+    const segment: ClockSegment = {
       id: this.lastId,
       bootId: this.options.bootId,
       offset,
       synchronised: this.synchronised,
       correction: this.synchronised ? 0 : undefined,
-    });
+    };
+    this.segments.push(segment);
+    this.options.onSegment?.(segment);
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,5 +77,15 @@ describe('monotonic clock', () => {
     const before = monotonicMs();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(monotonicMs() - before).toBeGreaterThanOrEqual(15);
+  });
+
+  it('reads the same monotonic clock in every process, counted from boot, so runs of one boot compare', () => {
+    const before = monotonicMs();
+    // A second process reads the system's monotonic clock as monotonicMs does; a process-relative clock would read ~0.
+    const child = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Number(process.hrtime.bigint() / 1000n) / 1000))'], { encoding: 'utf8' }));
+    const after = monotonicMs();
+    expect(child).toBeGreaterThanOrEqual(before);
+    expect(child).toBeLessThanOrEqual(after);
+    expect(before).toBeGreaterThan(performance.now());
   });
 });

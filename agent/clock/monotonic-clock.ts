@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Milliseconds of a monotonic clock (since this process started): never set, unaffected by NTP steps. Cheap enough
- * to read before every reading.
+ * Milliseconds of the system's monotonic clock (CLOCK_MONOTONIC on Linux: since boot, never set, unaffected by NTP
+ * steps). The same clock for every process of one boot, so offsets (wall minus monotonic) measured by an earlier run
+ * of the agent compare with those of this run; `performance.now()` counts from the process's start and would not.
+ * Cheap enough to read before every reading.
  */
 export function monotonicMs(): number {
-  return performance.now();
+  // Whole microseconds first: nanoseconds since boot outgrow a double's exact integers after about 104 days.
+  return Number(process.hrtime.bigint() / 1_000n) / 1_000;
 }
 
 /**

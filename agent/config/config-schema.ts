@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
+import { sourceTimestampDefaults } from '../../drivers/timestamp-options.js';
 import { DEFAULT_LISTEN } from '../health/listen-address.js';
 import { ruleSchema } from './rule-schema.js';
 
@@ -133,6 +134,9 @@ const timeSection = z
     hold_unsynchronised: duration()
       .prefault('1h')
       .describe('Results made before the clock synchronised wait this long to be re-dated; then they are sent marked unsynchronised.'),
+    source_timestamps: sourceTimestampDefaults().describe(
+      "How timestamps that readings carry themselves (MQTT or serial timestamp_field) are checked against the local clock; a source's timestamps: overrides it key by key.",
+    ),
   })
   .prefault({});
 

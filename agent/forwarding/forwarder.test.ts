@@ -4,16 +4,20 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BufferedResult, DriverContext, SinkDriver } from '../../drivers/driver.js';
+import type { BufferedResult, ClockStamp, DriverContext, SinkDriver } from '../../drivers/driver.js';
 import { influxdbSinkOptions } from '../../drivers/influxdb/influxdb-options.js';
 import { createInfluxdbSink } from '../../drivers/influxdb/influxdb-sink.js';
 import type { AlertResult, EventResult, RuleResult, WindowResult } from '../../rules/rule-result.js';
 import { startInfluxd, type Influxd } from '../../test/helpers/influxd.js';
 import { makeTempDir } from '../../test/helpers/temp-dir.js';
 import { Outbox } from '../buffer/outbox.js';
+import { AgentClock } from '../clock/agent-clock.js';
+import { UnsynchronisedHold } from '../clock/unsynchronised-hold.js';
 import { Forwarder, type ForwarderOptions } from './forwarder.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+const HOUR = 3_600_000;
+const THREE_DAYS = 72 * HOUR;
 const RULES = new Set(['climate', 'frost']);
 const silent = pino({ level: 'silent' });
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -194,5 +198,91 @@ describe('Forwarder', () => {
       [events[0]!.timestamp, events[0]!.message, events[0]!.end, 3, 'influx'],
     ]);
     expect(events[0]!.message).toMatch(/^sink influx unreachable for \d+ s; 3 results held back and sent late$/);
+  });
+});
+
+/** An HTTP server that accepts every write, standing in for InfluxDB where only what the sink was handed matters. */
+async function acceptingServer(): Promise<string> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(204).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A Pi booted at a stale time: its wall clock and monotonic clock moved by the test, its AgentClock not synchronised,
+ * and the forwarder holding what was made meanwhile for up to an hour.
+ */
+async function unsynchronisedSetup() {
+  const clocks = { wall: T0, monotonic: 5_000 };
+  const clock = new AgentClock({ bootId: 'boot-1', wall: () => clocks.wall, monotonic: () => clocks.monotonic, stepToleranceMs: 1_000 });
+  clock.synchronisation({ synchronized: false, method: 'timesyncd' });
+  const hold = new UnsynchronisedHold(clock, () => clocks.monotonic, HOUR);
+  const url = await acceptingServer();
+  const { forwarder, sends, outbox } = await setup({ api: 'v1', url, database: 'farm', timeout: '5s' }, { now: () => clocks.wall, time: hold });
+  const stamp = (): ClockStamp => ({ segment: clock.current.id, boot: 'boot-1', monotonic: clocks.monotonic });
+  for (let n = 0; n < 3; n += 1) outbox.append(window(n), stamp());
+  outbox.commit(clocks.wall);
+  forwarder.start();
+  return {
+    clocks,
+    clock,
+    forwarder,
+    sent: () => sends.filter((s) => s.ok).flatMap((s) => s.items),
+    pass(ms: number) {
+      clocks.wall += ms;
+      clocks.monotonic += ms;
+    },
+    /** Sets the wall clock by `ms`, and the agent's tick notices it. */
+    step(ms: number) {
+      clocks.wall += ms;
+      expect(clock.observe()).toMatchObject({ kind: 'step', stepMs: ms });
+    },
+    /** Lets the forwarder look at its held batch again, as new results would, and gives it time to act. */
+    async recheck() {
+      forwarder.wake();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    },
+  };
+}
+
+describe('Forwarder holding results made while the clock is not synchronised', () => {
+  it('holds them across NTP setting the clock three days forward until the check says it is synchronised, then sends them re-dated', async () => {
+    const pi = await unsynchronisedSetup();
+    pi.pass(10 * 60_000);
+    await pi.recheck();
+    expect(pi.sent()).toEqual([]);
+    // Between the step and the next synchronisation check the results look three days old by the wall clock.
+    pi.step(THREE_DAYS);
+    await pi.recheck();
+    expect(pi.sent()).toEqual([]);
+
+    pi.clock.synchronisation({ synchronized: true, method: 'timesyncd' });
+    pi.forwarder.wake(); // as the agent does on synchronisation
+    await until(() => pi.sent().length === 3, 'the held results');
+    expect(pi.sent().map((item) => item.timeQuality)).toEqual(['redated', 'redated', 'redated']);
+    expect(pi.sent().map((item) => (item.result as WindowResult).start)).toEqual([0, 1, 2].map((n) => window(n).start + THREE_DAYS));
+  });
+
+  it('sends them as they are after hold_unsynchronised of monotonic time: a step forward does not cut it short, a step back does not lengthen it', async () => {
+    const pi = await unsynchronisedSetup();
+    pi.pass(10 * 60_000);
+    pi.step(THREE_DAYS); // set by hand, still not synchronised
+    await pi.recheck();
+    expect(pi.sent()).toEqual([]);
+    pi.pass(20 * 60_000);
+    pi.step(-2 * THREE_DAYS); // and back, three days behind where it began: by the wall clock they are not made yet
+    pi.pass(30 * 60_000 - 1);
+    await pi.recheck();
+    expect(pi.sent()).toEqual([]);
+
+    pi.pass(1);
+    pi.forwarder.wake();
+    await until(() => pi.sent().length === 3, 'the results after the hold');
+    expect(pi.sent().map((item) => item.timeQuality)).toEqual(['unsynchronised', 'unsynchronised', 'unsynchronised']);
+    expect(pi.sent().map((item) => item.result)).toEqual([0, 1, 2].map((n) => window(n)));
   });
 });

@@ -34,6 +34,8 @@ export interface TimeGate {
   synchronised(): boolean;
   /** How long a stamped result is held for synchronisation before it is sent as it is, marked `unsynchronised`. */
   readonly holdMs: number;
+  /** How long a stamped result has been held so far, ms: on a clock that steps of the wall clock do not move. */
+  heldFor(item: BufferedResult): number;
   /** The result with its times corrected as far as the clock now knows, and its `timeQuality` set. */
   redate(item: BufferedResult): BufferedResult;
 }
@@ -104,13 +106,13 @@ export class Forwarder {
           this.outbox.acknowledge(this.sinkName, lastSeq);
           continue;
         }
-        const now = this.options.now();
-        const held = this.holdFor(batch, now);
+        const held = this.holdFor(batch);
         if (held > 0) {
           // In order: nothing after a held result goes either. Woken early when the clock synchronises.
           await this.idle(held, true);
           continue;
         }
+        const now = this.options.now();
         const time = this.options.time;
         const stamped = batch.map((item) => this.stamp(item.clock && time ? time.redate(item) : item, now));
         const outcome = await deliverSplitting((part) => this.sink.send(part), stamped);
@@ -138,14 +140,14 @@ export class Forwarder {
 
   /**
    * How long to wait before sending `batch`: its first result made by an unsynchronised clock is held while the clock
-   * is still not synchronised, up to `holdMs` after it was buffered; 0 sends now.
+   * is still not synchronised, until it has been held for `holdMs`; 0 sends now.
    */
-  private holdFor(batch: readonly BufferedResult[], now: number): number {
+  private holdFor(batch: readonly BufferedResult[]): number {
     const time = this.options.time;
     if (!time || time.synchronised()) return 0;
     const first = batch.find((item) => item.clock !== undefined);
     if (!first) return 0;
-    const remaining = (first.createdAt ?? now) + time.holdMs - now;
+    const remaining = time.holdMs - time.heldFor(first);
     return remaining > 0 ? Math.min(remaining, HOLD_RECHECK_MS) : 0;
   }
 

@@ -3,6 +3,8 @@ import type { Agent } from '../agent.js';
 import { AlertStates } from './alert-states.js';
 import type { HealthCheck } from './health-report.js';
 
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 /**
  * The agent's Prometheus metrics. Counters the agent already keeps (readings, rejections, sends) are copied in at
  * each scrape, so the hot path pays nothing for them; results per rule and alert states are counted from the
@@ -29,6 +31,11 @@ export class AgentMetrics {
   private readonly sent = this.counter('tributary_sink_sent_results_total', 'Results each sink accepted.', ['sink']);
   private readonly failures = this.counter('tributary_sink_send_failures_total', 'Failed sends (batches) to each sink.', ['sink']);
   private readonly clockSteps = this.counter('tributary_clock_steps_total', 'Steps of the wall clock noticed (NTP synchronisation, set by hand).', []);
+  private readonly skewedTimestamps = this.counter(
+    'tributary_skewed_timestamps_total',
+    "Readings whose own timestamp was too far from the local clock, by source and what was done (replace, keep, drop).",
+    ['source', 'action'],
+  );
   private readonly clockSynchronised = this.gauge('tributary_clock_synchronised', 'Whether the system clock is synchronised (1) or results are held for re-dating (0).', []);
 
   constructor(
@@ -42,7 +49,9 @@ export class AgentMetrics {
 
   /** Starts counting results and collecting Node's metrics. */
   start(): void {
-    collectDefaultMetrics({ register: this.registry });
+    // prom-client samples event-loop delay every 10 ms by default: 100 wake-ups a second on an idle Pi. A stall
+    // worth seeing lasts far longer than 100 ms.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.untap = this.agent.tap.onResult((result) => {
       this.ruleResults.inc({ rule: result.rule, kind: result.kind });
       if (result.kind === 'alert') this.alertStates.record(result);
@@ -88,6 +97,10 @@ export class AgentMetrics {
       this.sourceUp.set({ source: source.name, driver: source.driver }, source.up ? 1 : 0);
     }
     for (const { source, kind, count } of this.agent.badInput.counts()) this.badInput.inc({ source, kind }, count);
+    this.skewedTimestamps.reset();
+    for (const { name, skewedTimestamps } of this.agent.sourceStatus()) {
+      for (const [action, count] of Object.entries(skewedTimestamps)) if (count > 0) this.skewedTimestamps.inc({ source: name, action }, count);
+    }
     this.bufferBytes.set(report.buffer.bytes);
     if (report.buffer.free_bytes !== undefined) this.bufferFree.set(report.buffer.free_bytes);
     this.bufferQueued.set(report.buffer.queued);

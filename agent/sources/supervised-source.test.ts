@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { DriverContext, SourceDriver } from '../../drivers/driver.js';
 import type { Reading } from '../../rules/reading.js';
+import { SourceTimestampCheck } from './source-timestamp-check.js';
 import { SupervisedSource } from './supervised-source.js';
 
 const silent = pino({ level: 'silent' });
@@ -85,5 +86,37 @@ describe('a supervised source', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(attempts).toBe(1);
     await source.stop();
+  });
+
+  it('checks only the readings whose time came from their input, and drops, re-stamps or passes them as its check says', async () => {
+    const taken: Reading[] = [];
+    let emit: ((reading: Reading, timeFromInput?: boolean) => void) | undefined;
+    const check = (onSkew: 'replace' | 'drop') =>
+      new SourceTimestampCheck('s', { maxAheadMs: 300_000, maxBehindMs: 300_000, onSkew }, () => true, { skewed: () => {}, info: () => {} });
+    const run = async (onSkew: 'replace' | 'drop') => {
+      taken.length = 0;
+      const source = new SupervisedSource({
+        name: 's',
+        driver: 'test',
+        create: () => ({ start: async (e) => void (emit = e), stop: async () => {} }),
+        context: { name: 's', log: silent, now: () => 1_000, badInput: () => {} },
+        log: silent,
+        emit: (r) => void taken.push(r),
+        now: () => 10_000_000,
+        timestamps: check(onSkew),
+      });
+      await source.start();
+      const ahead = { ...reading(1), timestamp: 10_000_000 + 3_600_000 };
+      emit!(ahead); // stamped on arrival as far as the driver knows: not checked
+      emit!(ahead, true);
+      emit!({ ...reading(2), timestamp: 10_000_000 - 1_000 }, true);
+      await source.stop();
+      return source.status();
+    };
+
+    expect(await run('replace')).toMatchObject({ readings: 3, rejected: 0, skewedTimestamps: { replace: 1, keep: 0, drop: 0 } });
+    expect(taken.map((r) => r.timestamp)).toEqual([13_600_000, 10_000_000, 9_999_000]);
+    expect(await run('drop')).toMatchObject({ readings: 2, rejected: 1, skewedTimestamps: { replace: 0, keep: 0, drop: 1 } });
+    expect(taken.map((r) => r.value)).toEqual([1, 2]);
   });
 });

@@ -1,6 +1,7 @@
 import type { DriverContext, SourceDriver } from '../../drivers/driver.js';
 import type { Reading } from '../../rules/reading.js';
 import type { Logger } from '../logger.js';
+import type { SkewCounts, SourceTimestampCheck } from './source-timestamp-check.js';
 
 /** What the agent knows about one source, for health, status and metrics. */
 export interface SourceStatus {
@@ -17,6 +18,8 @@ export interface SourceStatus {
   readonly reconnects: number;
   /** Wall-clock time of its last reading, if any. */
   readonly lastReadingAt: number | undefined;
+  /** Readings whose own timestamp was too far from the local clock, by what was done with them. */
+  readonly skewedTimestamps: SkewCounts;
 }
 
 export interface SupervisedSourceOptions {
@@ -28,6 +31,8 @@ export interface SupervisedSourceOptions {
   /** Where accepted readings go. */
   readonly emit: (reading: Reading) => void;
   readonly now: () => number;
+  /** Checks the timestamps readings carry themselves against the local clock; without it they stand as they are. */
+  readonly timestamps?: SourceTimestampCheck;
   /** First wait before starting a source again whose start failed; doubles up to `retryMaxMs`. */
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
@@ -76,7 +81,7 @@ export class SupervisedSource {
     this.reason = undefined;
     try {
       this.driver = options.create(context);
-      await this.driver.start((reading) => this.take(reading));
+      await this.driver.start((reading, timeFromInput) => this.take(reading, timeFromInput));
       this.started = true;
       this.retryDelay = options.retryInitialMs ?? 5_000;
     } catch (error) {
@@ -111,14 +116,25 @@ export class SupervisedSource {
       rejected: this.rejected,
       reconnects: this.reconnects,
       lastReadingAt: this.lastReadingAt,
+      skewedTimestamps: { ...(this.options.timestamps?.counts ?? { replace: 0, keep: 0, drop: 0 }) },
     };
   }
 
-  private take(reading: Reading): void {
+  private take(reading: Reading, timeFromInput: boolean | undefined): void {
     if (this.stopped) return;
-    this.readings += 1;
-    this.lastReadingAt = this.options.now();
+    const now = this.options.now();
+    this.lastReadingAt = now;
     try {
+      // Only readings stamped from their input are checked; one stamped on arrival has nothing to check.
+      if (timeFromInput === true && this.options.timestamps !== undefined) {
+        const timestamp = this.options.timestamps.timeOf(reading.sensor, reading.timestamp, now);
+        if (timestamp === undefined) {
+          this.rejected += 1;
+          return;
+        }
+        if (timestamp !== reading.timestamp) reading = { ...reading, timestamp };
+      }
+      this.readings += 1;
       this.options.emit(reading);
     } catch (error) {
       // A bug downstream must not travel back into the driver's event handler and kill its connection.

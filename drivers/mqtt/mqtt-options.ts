@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../option-types.js';
+import { sourceTimestampOverrides } from '../timestamp-options.js';
 import { parseJsonPath } from './json-path.js';
 import { MQTT_PRESET_NAMES } from './presets/index.js';
 import { compileTopicMatcher } from './topic-matcher.js';
@@ -102,6 +103,7 @@ export const mqttSourceOptions = z
       .union([checked(parseJsonPath), z.literal(false)])
       .optional()
       .describe('JSON field (or path) holding the time of measurement (ms since epoch, seconds, or ISO 8601); false: arrival time.'),
+    timestamps: sourceTimestampOverrides(),
     max_payload_bytes: z.number().int().positive().default(65_536).describe('Larger payloads are rejected and counted.'),
     tags: z.record(z.string(), z.string()).default({}).describe('Tags added to every reading.'),
   })

@@ -73,8 +73,13 @@ async function startSource(url: string, extra: Record<string, unknown>, recorder
   const source = createMqttSource(options, recorder.context);
   drivers.push(source);
   const readings: Reading[] = [];
-  await source.start((reading) => readings.push(reading));
-  return { source, readings, ...recorder };
+  /** Readings the driver said were stamped from their payload, for the agent to check. */
+  const timeFromInput = new Set<Reading>();
+  await source.start((reading, fromInput) => {
+    readings.push(reading);
+    if (fromInput === true) timeFromInput.add(reading);
+  });
+  return { source, readings, timeFromInput, ...recorder };
 }
 
 /**
@@ -182,6 +187,8 @@ describe('MQTT source', () => {
       ['iso/v', measured],
       ['none/v', T0],
     ]);
+    // Those stamped from the payload are handed over as such, so the agent checks them against its clock.
+    expect(s.readings.map((reading) => s.timeFromInput.has(reading))).toEqual([true, true, true, false]);
   });
 
   it('keeps the readings of a message whose timestamp field is not a time, stamps them on arrival and reports mqtt-bad-timestamp', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../option-types.js';
+import { sourceTimestampOverrides } from '../timestamp-options.js';
 import { unescapeBytes } from './escapes.js';
 
 /** A byte string with escapes (`\r\n`, `\x03`), checked here so `tributary validate` reports a bad escape. */
@@ -109,6 +110,7 @@ export const serialSourceOptions = z
     sensor_prefix: z.string().optional().describe('Sensor names are <sensor_prefix>/<field>; default the source name. "" for none.'),
     ignore_fields: z.array(z.string()).default([]).describe('Fields that are never readings (text columns, ids).'),
     tags: z.record(z.string(), z.string()).default({}).describe('Tags added to every reading.'),
+    timestamps: sourceTimestampOverrides(),
     poll: z
       .strictObject({
         command: byteString('poll.command').describe('Written to the device every interval; escapes allowed, e.g. "READ\\r\\n".'),

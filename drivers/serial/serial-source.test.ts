@@ -36,8 +36,13 @@ async function startSource(pair: PtyPair, extra: Record<string, unknown>, name =
   const source = createSerialSource(options, recorder.context);
   drivers.push(source);
   const readings: Reading[] = [];
-  await source.start((reading) => readings.push(reading));
-  return { source, readings, ...recorder };
+  /** Readings the driver said were stamped from their line, for the agent to check. */
+  const timeFromInput = new Set<Reading>();
+  await source.start((reading, fromInput) => {
+    readings.push(reading);
+    if (fromInput === true) timeFromInput.add(reading);
+  });
+  return { source, readings, timeFromInput, ...recorder };
 }
 
 async function eventually(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
@@ -61,6 +66,14 @@ describe('serial source on a real pty', () => {
       { source: 'dev', sensor: 'dev/temperature', value: 21.5, timestamp: 1748779200000, tags: { room: 'lab' } },
       { source: 'dev', sensor: 'dev/ok', value: 1, timestamp: 1748779200000, tags: { room: 'lab' } },
       { source: 'dev', sensor: 'dev/meta/rssi', value: -60, timestamp: 1748779200000, tags: { room: 'lab' } },
+    ]);
+    // A device time other than the arrival time is handed over as such, for the agent to check against its clock;
+    // one without the field (or equal to the arrival time, as above) has nothing to check.
+    await pair.write('{"temperature":21.6,"t":1748779100}\n{"temperature":21.7}\n');
+    await eventually(() => s.readings.length === 5, 'two more readings');
+    expect(s.readings.slice(3).map((reading) => [reading.timestamp, s.timeFromInput.has(reading)])).toEqual([
+      [1748779100000, true],
+      [T0, false],
     ]);
   });
 

@@ -20,7 +20,7 @@ export function createSerialSource(options: SerialSourceOptions, context: Driver
 }
 
 class SerialSource implements SourceDriver {
-  private emit: (reading: Reading) => void = () => undefined;
+  private emit: (reading: Reading, timeFromInput?: boolean) => void = () => undefined;
   private port: SerialPort | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -59,7 +59,7 @@ class SerialSource implements SourceDriver {
     };
   }
 
-  async start(emit: (reading: Reading) => void): Promise<void> {
+  async start(emit: (reading: Reading, timeFromInput?: boolean) => void): Promise<void> {
     this.emit = emit;
     this.stopped = false;
     this.context.setConnected(false, 'opening');
@@ -164,9 +164,11 @@ class SerialSource implements SourceDriver {
       this.answerTimer = undefined;
     }
     this.readings.length = 0;
-    const problem = this.parser.parse(bytes, this.context.now(), this.readings);
+    const arrival = this.context.now();
+    const problem = this.parser.parse(bytes, arrival, this.readings);
     if (problem) this.context.badInput(problem.kind, problem.message, { path: this.options.path, line: safePreview(bytes) });
-    for (const reading of this.readings) this.emit(reading);
+    // A time other than the arrival time came from the line (json timestamp_field); one equal to it needs no check.
+    for (const reading of this.readings) this.emit(reading, reading.timestamp !== arrival);
   }
 
   private startPolling(port: SerialPort): void {

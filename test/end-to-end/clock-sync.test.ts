@@ -63,8 +63,12 @@ sinks:
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(upstream.messages).toHaveLength(0); // held: their times are three days wrong
 
-      // NTP steps the clock, then timesyncd says it is synchronised.
+      // NTP steps the clock, and timesyncd says it is synchronised a moment later. In between, the held windows look
+      // three days old by the wall clock; their hold is measured on the monotonic clock, so none leaves unsynchronised.
       clock.offset = 0;
+      await eventually(() => agent.clockSteps === 1, 10_000, 'the step noticed');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(upstream.messages).toHaveLength(0);
       await writeFile(flag, '');
       const stepAt = Date.now();
       await upstream.waitFor(
