@@ -1,12 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 import { readFileSync } from 'node:fs';
-import { queryCommand, QUERY_HELP } from './commands/query-command.js';
-import { runCommand, RUN_HELP } from './commands/run-command.js';
-import { statusCommand, STATUS_HELP } from './commands/status-command.js';
-import { tailCommand, TAIL_HELP } from './commands/tail-command.js';
-import { replayCommand, REPLAY_HELP } from './commands/replay-command.js';
-import { testRulesCommand, TEST_RULES_HELP } from './commands/test-rules-command.js';
-import { validateCommand, VALIDATE_HELP } from './commands/validate-command.js';
 
 const HELP = `Usage: tributary <command> [options]
 
@@ -28,14 +21,20 @@ Options:
   -v, --version  print the version
 `;
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  run: { run: runCommand, help: RUN_HELP },
-  validate: { run: validateCommand, help: VALIDATE_HELP },
-  'test-rules': { run: testRulesCommand, help: TEST_RULES_HELP },
-  replay: { run: replayCommand, help: REPLAY_HELP },
-  status: { run: statusCommand, help: STATUS_HELP },
-  tail: { run: tailCommand, help: TAIL_HELP },
-  query: { run: queryCommand, help: QUERY_HELP },
+interface Command {
+  run: (argv: string[]) => Promise<number>;
+  help: string;
+}
+
+/** Each command is loaded when it is asked for: `run` starts faster and smaller without the others' libraries. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => import('./commands/run-command.js').then((m) => ({ run: m.runCommand, help: m.RUN_HELP })),
+  validate: async () => import('./commands/validate-command.js').then((m) => ({ run: m.validateCommand, help: m.VALIDATE_HELP })),
+  'test-rules': async () => import('./commands/test-rules-command.js').then((m) => ({ run: m.testRulesCommand, help: m.TEST_RULES_HELP })),
+  replay: async () => import('./commands/replay-command.js').then((m) => ({ run: m.replayCommand, help: m.REPLAY_HELP })),
+  status: async () => import('./commands/status-command.js').then((m) => ({ run: m.statusCommand, help: m.STATUS_HELP })),
+  tail: async () => import('./commands/tail-command.js').then((m) => ({ run: m.tailCommand, help: m.TAIL_HELP })),
+  query: async () => import('./commands/query-command.js').then((m) => ({ run: m.queryCommand, help: m.QUERY_HELP })),
 };
 
 /** The version in package.json, found from here both in the sources (agent/) and in the build (dist/agent/). */
@@ -63,16 +62,16 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === 'help') {
     const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
-    process.stdout.write(topic ? topic.help : HELP);
+    process.stdout.write(topic ? (await topic()).help : HELP);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     process.stderr.write(`tributary: unknown command "${name}"\n\n${HELP}`);
     return 1;
   }
   try {
-    return await command.run(rest);
+    return await (await load()).run(rest);
   } catch (error) {
     // Argument errors from parseArgs read well on their own.
     process.stderr.write(`tributary ${name}: ${(error as Error).message}\n`);

@@ -5,7 +5,9 @@
  * - `footprint.memory`: resident memory (VmRSS) idle and at the end of BENCH_FOOTPRINT_SECONDS (default 30) of
  *   10,000 readings/s from 1,000 sensors through 20 rules, and its peak (VmHWM); the yardstick is a bare Node
  *   process that loads the same libraries and opens the same connections (bench/footprint/bare-node.mjs).
- * - `footprint.cpu`: share of one core used at 100 readings/s, the typical load of a Pi, over the same duration.
+ * - `footprint.cpu`: share of one core used at 100 readings/s, the typical load of a Pi, over the same duration,
+ *   health server on (as shipped): 20 sensors at 5 Hz, and 1,000 sensors at 0.1 Hz; the yardstick is the bare Node
+ *   process receiving the same readings (MQTT.js's own cost of receiving them).
  * - `footprint.startup`: ms from starting the process to the first result of a reading (simulator source,
  *   pass-through rule, console sink), best of 5.
  * - `footprint.disk`: bytes the agent had written to storage per reading (/proc/<pid>/io write_bytes) at 1,000
@@ -21,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
+import { agentNodeFlags } from './agent-node-flags.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = path.join(REPO, 'dist/agent/cli.js');
@@ -58,9 +61,9 @@ async function startProcess(args: string[], ready: RegExp): Promise<ChildProcess
   return child;
 }
 
-/** The publisher of the pipeline benchmark: `count` readings at `rate`/s over 1,000 sensors. */
-function publish(url: string, count: number, rate: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/pipeline/publisher.ts'), url, String(count), String(rate), '1000', '0'], {
+/** The publisher of the pipeline benchmark: `count` readings at `rate`/s over `sensors` sensors. */
+function publish(url: string, count: number, rate: number, sensors = 1_000): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/pipeline/publisher.ts'), url, String(count), String(rate), String(sensors), '0'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -87,7 +90,7 @@ function twentyRules(): string {
 const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0'] });
 const work = await mkdtemp(path.join(tmpdir(), 'tributary-footprint-'));
 const lines: Record<string, unknown>[] = [];
-const agentArgs = (file: string, dataDir: string) => [CLI, 'run', '--config', file, '--data-dir', dataDir];
+const agentArgs = (file: string, dataDir: string) => [...agentNodeFlags(), CLI, 'run', '--config', file, '--data-dir', dataDir];
 const agentReady = /agent running[\s\S]*connected to MQTT broker|connected to MQTT broker[\s\S]*agent running/;
 try {
   // The yardstick.
@@ -120,25 +123,53 @@ try {
     peak_ratio_to_bare_node: Number((peakRss / bareRss).toFixed(2)),
   });
 
-  // CPU at the typical load; disk writes per reading at a busier one.
-  for (const [rate, kind] of [[100, 'cpu'], [1_000, 'disk']] as const) {
-    const file = path.join(work, `${kind}.yaml`);
-    await writeFile(file, fleetAgentConfig(broker.url, '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }'));
-    const measured = await startProcess(agentArgs(file, path.join(work, kind)), agentReady);
+  // CPU at the typical load of a Pi, 100 readings/s, with the health server on as shipped; the yardstick is the
+  // bare Node process above, subscribed to the same readings (what MQTT.js alone costs to receive them).
+  const summary = '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }';
+  const withHttp = (config: string) => config.replace('http: { enabled: false }', 'http: { enabled: true, listen: "127.0.0.1:0" }');
+  const cpuShare = async (child: ChildProcess, sensors: number) => {
     await sleep(1_000);
-    const cpuBefore = cpuSeconds(measured.pid!);
-    const writtenBefore = writtenBytes(measured.pid!);
+    const before = cpuSeconds(child.pid!);
     const started = performance.now();
-    await publish(broker.url, rate * SECONDS, rate);
+    await publish(broker.url, 100 * SECONDS, 100, sensors);
     const elapsed = (performance.now() - started) / 1000;
-    const cpu = cpuSeconds(measured.pid!) - cpuBefore;
+    return { seconds: elapsed, cpu: cpuSeconds(child.pid!) - before };
+  };
+  const bareReceiver = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare-cpu.sqlite')], /ready/);
+  const bareCpu = await cpuShare(bareReceiver, 20);
+  await stopChild(bareReceiver);
+  const percent = (share: { seconds: number; cpu: number }) => Number(((share.cpu / share.seconds) * 100).toFixed(2));
+  // A handful of sensors read often (a greenhouse: 20 sensors at 5 Hz, a summary each 10 s) and a fleet read
+  // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in).
+  for (const [scenario, sensors] of [['20 sensors at 5 Hz', 20], ['1,000 sensors at 0.1 Hz', 1_000]] as const) {
+    const file = path.join(work, `cpu-${sensors}.yaml`);
+    await writeFile(file, withHttp(fleetAgentConfig(broker.url, summary)));
+    const measured = await startProcess(agentArgs(file, path.join(work, `cpu-${sensors}`)), agentReady);
+    const share = await cpuShare(measured, sensors);
+    await stopChild(measured);
+    lines.push({
+      bench: 'footprint.cpu',
+      scenario,
+      readings_per_s: 100,
+      seconds: Number(share.seconds.toFixed(1)),
+      cpu_seconds: share.cpu,
+      percent_of_one_core: percent(share),
+      bare_node_receiving_percent: percent(bareCpu),
+      ratio_to_bare_node: Number((share.cpu / share.seconds / (bareCpu.cpu / bareCpu.seconds)).toFixed(2)),
+    });
+  }
+
+  // Bytes written per reading at a busier rate.
+  {
+    const file = path.join(work, 'disk.yaml');
+    await writeFile(file, fleetAgentConfig(broker.url, summary));
+    const measured = await startProcess(agentArgs(file, path.join(work, 'disk')), agentReady);
+    await sleep(1_000);
+    const writtenBefore = writtenBytes(measured.pid!);
+    await publish(broker.url, 1_000 * SECONDS, 1_000);
     const written = writtenBytes(measured.pid!) - writtenBefore;
     await stopChild(measured);
-    if (kind === 'cpu') {
-      lines.push({ bench: 'footprint.cpu', readings_per_s: rate, seconds: Number(elapsed.toFixed(1)), cpu_seconds: cpu, percent_of_one_core: Number(((cpu / elapsed) * 100).toFixed(2)) });
-    } else {
-      lines.push({ bench: 'footprint.disk', readings_per_s: rate, readings: rate * SECONDS, written_bytes: written, bytes_per_reading: Number((written / (rate * SECONDS)).toFixed(1)), synchronous: 'full' });
-    }
+    lines.push({ bench: 'footprint.disk', readings_per_s: 1_000, readings: 1_000 * SECONDS, written_bytes: written, bytes_per_reading: Number((written / (1_000 * SECONDS)).toFixed(1)), synchronous: 'full' });
   }
 
   // Start-up: process start to the first result on standard output.

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
+import { agentNodeFlags } from './agent-node-flags.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_PIPELINE_SECONDS ?? 30);
@@ -77,7 +78,7 @@ const agents = new Set<ChildProcess>();
 /** The agent as systemd runs it: the built CLI when there is one, else the sources through tsx. */
 async function startAgent(config: string, dataDir: string): Promise<ChildProcess> {
   const built = path.join(REPO, 'dist/agent/cli.js');
-  const args = existsSync(built) ? [built] : ['--import', 'tsx', path.join(REPO, 'agent/cli.ts')];
+  const args = [...agentNodeFlags(), ...(existsSync(built) ? [built] : ['--import', 'tsx', path.join(REPO, 'agent/cli.ts')])];
   const child = spawn(process.execPath, [...args, 'run', '--config', config, '--data-dir', dataDir], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],

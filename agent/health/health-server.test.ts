@@ -190,7 +190,7 @@ forwarding: { retry_initial: 50ms, retry_max: 200ms }
     expect(sample(text, series)).toBe(0);
     expect(sample(text, 'tributary_rule_results_total{rule="hot",kind="alert"}')).toBe(2);
     // An alert engine with state of its own registers it directly.
-    operations!.metrics.alertStates.set({ rule: 'cold', sensor: 'hall/b', severity: 'warning' }, 'pending');
+    operations!.metrics!.alertStates.set({ rule: 'cold', sensor: 'hall/b', severity: 'warning' }, 'pending');
     expect(sample(await metrics(), 'tributary_alert_state{rule="cold",sensor="hall/b",severity="warning"}')).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Agent } from '../agent.js';
 import type { TributaryConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
-import { AgentMetrics } from './agent-metrics.js';
+import type { AgentMetrics } from './agent-metrics.js';
 import { HealthCheck, type HealthReport } from './health-report.js';
 import { HealthServer } from './health-server.js';
 import { parseListenAddress } from './listen-address.js';
@@ -26,24 +26,22 @@ export interface OperationsOptions {
  */
 export class Operations {
   readonly health: HealthCheck;
-  readonly metrics: AgentMetrics;
-  private readonly server: HealthServer;
+  /** Made at start, and only when something reads them (the HTTP server or `self_metrics`). */
+  metrics: AgentMetrics | undefined;
+  private server: HealthServer | undefined;
   private readonly notifier: SystemdNotifier;
   private readonly watchdog: Watchdog;
-  private readonly selfMetrics: SelfMetrics;
+  private selfMetrics: SelfMetrics | undefined;
   /** Where the server listens, once it does. */
   address: AddressInfo | undefined;
 
   constructor(
-    agent: Agent,
+    private readonly agent: Agent,
     private readonly options: OperationsOptions,
   ) {
     const { log } = options;
     this.health = new HealthCheck(agent);
-    this.metrics = new AgentMetrics(agent, this.health);
-    this.server = new HealthServer(this.health, this.metrics, new LiveTail(agent.tap), log);
     this.notifier = new SystemdNotifier(log, options.env);
-    this.selfMetrics = new SelfMetrics(agent, this.metrics, options.selfMetricsMs ?? 0, log);
     this.watchdog = new Watchdog({
       notifier: this.notifier,
       problem: () => this.health.bufferProblem(),
@@ -55,11 +53,20 @@ export class Operations {
 
   /** Serves health and metrics, then tells systemd the agent is ready and starts feeding its watchdog. */
   async start(): Promise<void> {
-    const { http, log } = this.options;
-    this.metrics.start();
-    this.selfMetrics.start();
+    const { http, log, selfMetricsMs = 0 } = this.options;
+    if (http.enabled || selfMetricsMs > 0) {
+      // prom-client and its event-loop monitor cost memory, start-up time and wake-ups: only when read.
+      const { AgentMetrics } = await import('./agent-metrics.js');
+      this.metrics = new AgentMetrics(this.agent, this.health);
+      this.metrics.start();
+    }
+    if (selfMetricsMs > 0) {
+      this.selfMetrics = new SelfMetrics(this.agent, this.metrics!, selfMetricsMs, log);
+      this.selfMetrics.start();
+    }
     if (http.enabled) {
       const { host, port } = parseListenAddress(http.listen);
+      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap), log);
       try {
         this.address = await this.server.listen(host, port);
         log.info({ listen: http.listen, port: this.address.port }, 'health and metrics on /healthz and /metrics');
@@ -74,11 +81,11 @@ export class Operations {
 
   async stop(): Promise<void> {
     this.watchdog.stop();
-    await this.selfMetrics.stop();
+    await this.selfMetrics?.stop();
     // Not awaited: systemd-notify may wait up to seconds for a busy PID 1, and committing the buffer comes first.
     void this.notifier.send({ STOPPING: '1', STATUS: 'stopping' });
-    await this.server.close();
-    this.metrics.stop();
+    await this.server?.close();
+    this.metrics?.stop();
     this.health.close();
   }
 }

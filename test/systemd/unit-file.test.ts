@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { agentNodeFlags } from '../../bench/agent-node-flags.js';
 import { REPO } from '../helpers/run-cli.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -40,7 +41,7 @@ describe('systemd/tributary.service', () => {
         'Restart=on-failure',
         'ExecReload=/bin/kill -HUP $MAINPID',
         'StateDirectory=tributary',
-        'ExecStart=/usr/bin/node /opt/tributary/dist/agent/cli.js run --config /etc/tributary/tributary.yaml --data-dir ${STATE_DIRECTORY}',
+        'ExecStart=/usr/bin/node --max-semi-space-size=2 /opt/tributary/dist/agent/cli.js run --config /etc/tributary/tributary.yaml --data-dir ${STATE_DIRECTORY}',
       ]),
     );
   });
@@ -56,5 +57,21 @@ describe('systemd/tributary.service', () => {
     expect(stdout).toMatch(/✗ PrivateNetwork=\s+Service has access to the host's network/);
     expect(stdout).toMatch(/✗ RestrictAddressFamilies=~AF_\(INET\|INET6\)\s+Service may allocate Internet sockets/);
     expect(stdout).toMatch(/✓ User=\/DynamicUser=\s+Service runs under a static non-root user identity/);
+  });
+});
+
+describe('Node flags of the agent', () => {
+  it('are the same in the unit, the CLI #! line and npm start, and benchmarks read them from the unit', async () => {
+    const flags = agentNodeFlags();
+    expect(flags).toContain('--max-semi-space-size=2');
+    const shebang = (await readFile(path.join(REPO, 'agent/cli.ts'), 'utf8')).split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
+    const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toMatch(new RegExp(`^node ${flags.join(' ')} dist/agent/cli\\.js run `));
+  });
+
+  it('the built CLI runs through its #! line with them', async () => {
+    const { stdout } = await run(path.join(REPO, 'dist/agent/cli.js'), ['--version']);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
