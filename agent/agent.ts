@@ -127,6 +127,8 @@ export class Agent {
   /** Holds results stamped while the clock is not synchronised, for every forwarder; made with `clock`. */
   private hold: UnsynchronisedHold | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** When the buffer last committed (ms of performance.now()), to group commits. */
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Readings and results kept for `tributary query`. */
   private readonly history: LocalHistory;
   /** Pending and firing alerts, kept across restarts. */
@@ -339,7 +341,7 @@ export class Agent {
     this.watchClock();
     this.readingsIn += 1;
     this.tap.reading(reading);
-    if (this.history.recordReading(reading)) this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
+    if (this.history.recordReading(reading)) this.scheduleCommit();
     this.engine.push(reading, this.now());
     // A reading passed on or an alert transition goes out now, not up to a tick later; windows wait for time anyway.
     if (this.engine.resultsWaiting && this.immediateTick === undefined) {
@@ -525,11 +527,22 @@ export class Agent {
     this.history.recordResult(result);
     // Made while the clock was not synchronised: the buffer keeps where its times were stamped, for re-dating.
     this.outbox.append(result, clock);
-    this.commitTimer ??= setTimeout(() => this.commit(), this.config.buffer.commit_interval);
+    this.scheduleCommit();
+  }
+
+  /**
+   * The first result after a quiet spell is committed at once (a reading passed on leaves without waiting); while
+   * results keep coming, commits are grouped, at most one per `commit_interval`, to spare the SD card.
+   */
+  private scheduleCommit(): void {
+    if (this.commitTimer !== undefined) return;
+    const wait = Math.max(0, this.lastCommitAt + this.config.buffer.commit_interval - performance.now());
+    this.commitTimer = setTimeout(() => this.commit(), wait);
   }
 
   private commit(): void {
     this.commitTimer = undefined;
+    this.lastCommitAt = performance.now();
     this.saveAlerts();
     try {
       this.history.commit(this.now());

@@ -28,6 +28,7 @@ import { agentNodeFlags } from './agent-node-flags.js';
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = path.join(REPO, 'dist/agent/cli.js');
 const SECONDS = Number(process.env.BENCH_FOOTPRINT_SECONDS ?? 30);
+const WARM_UP_SECONDS = 10;
 const CLOCK_TICKS = 100; // USER_HZ on Linux: /proc/<pid>/stat counts CPU time in 1/100 s
 
 const procStatus = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -127,13 +128,16 @@ try {
   // bare Node process above, subscribed to the same readings (what MQTT.js alone costs to receive them).
   const summary = '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }';
   const withHttp = (config: string) => config.replace('http: { enabled: false }', 'http: { enabled: true, listen: "127.0.0.1:0" }');
-  const cpuShare = async (child: ChildProcess, sensors: number) => {
-    await sleep(1_000);
+  // Measured after a warm-up, so the JIT compiling the hot paths is not counted as the steady cost.
+  const cpuShare = async (child: ChildProcess, sensors: number | undefined) => {
+    const publishing = sensors === undefined ? sleep((WARM_UP_SECONDS + SECONDS) * 1000) : publish(broker.url, 100 * (WARM_UP_SECONDS + SECONDS), 100, sensors);
+    await sleep(WARM_UP_SECONDS * 1000);
     const before = cpuSeconds(child.pid!);
     const started = performance.now();
-    await publish(broker.url, 100 * SECONDS, 100, sensors);
-    const elapsed = (performance.now() - started) / 1000;
-    return { seconds: elapsed, cpu: cpuSeconds(child.pid!) - before };
+    await sleep(SECONDS * 1000);
+    const share = { seconds: (performance.now() - started) / 1000, cpu: cpuSeconds(child.pid!) - before };
+    await publishing;
+    return share;
   };
   const bareReceiver = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare-cpu.sqlite')], /ready/);
   const bareCpu = await cpuShare(bareReceiver, 20);
@@ -141,7 +145,7 @@ try {
   const percent = (share: { seconds: number; cpu: number }) => Number(((share.cpu / share.seconds) * 100).toFixed(2));
   // A handful of sensors read often (a greenhouse: 20 sensors at 5 Hz, a summary each 10 s) and a fleet read
   // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in).
-  for (const [scenario, sensors] of [['20 sensors at 5 Hz', 20], ['1,000 sensors at 0.1 Hz', 1_000]] as const) {
+  for (const [scenario, sensors] of [['MQTT: 20 sensors at 5 Hz', 20], ['MQTT: 1,000 sensors at 0.1 Hz', 1_000]] as const) {
     const file = path.join(work, `cpu-${sensors}.yaml`);
     await writeFile(file, withHttp(fleetAgentConfig(broker.url, summary)));
     const measured = await startProcess(agentArgs(file, path.join(work, `cpu-${sensors}`)), agentReady);
@@ -157,6 +161,18 @@ try {
       bare_node_receiving_percent: percent(bareCpu),
       ratio_to_bare_node: Number((share.cpu / share.seconds / (bareCpu.cpu / bareCpu.seconds)).toFixed(2)),
     });
+  }
+  // Sensors on the device itself (serial, GPIO, 1-Wire: here the simulator, 20 sensors every 200 ms), nothing
+  // coming in over the network: what the agent itself costs.
+  {
+    const file = path.join(work, 'cpu-local.yaml');
+    const sensors = Array.from({ length: 20 }, (_, i) => `      - { name: room${i}/temperature, base: 20, amplitude: 2, noise: 0.2 }`);
+    const config = fleetAgentConfig(broker.url, summary).replace(/^ {2}fleet: .*$/m, ['  local:', '    driver: simulator', '    interval: 200ms', '    sensors:', ...sensors].join('\n'));
+    await writeFile(file, withHttp(config));
+    const measured = await startProcess(agentArgs(file, path.join(work, 'cpu-local')), agentReady);
+    const share = await cpuShare(measured, undefined);
+    await stopChild(measured);
+    lines.push({ bench: 'footprint.cpu', scenario: 'local: 20 sensors at 5 Hz', readings_per_s: 100, seconds: Number(share.seconds.toFixed(1)), cpu_seconds: share.cpu, percent_of_one_core: percent(share) });
   }
 
   // Bytes written per reading at a busier rate.
