@@ -103,7 +103,9 @@ describe('reloading the rules of a running agent', () => {
 
   it('on SIGHUP, reports an invalid file with line and column and keeps the previous rules producing', async () => {
     const file = path.join(dir.path, 'tributary.yaml');
-    const rule = (aggregates: string) => `  r:\n    window: { size: 100ms, allowed_lateness: 0s }\n    aggregates: [${aggregates}]`;
+    // Windows of 500 ms: a gap would need the event loop to stall for longer than that (a loaded CI machine can
+    // stall a child process for more than 100 ms, which would leave a window without readings).
+    const rule = (aggregates: string) => `  r:\n    window: { size: 500ms, allowed_lateness: 0s }\n    aggregates: [${aggregates}]`;
     await writeFile(file, configText({ rules: rule('count, mean'), agent: ', watch_config: false' }));
     const running = (agent = startAgentProcess(file, path.join(dir.path, 'data')));
     await running.waitForLog(/agent running/);
@@ -119,7 +121,7 @@ describe('reloading the rules of a running agent', () => {
     const before = printed(running, 'r').length;
     await eventually(() => printed(running, 'r').length >= before + 3, 5_000, 'results after the rejected reload');
     expect(printed(running, 'r').every((result) => Object.keys(result.values).join() === 'count,mean')).toBe(true);
-    expect(gaps(printed(running, 'r'), 100)).toEqual([]);
+    expect(gaps(printed(running, 'r'), 500)).toEqual([]);
     await stopCleanly(running);
   });
 
