@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RuleResult } from '../../rules/rule-result.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
-import { Outbox, type OutboxOptions } from './outbox.js';
+import { Outbox, WAL_SIZE_LIMIT_BYTES, type OutboxOptions } from './outbox.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const ALL_RULES = new Set(['r', 'a', 'b']);
@@ -347,5 +347,9 @@ describe('Outbox', () => {
     expect(pages).toBeGreaterThan(1_000);
     expect(statSync(file).size).toBeGreaterThan(before);
     expect(outbox.pending('a', 10, ALL_RULES).batch).toHaveLength(10);
+    // The next commit starts the log afresh, and its file is cut back instead of keeping the burst's size.
+    commitResults(outbox, 20_000, 20_009);
+    expect(walSize()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    expect(walSize()).toBeGreaterThan(0);
   });
 });

@@ -37,6 +37,8 @@ export interface OpenOutcome {
 }
 
 const SCHEMA_VERSION = 4;
+/** What the write-ahead log is cut back to after a checkpoint. */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1_048_576;
 const DEFAULT_MAX_QUARANTINED = 10_000;
 /** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
 const MAX_QUEUED = 100_000;
@@ -121,6 +123,9 @@ export class Outbox {
     // Checkpoints are the agent's to schedule (`checkpoint()`), off the commit path: fewer, larger writes to the
     // database file, which an SD card prefers to a checkpoint every 1,000 pages in the middle of a commit.
     db.pragma('wal_autocheckpoint = 0');
+    // After a burst (an outage's backlog) the log would otherwise keep its high-water size on disk for ever: once
+    // checkpointed, it starts again and is cut back to this.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
