@@ -19,8 +19,8 @@ export interface LineResult {
 
 /** Reads lines in one format. */
 export interface FormatParser {
-  /** One line: valid UTF-8, without its delimiter, trimmed, not empty. */
-  parse(line: string): LineResult;
-  /** Called when the port is (re)opened: forget what was learnt from the device, such as a CSV header. */
+  /** One line: valid UTF-8, without its delimiter, trimmed, not empty; `arrival`: when it arrived (local clock, ms). */
+  parse(line: string, arrival: number): LineResult;
+  /** Called when the port is (re)opened: forget what was learnt from the device, such as a CSV header or a GPS date. */
   reset?(): void;
 }

@@ -1,10 +1,18 @@
 import type { FieldValue, FormatParser, LineResult } from './line-result.js';
+import { GpsTimeline, parseDate, parseTimeOfDay, type NmeaFixTime } from './nmea-time.js';
 
 export type NmeaSentenceType = 'GGA' | 'RMC' | 'VTG';
 
 export interface NmeaOptions {
   readonly sentences: readonly NmeaSentenceType[];
   readonly require_checksum: boolean;
+  /** Stamp the readings of a valid fix with its GPS time rather than the arrival time. */
+  readonly gps_time: boolean;
+}
+
+/** One sentence read: its values, and the time of its fix when the fix is valid and says when it was. */
+export interface NmeaSentence extends LineResult {
+  readonly fixTime?: NmeaFixTime | undefined;
 }
 
 const KMH_PER_KNOT = 1.852;
@@ -17,17 +25,32 @@ const KMH_PER_KNOT = 1.852;
  * - RMC (only when its status is A, valid): latitude, longitude, speed_knots, speed_kmh, course;
  * - VTG: course, speed_knots, speed_kmh.
  * Other sentence types are skipped silently. Empty fields (no fix yet) give no value.
+ *
+ * With `gps_time`, the readings of a valid fix (RMC status A, GGA quality above 0) carry the fix's UTC time: RMC's
+ * date and time, GGA's time of day on the day `GpsTimeline` finds. A receiver without a fix often prints the time of
+ * its own real-time clock, which may be anything after a cold start, so a void fix and VTG (no time) are stamped on
+ * arrival. The agent checks the GPS time against its clock like any time a reading carries.
  */
 export function nmeaParser(options: NmeaOptions): FormatParser {
   const wanted = new Set<string>(options.sentences);
+  const timeline = new GpsTimeline();
   return {
-    parse(line) {
-      return parseNmeaSentence(line, wanted, options.require_checksum);
+    parse(line, arrival) {
+      const { fixTime, ...result } = parseNmeaSentence(line, wanted, options.require_checksum);
+      if (!options.gps_time || fixTime === undefined) return result;
+      return { ...result, timestamp: timeline.timestampOf(fixTime, arrival) };
+    },
+    reset() {
+      timeline.reset();
     },
   };
 }
 
-export function parseNmeaSentence(line: string, wanted: ReadonlySet<string>, requireChecksum = true): LineResult {
+/**
+ * Reads one sentence. An RMC that is not among `wanted` still gives the time of its fix (but no values and no
+ * complaints): its date is what dates the GGA sentences that follow.
+ */
+export function parseNmeaSentence(line: string, wanted: ReadonlySet<string>, requireChecksum = true): NmeaSentence {
   if (!line.startsWith('$')) return bad('serial-bad-nmea', 'an NMEA sentence starts with "$"');
   const star = line.lastIndexOf('*');
   let body: string;
@@ -47,15 +70,15 @@ export function parseNmeaSentence(line: string, wanted: ReadonlySet<string>, req
   const address = fields[0]!;
   if (!/^[A-Z]{5}$/.test(address)) return bad('serial-bad-nmea', `"${address.slice(0, 10)}" is not a talker and sentence type`);
   const type = address.slice(2);
-  if (!wanted.has(type)) return { values: [] };
   const reader = new FieldReader(fields);
+  if (!wanted.has(type)) return type === 'RMC' ? { values: [], fixTime: readRmcFixTime(reader) } : { values: [] };
   switch (type) {
     case 'GGA':
-      return reader.finish(readGga(reader));
+      return reader.finish(readGga(reader), readGgaFixTime(reader));
     case 'RMC':
-      return reader.finish(readRmc(reader));
+      return reader.finish(readRmc(reader), readRmcFixTime(reader));
     case 'VTG':
-      return reader.finish(readVtg(reader));
+      return reader.finish(readVtg(reader), undefined);
     default:
       return { values: [] };
   }
@@ -83,6 +106,11 @@ function readGga(reader: FieldReader): FieldValue[] {
   return values;
 }
 
+function readGgaFixTime(reader: FieldReader): NmeaFixTime | undefined {
+  const quality = reader.number(6, 'fix quality');
+  return quality !== undefined && quality > 0 ? reader.fixTime(1, undefined) : undefined;
+}
+
 // $GPRMC,time,status,lat,N,lon,E,speed knots,course,date,variation,E[,mode]
 function readRmc(reader: FieldReader): FieldValue[] {
   const values: FieldValue[] = [];
@@ -92,6 +120,10 @@ function readRmc(reader: FieldReader): FieldValue[] {
   reader.speed(values, reader.number(7, 'speed'), undefined);
   reader.push(values, 'course', reader.number(8, 'course'));
   return values;
+}
+
+function readRmcFixTime(reader: FieldReader): NmeaFixTime | undefined {
+  return reader.text(2) === 'A' ? reader.fixTime(1, 9) : undefined;
 }
 
 // $GPVTG,course true,T,course magnetic,M,speed knots,N,speed km/h,K[,mode]
@@ -142,6 +174,25 @@ class FieldReader {
     return negative ? -degrees : degrees;
   }
 
+  /** `hhmmss.sss` and, where the sentence has one, `ddmmyy`; undefined when empty or malformed (then remembered). */
+  fixTime(timeIndex: number, dateIndex: number | undefined): NmeaFixTime | undefined {
+    const timeText = this.text(timeIndex);
+    if (timeText === '') return undefined;
+    const timeOfDayMs = parseTimeOfDay(timeText);
+    if (timeOfDayMs === 'bad') {
+      this.problem ??= `time "${timeText.slice(0, 12)}" is not hhmmss.sss; arrival time used`;
+      return undefined;
+    }
+    const dateText = dateIndex === undefined ? '' : this.text(dateIndex);
+    if (dateText === '') return { timeOfDayMs };
+    const dateMs = parseDate(dateText);
+    if (dateMs === 'bad') {
+      this.problem ??= `date "${dateText.slice(0, 8)}" is not ddmmyy; arrival time used`;
+      return undefined;
+    }
+    return { timeOfDayMs, dateMs };
+  }
+
   push(values: FieldValue[], field: string, value: number | undefined): void {
     if (value !== undefined && Number.isFinite(value)) values.push({ field, value });
   }
@@ -151,8 +202,9 @@ class FieldReader {
     this.push(values, 'speed_kmh', kmh ?? (knots === undefined ? undefined : knots * KMH_PER_KNOT));
   }
 
-  finish(values: FieldValue[]): LineResult {
-    return this.problem === undefined ? { values } : { values, problem: { kind: 'serial-bad-nmea', message: this.problem } };
+  finish(values: FieldValue[], fixTime: NmeaFixTime | undefined): NmeaSentence {
+    const problem = this.problem === undefined ? undefined : { kind: 'serial-bad-nmea', message: this.problem };
+    return { values, ...(problem && { problem }), ...(fixTime && { fixTime }) };
   }
 }
 

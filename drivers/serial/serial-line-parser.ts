@@ -52,7 +52,7 @@ export class SerialLineParser {
     }
     let result;
     try {
-      result = this.format.parse(text);
+      result = this.format.parse(text, now);
     } catch (error) {
       // A parser bug must not stop the port; it is reported like bad input, with its cause.
       return { kind: 'serial-parse-error', message: `parser failed: ${(error as Error).message}` };

@@ -82,6 +82,12 @@ const nmeaFormat = z.strictObject({
     .default(['GGA', 'RMC', 'VTG'])
     .describe('Sentence types read; others (GSV, GSA …) are skipped.'),
   require_checksum: z.boolean().default(true).describe('Reject sentences without a *hh checksum.'),
+  gps_time: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Stamp the readings of a valid fix (RMC, GGA) with the receiver's UTC time, checked against the local clock as timestamps: says; false: the arrival time.",
+    ),
 });
 
 const numberFormat = z.strictObject({

@@ -108,7 +108,7 @@ describe('serial source on a real pty', () => {
     }
   });
 
-  it('reads NMEA position, speed and fix quality from a GPS, and rejects a bad checksum', async () => {
+  it('reads NMEA position, speed and fix quality from a GPS, stamped with the GPS time of the fix, and rejects a bad checksum', async () => {
     const pair = await ptyPair();
     const s = await startSource(pair, { format: { type: 'nmea' }, delimiter: '\\r\\n', baud_rate: 4800 }, 'gps');
     await pair.write('$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n');
@@ -128,6 +128,11 @@ describe('serial source on a real pty', () => {
       'gps/speed_kmh': 10.2,
     });
     expect(s.kinds()).toEqual(['serial-nmea-checksum']);
+    // The GGA's time of day on the local day (no RMC yet), handed over for the agent's check; VTG has no time.
+    expect(s.readings.map((r) => [r.sensor, new Date(r.timestamp).toISOString(), s.timeFromInput.has(r)])).toEqual([
+      ...['fix_quality', 'satellites', 'hdop', 'latitude', 'longitude', 'altitude'].map((f) => [`gps/${f}`, '2025-06-01T12:35:19.000Z', true]),
+      ...['course', 'speed_knots', 'speed_kmh'].map((f) => [`gps/${f}`, '2025-06-01T12:00:00.000Z', false]),
+    ]);
   });
 
   it('counts garbage and binary noise per kind with a safe preview, never emits NaN, and carries on', async () => {

@@ -167,7 +167,7 @@ class SerialSource implements SourceDriver {
     const arrival = this.context.now();
     const problem = this.parser.parse(bytes, arrival, this.readings);
     if (problem) this.context.badInput(problem.kind, problem.message, { path: this.options.path, line: safePreview(bytes) });
-    // A time other than the arrival time came from the line (json timestamp_field); one equal to it needs no check.
+    // A time other than the arrival time came from the line (json timestamp_field, GPS time); one equal to it needs no check.
     for (const reading of this.readings) this.emit(reading, reading.timestamp !== arrival);
   }
 
