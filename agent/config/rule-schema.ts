@@ -24,6 +24,9 @@ const windowSchema = z
     slide: sizeLike.optional().describe('hopping: how often a window starts (5s); count: every how many readings (default size).'),
     offset: duration().prefault('0s').describe('Shifts window starts from the epoch, e.g. 1h windows starting at :30 with 30m.'),
     gap: duration().optional().describe('session: a session ends after this long without a reading.'),
+    max_duration: duration()
+      .optional()
+      .describe('session: a session is closed once it lasted this long; the next reading starts a new one. Unset: no limit.'),
     time: z
       .enum(['event', 'processing'])
       .default('event')
@@ -34,6 +37,9 @@ const windowSchema = z
       .default('drop')
       .describe('A reading for a window already emitted: drop it (counted), or add it and emit the window again.'),
     update_within: duration().prefault('5m').describe('late: update — how long after emission a window can still change.'),
+    max_delay: duration()
+      .optional()
+      .describe('A reading more than this behind the clock is late even if its window is open; twa, integral and rate then keep only newer readings. Unset: no limit.'),
     empty: z.enum(['skip', 'emit']).default('skip').describe('Windows without readings: skip them, or emit count 0.'),
   })
   .superRefine((window, context) => {
@@ -59,6 +65,18 @@ const windowSchema = z
     if (window.type === 'hopping' && window.slide === undefined) problem('slide', 'missing required field "slide": a hopping window needs to know how often a window starts');
     if (window.type === 'tumbling' && window.slide !== undefined) problem('slide', 'a tumbling window slides by its size; use type: hopping for overlapping windows');
     if (window.type !== 'session' && window.gap !== undefined) problem('gap', 'only session windows have a gap');
+    if (window.max_duration !== undefined) {
+      if (window.type !== 'session') problem('max_duration', 'only session windows have a max_duration; a time window lasts its size');
+      else if (window.gap !== undefined && !(window.max_duration > window.gap)) {
+        problem('max_duration', 'must be longer than gap: a session already ends after gap without readings');
+      }
+    }
+    if (window.max_delay !== undefined) {
+      if (isCount) problem('max_delay', 'count windows go by arrival, not time: no reading is late');
+      else if (window.max_delay < window.allowed_lateness) {
+        problem('max_delay', 'must be at least allowed_lateness, or readings are dropped while their window still waits for them');
+      }
+    }
   })
   .transform((window): WindowSpec => {
     const timing = {
@@ -67,8 +85,12 @@ const windowSchema = z
       late: window.late,
       updateWithinMs: window.update_within,
       empty: window.empty,
+      ...(window.max_delay === undefined ? {} : { maxDelayMs: window.max_delay }),
     };
-    if (window.type === 'session') return { type: 'session', gapMs: window.gap!, ...timing };
+    if (window.type === 'session') {
+      const maxDuration = window.max_duration === undefined ? {} : { maxDurationMs: window.max_duration };
+      return { type: 'session', gapMs: window.gap!, ...maxDuration, ...timing };
+    }
     if (window.type === 'count') {
       const size = window.size as number;
       return { type: 'count', size, slide: (window.slide as number | undefined) ?? size, ...timing };

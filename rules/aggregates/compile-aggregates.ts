@@ -1,11 +1,13 @@
 import { AggregateError } from './aggregate-error.js';
 import { AGGREGATE_HELP, parseAggregate, type AggregateDefinition, type EmitOutputs } from './aggregate-catalog.js';
 import { DEFAULT_EXACT_LIMIT } from './quantile-store.js';
+import type { FoldHorizon } from './time-series.js';
 import { WindowState, type WindowLayout } from './window-state.js';
 
 export { AggregateError } from './aggregate-error.js';
 export { AGGREGATE_HELP } from './aggregate-catalog.js';
 export { DEFAULT_EXACT_LIMIT } from './quantile-store.js';
+export type { FoldHorizon } from './time-series.js';
 
 /** An aggregate as written in YAML: a name (`p95`), or a name with options (`{ integral: { unit: h } }`). */
 export type AggregateItem = string | Record<string, unknown>;
@@ -14,6 +16,8 @@ export type AggregateItem = string | Record<string, unknown>;
 export interface WindowAccumulator {
   /** Readings added so far (merged ones included). */
   readonly count: number;
+  /** Readings kept one by one for twa, integral and rate; those before the fold horizon are folded into sums. */
+  readonly storedPoints: number;
   /** Takes one reading; `timestamp` is its event time in ms. Allocation-free for the basic statistics. */
   add(value: number, timestamp: number): void;
   /** Writes every aggregate for the window [start, end) into `out`; an aggregate without a value is left out. */
@@ -27,7 +31,11 @@ export interface WindowAccumulator {
 /** A rule's aggregate list, compiled once: the output keys in order, and a factory of per-window state. */
 export interface CompiledAggregates {
   readonly outputs: readonly string[];
-  create(): WindowAccumulator;
+  /**
+   * A new window's state. `horizon`, moved forward by the window operator, says before when no reading can come
+   * into the window any more; its twa, integral and rate then keep only the readings after it (same results).
+   */
+  create(horizon?: Readonly<FoldHorizon>): WindowAccumulator;
 }
 
 export interface AggregateOptions {
@@ -57,7 +65,7 @@ export function compileAggregates(items: readonly AggregateItem[], options: Aggr
   const layout: WindowLayout = { moments: false, ends: false, quantiles: false, series: false, histograms: [], exactLimit };
   const emits = definitions.map((definition) => definition.plan(layout));
   Object.freeze(layout);
-  return { outputs, create: () => new Accumulator(layout, emits) };
+  return { outputs, create: (horizon) => new Accumulator(layout, emits, horizon) };
 }
 
 /** Usable as a zod refinement: the message for an unusable list, or undefined when it compiles. */
@@ -94,8 +102,9 @@ class Accumulator extends WindowState implements WindowAccumulator {
   constructor(
     layout: Readonly<WindowLayout>,
     private readonly emits: readonly EmitOutputs[],
+    horizon: Readonly<FoldHorizon> | undefined,
   ) {
-    super(layout);
+    super(layout, horizon);
   }
 
   emit(out: Record<string, number>, start: number, end: number): void {

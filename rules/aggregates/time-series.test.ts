@@ -16,7 +16,12 @@ function aggregate(items: AggregateItem[], readings: [number, number][], start =
 }
 
 function contents(series: TimeSeries): [number, number][] {
-  return Array.from({ length: series.size }, (_, i) => [series.timeAt(i), series.valueAt(i)]);
+  return Array.from({ length: series.storedPoints }, (_, i) => [series.timeAt(i), series.valueAt(i)]);
+}
+
+/** Every order-dependent result of a series, for comparing a folded series with one that kept every reading. */
+function resultsOf(series: TimeSeries, end: number) {
+  return { twa: series.timeWeightedMean(end), integral: series.integral(SECOND), rate: series.counterRate(SECOND), size: series.size };
 }
 
 describe('the time-ordered series of a window', () => {
@@ -49,6 +54,110 @@ describe('the time-ordered series of a window', () => {
     for (let i = 2; i < 40; i++) b.add(i, i);
     a.merge(b);
     expect(contents(a)).toEqual(Array.from({ length: 39 }, (_, i) => [i + 1, i + 1]));
+  });
+});
+
+describe('folding the readings before the horizon', () => {
+  it('gives bit for bit the same twa, integral and rate, keeping the last folded reading as a point', () => {
+    const folded = new TimeSeries();
+    const whole = new TimeSeries();
+    const readings: [number, number][] = [[0, 5], [1_000, 7], [1_000, 3], [2_500, 100], [4_000, 90], [7_000, 0.1], [9_000, 12]];
+    for (const [time, value] of readings) {
+      folded.add(time, value);
+      whole.add(time, value);
+    }
+    folded.foldBefore(4_000);
+    expect(contents(folded)).toEqual([[2_500, 100], [4_000, 90], [7_000, 0.1], [9_000, 12]]);
+    expect(folded.size).toBe(7);
+    expect(resultsOf(folded, 10_000)).toEqual(resultsOf(whole, 10_000));
+    // A reading after the horizon still goes to its place, between stored readings.
+    folded.add(5_000, -4);
+    whole.add(5_000, -4);
+    folded.foldBefore(8_000);
+    expect(folded.storedPoints).toBe(2);
+    expect(resultsOf(folded, 10_000)).toEqual(resultsOf(whole, 10_000));
+  });
+
+  it('folds when full as far as the horizon allows, so the stored readings stay few however many come', () => {
+    const horizon = { time: Number.NEGATIVE_INFINITY };
+    const folded = new TimeSeries(16, horizon);
+    const whole = new TimeSeries();
+    for (let i = 0; i < 100_000; i++) {
+      horizon.time = (i - 3) * 100;
+      folded.add(i * 100, (i * 7919) % 1000);
+      whole.add(i * 100, (i * 7919) % 1000);
+    }
+    expect(folded.size).toBe(100_000);
+    expect(folded.storedPoints).toBeLessThanOrEqual(16);
+    expect(resultsOf(folded, 10_000_000)).toEqual(resultsOf(whole, 10_000_000));
+  });
+
+  it('keeps what readings at one instant need: the last one holds, or their plain mean when no time is covered', () => {
+    const folded = new TimeSeries();
+    for (const value of [1, 2, 6, 7]) folded.add(10, value);
+    folded.add(20, 4);
+    folded.foldBefore(15);
+    expect(folded.storedPoints).toBe(2);
+    expect(folded.timeWeightedMean(20)).toBe(7);
+    const instant = new TimeSeries();
+    for (const value of [1, 2, 6]) instant.add(10, value);
+    instant.foldBefore(11);
+    expect(instant.storedPoints).toBe(1);
+    expect(instant.timeWeightedMean(10)).toBe(3);
+  });
+
+  it('merges a folded series that starts at or after its end, and one after its folded part', () => {
+    const a = new TimeSeries();
+    const b = new TimeSeries();
+    const whole = new TimeSeries();
+    for (let i = 0; i < 10; i++) {
+      (i < 5 ? a : b).add(i * 1_000, i * i);
+      whole.add(i * 1_000, i * i);
+    }
+    b.foldBefore(8_000);
+    a.merge(b);
+    expect(a.size).toBe(10);
+    expect(contents(a)).toEqual([[7_000, 49], [8_000, 64], [9_000, 81]]);
+    const close = (x: number | undefined, y: number | undefined) => expect(Math.abs(x! - y!)).toBeLessThanOrEqual(1e-12 * Math.abs(y!));
+    const merged = resultsOf(a, 10_000);
+    const expected = resultsOf(whole, 10_000);
+    close(merged.twa, expected.twa);
+    close(merged.integral, expected.integral);
+    close(merged.rate, expected.rate);
+
+    const folded = new TimeSeries();
+    for (const [time, value] of [[0, 1], [10, 2], [20, 3], [30, 4]] as const) folded.add(time, value);
+    folded.foldBefore(25);
+    const later = new TimeSeries();
+    later.add(20, 9);
+    later.add(35, 5);
+    folded.merge(later);
+    expect(contents(folded)).toEqual([[20, 3], [20, 9], [30, 4], [35, 5]]);
+  });
+
+  it('refuses a merge that would put readings between folded ones', () => {
+    const folded = new TimeSeries();
+    for (const time of [0, 10, 20, 30]) folded.add(time, 1);
+    folded.foldBefore(25);
+    const earlier = new TimeSeries();
+    earlier.add(5, 1);
+    expect(() => folded.merge(earlier)).toThrow('interleave with a folded part');
+    const plain = new TimeSeries();
+    for (const time of [1, 40]) plain.add(time, 1);
+    const foldedOther = new TimeSeries();
+    for (const time of [0, 10, 20, 30]) foldedOther.add(time, 1);
+    foldedOther.foldBefore(25);
+    expect(() => plain.merge(foldedOther)).toThrow('interleave with a folded part');
+  });
+
+  it('forgets the folded part on clear', () => {
+    const series = new TimeSeries();
+    for (const time of [0, 10, 20, 30]) series.add(time, 2);
+    series.foldBefore(25);
+    series.clear();
+    series.add(100, 4);
+    expect(series.size).toBe(1);
+    expect(resultsOf(series, 200)).toEqual({ twa: 4, integral: 0, rate: undefined, size: 1 });
   });
 });
 

@@ -1,6 +1,6 @@
 import { Histogram } from './histogram.js';
 import { QuantileStore } from './quantile-store.js';
-import { TimeSeries } from './time-series.js';
+import { TimeSeries, type FoldHorizon } from './time-series.js';
 
 /**
  * What a window keeps, decided once when a rule's aggregates are compiled: each aggregate asks for the parts it
@@ -46,16 +46,25 @@ export class WindowState {
   private readonly keepsMoments: boolean;
   private readonly keepsEnds: boolean;
 
-  constructor(readonly layout: Readonly<WindowLayout>) {
+  /** `horizon`: from the window operator, how far the window's readings are settled (see FoldHorizon). */
+  constructor(
+    readonly layout: Readonly<WindowLayout>,
+    horizon?: Readonly<FoldHorizon>,
+  ) {
     this.keepsMoments = layout.moments;
     this.keepsEnds = layout.ends;
     this.quantiles = layout.quantiles ? new QuantileStore(layout.exactLimit) : undefined;
-    this.series = layout.series ? new TimeSeries() : undefined;
+    this.series = layout.series ? new TimeSeries(16, horizon) : undefined;
     this.histograms = layout.histograms.map((bounds) => new Histogram(bounds));
   }
 
   get sum(): number {
     return this.sumHigh + this.sumLow;
+  }
+
+  /** Readings the window stores one by one for the order-dependent aggregates (0 without them); the rest are folded. */
+  get storedPoints(): number {
+    return this.series === undefined ? 0 : this.series.storedPoints;
   }
 
   add(value: number, time: number): void {

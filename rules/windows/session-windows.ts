@@ -1,4 +1,4 @@
-import type { CompiledAggregates, WindowAccumulator } from '../aggregates/compile-aggregates.js';
+import type { CompiledAggregates, FoldHorizon, WindowAccumulator } from '../aggregates/compile-aggregates.js';
 import type { Reading } from '../reading.js';
 import type { WindowResult } from '../rule-result.js';
 import { GroupIndex, type GroupBy, type GroupIdentity } from './group-index.js';
@@ -13,9 +13,9 @@ interface Session {
 
 interface GroupSessions {
   readonly identity: GroupIdentity;
-  /** Open sessions by `first` ascending; they never overlap within `gap` of each other. */
+  /** Open sessions by `first` ascending; they never overlap, and are `gap` apart unless `max_duration` cut them. */
   readonly open: Session[];
-  /** Last reading plus gap of the latest emitted session: a reading before it would have joined an emitted session. */
+  /** Due time of the latest emitted session: a reading before it would have joined an emitted session. */
   closedUntil: number;
 }
 
@@ -27,12 +27,20 @@ interface GroupSessions {
  * falls within a session still open, between its first and last reading; and one within the gap of a session already
  * emitted, which is never reopened nor given a neighbour closer than the gap. So emitted sessions are always at least
  * the gap apart, and a group can be forgotten a gap after its last session was emitted.
+ *
+ * With `max_duration` a session spans less than it: a reading that would stretch a session (or a bridge of two) to
+ * it or beyond starts a session of its own, and a session is also due `max_duration` after its first reading. Only
+ * then may sessions come closer than the gap. With `max_delay` a reading older than the clock less it is late.
  */
 export class SessionWindows implements WindowOperator {
   readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
   private readonly groups: GroupIndex<GroupSessions>;
   private watermark = Number.NEGATIVE_INFINITY;
   private nextDue = Number.POSITIVE_INFINITY;
+  /** Readings before it are late (`max_delay`); the sessions' order-dependent aggregates fold what lies before it. */
+  private readonly horizon: FoldHorizon = { time: Number.NEGATIVE_INFINITY };
+  private readonly maxDelayMs: number;
+  private readonly maxDurationMs: number;
 
   constructor(
     private readonly rule: string,
@@ -42,11 +50,18 @@ export class SessionWindows implements WindowOperator {
     groupBy: GroupBy,
   ) {
     if (!(spec.gapMs >= 1)) throw new RangeError(`rule "${rule}": session gap must be at least 1ms`);
+    this.maxDurationMs = spec.maxDurationMs ?? Number.POSITIVE_INFINITY;
+    if (!(this.maxDurationMs > spec.gapMs)) throw new RangeError(`rule "${rule}": a session's max duration must be longer than its gap`);
+    this.maxDelayMs = timing.maxDelayMs ?? Number.POSITIVE_INFINITY;
     this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], closedUntil: Number.NEGATIVE_INFINITY }));
   }
 
   add(reading: Reading): void {
     const time = reading.timestamp;
+    if (time < this.horizon.time) {
+      this.counters.late += 1;
+      return;
+    }
     const gap = this.spec.gapMs;
     const group = this.groups.get(reading);
     const open = group.open;
@@ -61,40 +76,45 @@ export class SessionWindows implements WindowOperator {
       this.counters.late += 1;
       return;
     }
-    // Sessions this reading touches: those with first - gap < time < last + gap.
-    let firstTouched = -1;
-    let lastTouched = -1;
-    for (let i = 0; i < open.length; i++) {
-      const session = open[i]!;
-      if (time > session.first - gap && time < session.last + gap) {
-        if (firstTouched < 0) firstTouched = i;
-        lastTouched = i;
-      }
-    }
+    // Open sessions never overlap, so only the nearest on either side can take the reading: `before` is the last
+    // starting at or before it (which holds it when it falls within), `after` the first starting later.
+    let after = open.length;
+    while (after > 0 && open[after - 1]!.first > time) after--;
+    const before = after > 0 ? open[after - 1] : undefined;
     let session: Session;
-    if (firstTouched < 0) {
-      session = { first: time, last: time, accumulator: this.aggregates.create() };
-      let i = open.length;
-      while (i > 0 && open[i - 1]!.first > time) i--;
-      open.splice(i, 0, session);
+    if (before !== undefined && time <= before.last) {
+      session = before;
     } else {
-      session = open[firstTouched]!;
-      for (let i = lastTouched; i > firstTouched; i--) {
-        const merged = open[i]!;
-        session.accumulator.merge(merged.accumulator);
-        session.last = Math.max(session.last, merged.last);
-        open.splice(i, 1);
+      const next = after < open.length ? open[after] : undefined;
+      const max = this.maxDurationMs;
+      const joinsBefore = before !== undefined && time < before.last + gap && time - before.first < max;
+      const joinsNext = next !== undefined && time > next.first - gap && next.last - time < max;
+      if (joinsBefore && joinsNext && next.last - before.first < max) {
+        // It bridges the two: one session, the later one's readings after the earlier one's.
+        before.accumulator.merge(next.accumulator);
+        before.last = next.last;
+        open.splice(after, 1);
+        session = before;
+      } else if (joinsBefore) {
+        session = before;
+      } else if (joinsNext) {
+        session = next;
+      } else {
+        session = { first: time, last: time, accumulator: this.aggregates.create(this.horizon) };
+        open.splice(after, 0, session);
       }
     }
     session.accumulator.add(reading.value, time);
     if (time < session.first) session.first = time;
     if (time > session.last) session.last = time;
-    if (session.last + gap < this.nextDue) this.nextDue = session.last + gap;
+    const due = this.dueTime(session);
+    if (due < this.nextDue) this.nextDue = due;
   }
 
   advance(now: number, out: WindowResult[]): void {
     const watermark = now - this.timing.allowedLatenessMs;
     if (watermark > this.watermark) this.watermark = watermark;
+    if (now - this.maxDelayMs > this.horizon.time) this.horizon.time = now - this.maxDelayMs;
     if (this.watermark < this.nextDue) return;
     const gap = this.spec.gapMs;
     let nextDue = Number.POSITIVE_INFINITY;
@@ -103,12 +123,13 @@ export class SessionWindows implements WindowOperator {
       const open = group.open;
       for (let i = 0; i < open.length; ) {
         const session = open[i]!;
-        if (session.last + gap <= this.watermark) {
+        const due = this.dueTime(session);
+        if (due <= this.watermark) {
           out.push(this.result(group.identity, session));
-          if (session.last + gap > group.closedUntil) group.closedUntil = session.last + gap;
+          if (due > group.closedUntil) group.closedUntil = due;
           open.splice(i, 1);
         } else {
-          nextDue = Math.min(nextDue, session.last + gap);
+          nextDue = Math.min(nextDue, due);
           i++;
         }
       }
@@ -126,6 +147,19 @@ export class SessionWindows implements WindowOperator {
     this.groups.prune(() => true);
     this.watermark = Number.NEGATIVE_INFINITY;
     this.nextDue = Number.POSITIVE_INFINITY;
+    this.horizon.time = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Readings the open sessions store one by one for twa, integral and rate (the rest are folded). */
+  storedPoints(): number {
+    let points = 0;
+    for (const group of this.groups.states()) for (const session of group.open) points += session.accumulator.storedPoints;
+    return points;
+  }
+
+  /** Once no reading can join the session: a gap after its last reading, or `max_duration` after its first. */
+  private dueTime(session: Session): number {
+    return Math.min(session.last + this.spec.gapMs, session.first + this.maxDurationMs);
   }
 
   private result(identity: GroupIdentity, session: Session): WindowResult {

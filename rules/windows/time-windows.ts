@@ -1,4 +1,4 @@
-import type { CompiledAggregates, WindowAccumulator } from '../aggregates/compile-aggregates.js';
+import type { CompiledAggregates, FoldHorizon, WindowAccumulator } from '../aggregates/compile-aggregates.js';
 import type { Reading } from '../reading.js';
 import type { WindowResult } from '../rule-result.js';
 import { GroupIndex, type GroupBy, type GroupIdentity } from './group-index.js';
@@ -31,7 +31,8 @@ const MAX_EMPTY_PER_ADVANCE = 1_000;
 /**
  * Tumbling and hopping windows on time. A reading belongs to every window [start, start + size) that contains it;
  * windows start every `slide` from the epoch plus `offset`. A window is emitted once the watermark (time less the
- * allowed lateness) reaches its end.
+ * allowed lateness) reaches its end. With `max_delay`, a reading older than the clock less it is late even when its
+ * window is still open.
  */
 export class TimeWindows implements WindowOperator {
   readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
@@ -48,6 +49,9 @@ export class TimeWindows implements WindowOperator {
    * state keeps the garbage collector out of the hot path. Never holds more than the most windows open at once.
    */
   private readonly spare: Window[] = [];
+  /** Readings before it are late (`max_delay`); the windows' order-dependent aggregates fold what lies before it. */
+  private readonly horizon: FoldHorizon = { time: Number.NEGATIVE_INFINITY };
+  private readonly maxDelayMs: number;
 
   constructor(
     private readonly rule: string,
@@ -64,10 +68,15 @@ export class TimeWindows implements WindowOperator {
     this.tumbling = spec.slideMs === spec.sizeMs;
     this.sizeMs = spec.sizeMs;
     this.offsetMs = spec.offsetMs;
+    this.maxDelayMs = timing.maxDelayMs ?? Number.POSITIVE_INFINITY;
   }
 
   add(reading: Reading): void {
     const time = reading.timestamp;
+    if (time < this.horizon.time) {
+      this.counters.late += 1;
+      return;
+    }
     const group = this.groups.get(reading);
     if (this.tumbling) {
       this.addTumbling(reading, group);
@@ -137,6 +146,7 @@ export class TimeWindows implements WindowOperator {
   advance(now: number, out: WindowResult[]): void {
     const watermark = now - this.timing.allowedLatenessMs;
     if (watermark > this.watermark) this.watermark = watermark;
+    if (now - this.maxDelayMs > this.horizon.time) this.horizon.time = now - this.maxDelayMs;
     if (this.watermark < this.nextDue) return;
     const { sizeMs } = this.spec;
     let nextDue = Number.POSITIVE_INFINITY;
@@ -185,6 +195,17 @@ export class TimeWindows implements WindowOperator {
     this.groups.prune(() => true);
     this.watermark = Number.NEGATIVE_INFINITY;
     this.nextDue = Number.POSITIVE_INFINITY;
+    this.horizon.time = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Readings the windows still open to readings store one by one for twa, integral and rate (the rest are folded). */
+  storedPoints(): number {
+    let points = 0;
+    this.groups.forEach((group) => {
+      for (const window of group.open) points += window.accumulator.storedPoints;
+      for (const window of group.emitted) points += window.accumulator.storedPoints;
+    });
+    return points;
   }
 
   /** Emits every window due, in start order, filling gaps with empty windows for a group seen before. */
@@ -234,7 +255,7 @@ export class TimeWindows implements WindowOperator {
 
   private openWindow(start: number): Window {
     const window = this.spare.pop();
-    if (window === undefined) return { start, accumulator: this.aggregates.create(), revision: 0, dirty: false };
+    if (window === undefined) return { start, accumulator: this.aggregates.create(this.horizon), revision: 0, dirty: false };
     window.start = start;
     return window;
   }

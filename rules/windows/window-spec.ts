@@ -6,10 +6,12 @@ export interface TimeWindowSpec {
   readonly offsetMs: number;
 }
 
-/** A window per burst of activity: it ends once no reading came for `gapMs`. */
+/** A window per burst of activity: it ends once no reading came for `gapMs`, or once it lasted `maxDurationMs`. */
 export interface SessionWindowSpec {
   readonly type: 'session';
   readonly gapMs: number;
+  /** A session spans less than this from its first reading to its last; a reading past that starts the next one. */
+  readonly maxDurationMs?: number;
 }
 
 /** Every `slide` readings, the last `size` readings (tumbling when slide = size). */
@@ -29,6 +31,11 @@ export interface WindowTiming {
   readonly late: 'drop' | 'update';
   /** With `late: update`, how long after emission a window can still be updated. */
   readonly updateWithinMs: number;
+  /**
+   * A reading whose timestamp is more than this behind the clock (the latest `advance`) is late even when its window
+   * is still open. Unset: only a window's end decides. Lets twa, integral and rate fold what is older into sums.
+   */
+  readonly maxDelayMs?: number;
   /** Time windows that saw no reading: skipped, or emitted with count 0 (for groups seen before). */
   readonly empty: 'skip' | 'emit';
 }
