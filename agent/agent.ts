@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
-import { RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
+import { type ForgottenAlert, RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
 import type { AlertTrackerSnapshot } from '../rules/anomaly/alert-tracker.js';
 import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
@@ -161,7 +161,10 @@ export class Agent {
             : 'buffer full: compacted old windows into coarser ones',
         ),
     });
-    this.engine = new RuleEngine(config.rules.map(ruleSpecOf));
+    this.engine = new RuleEngine(config.rules.map(ruleSpecOf), {
+      forgetSilentMs: config.agent.forget_silent_sensors,
+      alertForgotten: (alert) => this.alertForgotten(alert),
+    });
     this.history = new LocalHistory(resolve(options.dataDir ?? config.agent.data_dir, HISTORY_FILE), {
       readingsMs: config.history.readings,
       resultsMs: config.history.results,
@@ -357,6 +360,16 @@ export class Agent {
     const results = this.engine.advance(this.now());
     if (results.length === 0) return;
     for (const result of results) this.keep(result);
+  }
+
+  /**
+   * A sensor silent for `agent.forget_silent_sensors` whose alert had resolved was forgotten by its rule: its saved
+   * state and its `tributary_alert_state` series go too, so neither grows with every sensor that ever alerted.
+   */
+  private alertForgotten(alert: ForgottenAlert): void {
+    this.alertsChanged = true;
+    this.scheduleCommit();
+    this.tap.alertForgotten(alert);
   }
 
   /** The wall clock was set: windows open across the step are sent as they are, and the rules start a fresh timeline. */

@@ -6,6 +6,8 @@
  *   same work with no engine (typed arrays indexed by sensor number): the physical limit for this work in this run.
  * - `realistic`: a filter, a calibration transform, 10 s tumbling windows and 1 min windows sliding every 20 s
  *   with median, p95 and p99.
+ * - `stateful`: the per-sensor state that is forgotten once a sensor falls silent (agent.forget_silent_sensors): a
+ *   filter on `prev`, a deadband, a count window and a threshold alert.
  *
  * Every scenario runs BENCH_ROUNDS times (default 5), interleaved; the fastest round of each is reported.
  *
@@ -48,6 +50,17 @@ const REALISTIC: RuleSpec[] = [
     select: ['room*/temperature', 'room*/humidity'],
     window: hopping(60_000, 20_000),
     aggregates: ['median', 'p95', 'p99'],
+  },
+];
+
+const STATEFUL: RuleSpec[] = [
+  { ...base, name: 'deadband', where: 'abs(value - prev) < 50', transform: [{ delta: 0.5 }], aggregates: [] },
+  { ...base, name: 'every_10', window: { type: 'count', size: 10, slide: 10, ...TIMING }, aggregates: ['mean', 'max'] },
+  {
+    ...base,
+    name: 'too_hot',
+    aggregates: [],
+    alert: { detector: { kind: 'threshold', above: 75, clear_below: 70 }, lifecycle: { for: 10_000, keep_firing_for: 0, cooldown: 0 }, severity: 'warning' },
   },
 ];
 
@@ -157,8 +170,11 @@ function bytesPerReading(make: () => { consume: (reading: Reading) => void; tick
   return samples.length > 0 ? Math.round(samples[Math.floor(samples.length / 2)]!) : null;
 }
 
+/** As the agent runs it: sensors silent for a day forgotten (agent.forget_silent_sensors, the default). */
+const FORGET_SILENT_MS = 86_400_000;
+
 function engineOf(rules: RuleSpec[]) {
-  const engine = new RuleEngine(rules);
+  const engine = new RuleEngine(rules, { forgetSilentMs: FORGET_SILENT_MS });
   return { consume: (reading: Reading) => engine.push(reading), tick: (now: number) => engine.advance(now).length };
 }
 
@@ -174,6 +190,7 @@ const scenarios: Record<string, [Scenario, Drive]> = {
   hand: [handWritten, driveHandWritten],
   filterTumbling: [() => engineOf(FILTER_TUMBLING), drive],
   realistic: [() => engineOf(REALISTIC), drive],
+  stateful: [() => engineOf(STATEFUL), drive],
 };
 for (const [make, run] of Object.values(scenarios)) {
   const warm = make();
@@ -191,6 +208,7 @@ const perSecond = (run: Run) => Math.round(READINGS / run.seconds);
 const hand = best.get('hand')!;
 const filterTumbling = best.get('filterTumbling')!;
 const realistic = best.get('realistic')!;
+const stateful = best.get('stateful')!;
 
 const common = { readings: READINGS, rounds: ROUNDS, sensors: SENSORS, node: process.version };
 const lines = [
@@ -213,6 +231,15 @@ const lines = [
     ratio_to_hand_written_filter_tumbling: Number((perSecond(realistic) / perSecond(hand)).toFixed(3)),
     results: realistic.results,
     bytes_allocated_per_reading: bytesPerReading(() => engineOf(REALISTIC)),
+  },
+  {
+    bench: 'engine.stateful',
+    ...common,
+    rules: STATEFUL.length,
+    readings_per_s: perSecond(stateful),
+    ratio_to_hand_written_filter_tumbling: Number((perSecond(stateful) / perSecond(hand)).toFixed(3)),
+    results: stateful.results,
+    bytes_allocated_per_reading: bytesPerReading(() => engineOf(STATEFUL)),
   },
 ];
 for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -65,7 +65,8 @@ const cpuSeconds = (pid: number) => {
 function agentConfig(local: string, upstream: string, port: number): string {
   const lateness = 'allowed_lateness: 20s';
   return [
-    `agent: { http: { listen: "127.0.0.1:${port}" }, watch_config: false, log_format: json }`,
+    // Departed sensors forgotten within the hour (a sensor lives 5–20 minutes), so what they left behind can be seen to go.
+    `agent: { http: { listen: "127.0.0.1:${port}" }, watch_config: false, log_format: json, forget_silent_sensors: 10m }`,
     // The benchmark's clock is its own: nothing to wait for.
     'time: { sync: always }',
     // Short enough that history is pruned within the hour: its file must stop growing too.

@@ -1,11 +1,12 @@
 import { compileAggregates } from './aggregates/compile-aggregates.js';
-import { AlertTracker, type AlertTrackerSnapshot } from './anomaly/alert-tracker.js';
+import { AlertTracker, type AlertTrackerSnapshot, type ForgottenAlert } from './anomaly/alert-tracker.js';
 import { DerivedReadings } from './derive/derived-readings.js';
 import { compileFilterExpression, type ReadingPredicate } from './filter-expression.js';
 import type { Reading } from './reading.js';
 import type { RuleResult, WindowResult } from './rule-result.js';
 import type { RuleSpec } from './rule-spec.js';
 import { compileSelector } from './select/reading-selector.js';
+import { SensorStates } from './sensor-states.js';
 import { compileTransforms, type TransformChain } from './transforms/compile-transforms.js';
 import { CountWindows } from './windows/count-windows.js';
 import { SessionWindows } from './windows/session-windows.js';
@@ -25,6 +26,31 @@ export interface RuleCounters extends WindowCounters {
   results: number;
 }
 
+/** What the engine tells every rule. */
+export interface EngineOptions {
+  /** The state of a sensor that had no reading for this long (ms) is forgotten; 0 or left out: kept for ever. */
+  readonly forgetSilentMs?: number;
+  /** Hears of each sensor whose alert (resolved) was forgotten, during `advance`. */
+  readonly alertForgotten?: (alert: ForgottenAlert) => void;
+}
+
+/**
+ * How many sensors (or devices, groups) each stage of a rule keeps state for: to see that it stays bounded when
+ * sensors come and go. Stages without per-sensor state count 0.
+ */
+export interface TrackedSensors {
+  readonly rule: string;
+  /** `prev` in `where:`. */
+  readonly where: number;
+  /** Summed over the stateful transform steps. */
+  readonly transforms: number;
+  /** Devices. */
+  readonly derive: number;
+  /** Groups of a count window (time and session windows forget theirs once emitted). */
+  readonly countWindow: number;
+  readonly alerts: number;
+}
+
 /**
  * One rule compiled once, at load time, into its stages: select → where → transform → derive or window.
  * The hot path only calls the compiled stages.
@@ -36,10 +62,12 @@ export class CompiledRule {
   private readonly selectsAll: boolean;
   private readonly where: ReadingPredicate | undefined;
   /** Last value per source and sensor, when the filter uses `prev`. */
-  private readonly previous: Map<string, Map<string, number>> | undefined;
+  private readonly previous: SensorStates<{ value: number }> | undefined;
   private readonly transforms: TransformChain | undefined;
   private readonly derive: DerivedReadings | undefined;
   private readonly window: WindowOperator | undefined;
+  /** The window when it is a count window: the one window whose groups are forgotten only for their silence. */
+  private readonly countWindow: CountWindows | undefined;
   /** A detector and alert lifecycle per sensor, for rules with `alert:`. */
   private readonly alerts: AlertTracker | undefined;
   /** Windows go by arrival time: readings are re-stamped with `now`. */
@@ -47,6 +75,7 @@ export class CompiledRule {
   /** Results made while taking readings (rules without a window), handed over at the next advance. */
   private readonly pending: RuleResult[] = [];
   private readonly windowResults: WindowResult[] = [];
+  private readonly forgetSilentMs: number;
 
   /**
    * `waiting` is set when the rule makes a result on taking a reading (passed on, or an alert transition), so the
@@ -55,15 +84,19 @@ export class CompiledRule {
   constructor(
     readonly spec: RuleSpec,
     private readonly waiting: { results: boolean } = { results: false },
+    private readonly options: EngineOptions = {},
   ) {
+    const forgetMs = options.forgetSilentMs ?? 0;
+    this.forgetSilentMs = Number.isFinite(forgetMs) && forgetMs > 0 ? forgetMs : 0;
     this.own = { rule: spec.name, selected: 0, filteredOut: 0, transformedOut: 0, results: 0 };
     this.selects = compileSelector(spec);
     this.selectsAll = spec.from.length === 0 && spec.select.length === 0 && Object.keys(spec.tags).length === 0;
     this.where = spec.where === undefined ? undefined : compileFilterExpression(spec.where);
-    this.previous = spec.where !== undefined && /\bprev\b/.test(spec.where) ? new Map() : undefined;
+    this.previous = spec.where !== undefined && /\bprev\b/.test(spec.where) ? new SensorStates() : undefined;
     this.transforms = spec.transform.length > 0 ? compileTransforms(spec.transform) : undefined;
     this.derive = spec.derive ? new DerivedReadings(spec.derive) : undefined;
     this.window = createWindow(spec);
+    this.countWindow = this.window instanceof CountWindows ? this.window : undefined;
     this.alerts = spec.alert ? new AlertTracker({ rule: spec.name, ...spec.alert }) : undefined;
     this.processingTime = spec.window?.time === 'processing';
   }
@@ -78,7 +111,7 @@ export class CompiledRule {
     if (!this.selectsAll && !this.selects(reading)) return;
     this.own.selected += 1;
     if (this.where) {
-      const prev = this.previous ? this.swapPrevious(reading) : Number.NaN;
+      const prev = this.previous ? this.swapPrevious(reading, now) : Number.NaN;
       if (!this.where(reading, prev)) {
         this.own.filteredOut += 1;
         return;
@@ -86,7 +119,7 @@ export class CompiledRule {
     }
     let current: Reading | undefined = reading;
     if (this.transforms) {
-      current = this.transforms.apply(reading);
+      current = this.transforms.apply(reading, now);
       if (!current) {
         this.own.transformedOut += 1;
         return;
@@ -103,6 +136,8 @@ export class CompiledRule {
     this.pending.length = 0;
     // Missing data, `for:` and `keep_firing_for:` running out: transitions that no reading brings.
     if (this.alerts) for (const transition of this.alerts.tick(now)) out.push(transition);
+    // Before the window hands over its results: a forgotten count window's unfinished window goes out now.
+    if (this.forgetSilentMs > 0) this.forgetSilent(now);
     if (this.window) {
       this.window.advance(now, this.windowResults);
       for (const result of this.windowResults) out.push(result);
@@ -120,6 +155,8 @@ export class CompiledRule {
     if (this.transforms) for (const released of this.transforms.clockStepped(stepMs)) this.take(released, now);
     this.derive?.clockStepped();
     this.alerts?.clockStepped(stepMs);
+    this.previous?.clockStepped(stepMs);
+    this.countWindow?.clockSteppedBy(stepMs);
     for (const result of this.pending) out.push(result);
     this.pending.length = 0;
     if (this.window) {
@@ -128,6 +165,18 @@ export class CompiledRule {
       this.windowResults.length = 0;
     }
     this.own.results += out.length - before;
+  }
+
+  /** How many sensors each stage keeps state for. */
+  get trackedSensors(): TrackedSensors {
+    return {
+      rule: this.spec.name,
+      where: this.previous?.size ?? 0,
+      transforms: this.transforms?.trackedSensors ?? 0,
+      derive: this.derive?.trackedDevices ?? 0,
+      countWindow: this.countWindow?.trackedGroups ?? 0,
+      alerts: this.alerts?.trackedSensors ?? 0,
+    };
   }
 
   /** The rule's alerts that are pending or firing, for persisting across restarts; undefined without `alert:`. */
@@ -140,14 +189,28 @@ export class CompiledRule {
     this.alerts?.importState(snapshot);
   }
 
+  /**
+   * Each stage forgets, a slice at a time, the sensors that had no reading for `forgetSilentMs`: a sensor that comes
+   * back starts afresh. What a stage still holds to send is sent first (a held debounce, an unfinished count window),
+   * and a pending or firing alert is kept until its sensor returns.
+   */
+  private forgetSilent(now: number): void {
+    const silentMs = this.forgetSilentMs;
+    this.previous?.forgetSilent(now, silentMs);
+    this.transforms?.forgetSilent(now, silentMs);
+    this.derive?.forgetSilent(now, silentMs);
+    this.alerts?.forgetSilent(now, silentMs, this.options.alertForgotten);
+    this.countWindow?.forgetSilent(now, silentMs);
+  }
+
   private take(reading: Reading, now: number): void {
     let current: Reading | undefined = reading;
     if (this.derive) {
-      current = this.derive.offer(reading);
+      current = this.derive.offer(reading, now);
       if (!current) return;
     }
     if (this.alerts) {
-      const transition = this.alerts.observe(current);
+      const transition = this.alerts.observe(current, now);
       if (transition) {
         this.pending.push(transition);
         this.waiting.results = true;
@@ -168,17 +231,18 @@ export class CompiledRule {
       return;
     }
     if (this.processingTime && current.timestamp !== now) current = { ...current, timestamp: now };
-    this.window.add(current);
+    if (this.countWindow) this.countWindow.add(current, now);
+    else this.window.add(current);
   }
 
-  private swapPrevious(reading: Reading): number {
-    let ofSource = this.previous!.get(reading.source);
-    if (!ofSource) {
-      ofSource = new Map();
-      this.previous!.set(reading.source, ofSource);
+  private swapPrevious(reading: Reading, now: number): number {
+    const last = this.previous!.seen(reading.source, reading.sensor, now);
+    if (last === undefined) {
+      this.previous!.add(reading.source, reading.sensor, now, { value: reading.value });
+      return Number.NaN;
     }
-    const prev = ofSource.get(reading.sensor) ?? Number.NaN;
-    ofSource.set(reading.sensor, reading.value);
+    const prev = last.value;
+    last.value = reading.value;
     return prev;
   }
 }

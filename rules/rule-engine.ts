@@ -1,10 +1,11 @@
-import { CompiledRule, type RuleCounters } from './compiled-rule.js';
+import { CompiledRule, type RuleCounters, type EngineOptions, type TrackedSensors } from './compiled-rule.js';
 import type { Reading } from './reading.js';
 import type { RuleResult } from './rule-result.js';
 import type { RuleSpec } from './rule-spec.js';
 import { sameSpec } from './same-spec.js';
 
-export type { RuleCounters } from './compiled-rule.js';
+export type { RuleCounters, EngineOptions, TrackedSensors } from './compiled-rule.js';
+export type { ForgottenAlert } from './anomaly/alert-tracker.js';
 
 /** Rules that read from each other in a circle can never produce anything; caught when the rules are loaded. */
 export class RuleGraphError extends Error {
@@ -45,8 +46,15 @@ export class RuleEngine {
   /** Set by any rule that made a result on taking a reading; cleared by `advance`. */
   private readonly waiting = { results: false };
 
-  constructor(specs: readonly RuleSpec[]) {
-    const rules = dependencyOrder(specs).map((spec) => new CompiledRule(spec, this.waiting));
+  /**
+   * `options.forgetSilentMs`: every rule forgets the state of a sensor that had no reading for this long, so memory
+   * stays bounded where sensor names come and go (see rules/README.md, "Sensors that fall silent"); 0: never.
+   */
+  constructor(
+    specs: readonly RuleSpec[],
+    private readonly options: EngineOptions = {},
+  ) {
+    const rules = dependencyOrder(specs).map((spec) => new CompiledRule(spec, this.waiting, options));
     ({ rules: this.rules, bySource: this.bySource, fromEverySource: this.fromEverySource, downstream: this.downstream } = routing(rules));
   }
 
@@ -68,7 +76,7 @@ export class RuleEngine {
         return current;
       }
       (current ? changes.changed : changes.added).push(spec.name);
-      return new CompiledRule(spec, this.waiting);
+      return new CompiledRule(spec, this.waiting, this.options);
     });
     const names = new Set(specs.map((spec) => spec.name));
     for (const name of running.keys()) if (!names.has(name)) changes.removed.push(name);
@@ -163,6 +171,11 @@ export class RuleEngine {
 
   counters(): RuleCounters[] {
     return this.rules.map((rule) => rule.counters);
+  }
+
+  /** How many sensors (devices, groups) each rule's stages keep state for: bounded once silent sensors are forgotten. */
+  trackedSensors(): TrackedSensors[] {
+    return this.rules.map((rule) => rule.trackedSensors);
   }
 }
 

@@ -86,7 +86,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
       buffered = '';
     }
   };
-  const summary = await replay(config.rules, readings, write);
+  // As the agent runs them: silent sensors forgotten after the config's time.
+  const summary = await replay(config.rules, readings, write, { forgetSilentMs: config.agent.forget_silent_sensors });
   output.write(buffered);
   if (output !== process.stdout) await new Promise((resolve) => (output as WriteStream).end(resolve));
 

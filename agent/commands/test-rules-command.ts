@@ -59,11 +59,12 @@ export async function testRulesCommand(argv: string[]): Promise<number> {
       failed += 1;
       continue;
     }
-    const { rules, sources } = checked.config;
+    const { rules, sources, agent } = checked.config;
     const defaultSource = sources.length === 1 ? sources[0]!.name : 'test';
     for (const test of loaded.tests.tests) {
       total += 1;
-      const outcome = await runRuleTest(test, rules, defaultSource);
+      // As the agent runs them: silent sensors forgotten after the config's time.
+      const outcome = await runRuleTest(test, rules, defaultSource, { forgetSilentMs: agent.forget_silent_sensors });
       process.stdout.write(`${outcome.passed ? 'PASS' : 'FAIL'} ${file}: ${outcome.name}\n`);
       for (const difference of outcome.differences) process.stdout.write(`  ${difference}\n`);
       if (!outcome.passed) failed += 1;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
+import { DURATION_PATTERN, parseDuration } from '../../rules/duration.js';
 import { sourceTimestampDefaults } from '../../drivers/timestamp-options.js';
 import { DEFAULT_LISTEN } from '../health/listen-address.js';
 import { ruleSchema } from './rule-schema.js';
@@ -23,6 +24,15 @@ const httpSection = z
   })
   .prefault({});
 
+const FORGET_HELP = 'expected a duration such as 24h or 30m, or never';
+
+/** How long a sensor may be silent before the rules forget it: a duration, or `never` (also `0s`), parsed to ms (0: never). */
+function forgetAfter() {
+  return z
+    .union([z.literal('never'), z.string().regex(DURATION_PATTERN, { error: FORGET_HELP })], { error: FORGET_HELP })
+    .transform((text) => (text === 'never' ? 0 : parseDuration(text)!));
+}
+
 const agentSection = z
   .strictObject({
     data_dir: z
@@ -44,6 +54,11 @@ const agentSection = z
       .prefault('0s')
       .describe(
         "Every this often the agent's own metrics (backlog, send lag, bad input, memory …) become readings of rule _agent, sent to every sink, for the Grafana agent dashboard; 0s: off.",
+      ),
+    forget_silent_sensors: forgetAfter()
+      .prefault('24h')
+      .describe(
+        'The rules forget what they keep of a sensor (transform state, prev, an unfinished count window, a resolved alert) once it had no reading for this long, so memory stays bounded when sensor names come and go; a sensor that returns starts afresh. Pending and firing alerts are kept. never (or 0s): keep for ever.',
       ),
   })
   .prefault({});
@@ -135,7 +150,7 @@ const timeSection = z
       .prefault('1h')
       .describe('Results made before the clock synchronised wait this long to be re-dated; then they are sent marked unsynchronised.'),
     source_timestamps: sourceTimestampDefaults().describe(
-      "How timestamps that readings carry themselves (MQTT or serial timestamp_field) are checked against the local clock; a source's timestamps: overrides it key by key.",
+      "How timestamps that readings carry themselves (MQTT or serial timestamp_field, GPS time of NMEA fixes) are checked against the local clock; a source's timestamps: overrides it key by key.",
     ),
   })
   .prefault({});

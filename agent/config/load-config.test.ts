@@ -34,6 +34,7 @@ describe('config checking', () => {
       watch_config: true,
       http: { enabled: true, listen: '127.0.0.1:9108' },
       self_metrics: 0,
+      forget_silent_sensors: 86_400_000,
     });
     expect(checked.config.buffer).toEqual({
       commit_interval: 100,
@@ -76,7 +77,7 @@ describe('config checking', () => {
 
   it('points at an unknown key with its line and column and suggests the key that was meant', () => {
     expect(problemsOf(`agent:\n  data_dri: ./x\n`)).toEqual([
-      'test.yaml:2:3: agent.data_dri: unknown key "data_dri" (did you mean "data_dir"?); allowed here: data_dir, log_level, log_format, tick, watch_config, http, self_metrics',
+      'test.yaml:2:3: agent.data_dri: unknown key "data_dri" (did you mean "data_dir"?); allowed here: data_dir, log_level, log_format, tick, watch_config, http, self_metrics, forget_silent_sensors',
     ]);
   });
 

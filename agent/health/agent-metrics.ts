@@ -14,6 +14,7 @@ export class AgentMetrics {
   readonly registry = new Registry();
   readonly alertStates: AlertStates;
   private untap: (() => void) | undefined;
+  private untapForgotten: (() => void) | undefined;
 
   private readonly readings = this.counter('tributary_source_readings_total', 'Readings accepted from each source.', ['source']);
   private readonly sourceUp = this.gauge('tributary_source_up', 'Whether each source is running and connected (1) or not (0).', ['source', 'driver']);
@@ -56,11 +57,14 @@ export class AgentMetrics {
       this.ruleResults.inc({ rule: result.rule, kind: result.kind });
       if (result.kind === 'alert') this.alertStates.record(result);
     });
+    this.untapForgotten = this.agent.tap.onAlertForgotten((alert) => this.alertStates.forget(alert));
   }
 
   stop(): void {
     this.untap?.();
     this.untap = undefined;
+    this.untapForgotten?.();
+    this.untapForgotten = undefined;
   }
 
   get contentType(): string {

@@ -12,7 +12,8 @@ export interface AlertLabels {
 
 /**
  * The current state of each alert as the `tributary_alert_state` gauge. Every alert transition that passes through
- * the pipeline is recorded here; an alert engine that keeps state of its own can also call `set` directly.
+ * the pipeline is recorded here; an alert engine that keeps state of its own can also call `set` directly. The series
+ * of an alert whose sensor the rules forgot (silent for `agent.forget_silent_sensors`, resolved) is removed.
  */
 export class AlertStates {
   constructor(private readonly gauge: Gauge<'rule' | 'sensor' | 'severity'>) {}
@@ -23,5 +24,10 @@ export class AlertStates {
 
   record(alert: AlertResult): void {
     this.set(alert, alert.state);
+  }
+
+  /** Removes the series of an alert whose sensor was forgotten; it comes back with the sensor's next transition. */
+  forget(labels: AlertLabels): void {
+    this.gauge.remove({ rule: labels.rule, sensor: labels.sensor, severity: labels.severity });
   }
 }

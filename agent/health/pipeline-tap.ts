@@ -1,3 +1,4 @@
+import type { ForgottenAlert } from '../../rules/anomaly/alert-tracker.js';
 import type { Reading } from '../../rules/reading.js';
 import type { RuleResult } from '../../rules/rule-result.js';
 
@@ -11,6 +12,7 @@ type Listener<T> = (item: T) => void;
 export class PipelineTap {
   private readonly readingListeners = new Set<Listener<Reading>>();
   private readonly resultListeners = new Set<Listener<RuleResult>>();
+  private readonly forgottenListeners = new Set<Listener<ForgottenAlert>>();
 
   /** Calls `listener` with every reading the rules accept; returns a function that stops it. */
   onReading(listener: Listener<Reading>): () => void {
@@ -24,12 +26,22 @@ export class PipelineTap {
     return () => this.resultListeners.delete(listener);
   }
 
+  /** Calls `listener` with every sensor whose (resolved) alert a rule forgot after its silence. */
+  onAlertForgotten(listener: Listener<ForgottenAlert>): () => void {
+    this.forgottenListeners.add(listener);
+    return () => this.forgottenListeners.delete(listener);
+  }
+
   reading(reading: Reading): void {
     if (this.readingListeners.size > 0) notify(this.readingListeners, reading);
   }
 
   result(result: RuleResult): void {
     if (this.resultListeners.size > 0) notify(this.resultListeners, result);
+  }
+
+  alertForgotten(alert: ForgottenAlert): void {
+    if (this.forgottenListeners.size > 0) notify(this.forgottenListeners, alert);
   }
 }
 

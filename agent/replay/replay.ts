@@ -21,9 +21,9 @@ export async function replay(
   rules: readonly RuleSpec[],
   readings: AsyncIterable<Reading>,
   write: (result: RuleResult) => void,
-  options: { until?: number } = {},
+  options: { until?: number; forgetSilentMs?: number } = {},
 ): Promise<ReplaySummary> {
-  const engine = new RuleEngine(rules);
+  const engine = new RuleEngine(rules, { forgetSilentMs: options.forgetSilentMs ?? 0 });
   let now = Number.NEGATIVE_INFINITY;
   let first: number | undefined;
   let count = 0;

@@ -2,7 +2,7 @@ import type { Reading } from '../../rules/reading.js';
 import type { RuleResult } from '../../rules/rule-result.js';
 import type { RuleSpec } from '../../rules/rule-spec.js';
 import { flushTime } from '../replay/replay.js';
-import { RuleEngine } from '../../rules/rule-engine.js';
+import { type EngineOptions, RuleEngine } from '../../rules/rule-engine.js';
 import type { ExpectedResult, RuleTest } from './rule-test-file.js';
 
 /** What differs between the results a test expects and those the rules produced. */
@@ -14,9 +14,14 @@ export interface RuleTestOutcome {
 }
 
 /** Feeds a test's input series through the rules and compares the results with its expectations. */
-export async function runRuleTest(test: RuleTest, rules: readonly RuleSpec[], defaultSource: string): Promise<RuleTestOutcome> {
+export async function runRuleTest(
+  test: RuleTest,
+  rules: readonly RuleSpec[],
+  defaultSource: string,
+  engineOptions: EngineOptions = {},
+): Promise<RuleTestOutcome> {
   const origin = Date.parse(test.start);
-  const results = runInput(test, rules, origin, defaultSource);
+  const results = runInput(test, rules, origin, defaultSource, engineOptions);
   const tested = rules.filter((rule) => test.expect.some((expected) => expected.rule === rule.name) || !test.exact);
 
   const differences: string[] = [];
@@ -49,7 +54,7 @@ interface Arrival {
  * Runs the readings in order of arrival (their timestamp unless the test says they arrive later). The engine's clock
  * is the latest arrival so far, and moves on after every reading, so windows close as they would live.
  */
-function runInput(test: RuleTest, rules: readonly RuleSpec[], origin: number, defaultSource: string): RuleResult[] {
+function runInput(test: RuleTest, rules: readonly RuleSpec[], origin: number, defaultSource: string, engineOptions: EngineOptions): RuleResult[] {
   const arrivals: Arrival[] = [];
   for (const series of test.input) {
     const base = { source: series.source ?? defaultSource, sensor: series.sensor, tags: series.tags };
@@ -66,7 +71,7 @@ function runInput(test: RuleTest, rules: readonly RuleSpec[], origin: number, de
   // Stable: readings arriving at the same time keep the order in which the file lists them.
   arrivals.sort((a, b) => a.arrival - b.arrival);
 
-  const engine = new RuleEngine(rules);
+  const engine = new RuleEngine(rules, engineOptions);
   const results: RuleResult[] = [];
   let now = Number.NEGATIVE_INFINITY;
   // Between readings the clock ticks as the agent's does, so what time alone brings (a missing sensor, `for:`

@@ -1,5 +1,6 @@
 import type { Reading, Tags } from '../reading.js';
 import type { AlertResult, AlertSeverity } from '../rule-result.js';
+import { SensorStates } from '../sensor-states.js';
 import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition } from './alert-lifecycle.js';
 import { createDetector, type DetectorSpec } from './detector-spec.js';
 import { type Detector, hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
@@ -46,13 +47,27 @@ interface SensorAlert {
   readonly lastVerdict: Verdict;
 }
 
+/** A sensor whose (resolved) alert was forgotten after its silence, for the agent to drop what it keeps of it. */
+export interface ForgottenAlert {
+  readonly rule: string;
+  readonly source: string;
+  readonly sensor: string;
+  readonly severity: AlertSeverity;
+}
+
 /**
  * Runs one alert rule over many sensors: a detector and a lifecycle per (source, sensor), and an `AlertResult` for
  * each lifecycle transition. Pure: time comes from readings and from `tick(now)`.
  */
 export class AlertTracker {
   /** source → sensor → alert: two lookups instead of building a key string per reading. */
-  private readonly sensors = new Map<string, Map<string, SensorAlert>>();
+  private readonly sensors = new SensorStates<SensorAlert>();
+  /**
+   * Alerts pending or firing: all that `tick` has to look at, unless the detector reports missing data, which can
+   * start an episode for any sensor.
+   */
+  private readonly live = new Set<SensorAlert>();
+  private readonly reportsMissing: boolean;
   private readonly template: MessageTemplate;
   private readonly resolvedTemplate: MessageTemplate;
 
@@ -61,11 +76,18 @@ export class AlertTracker {
     const fallback = kind === 'missing' ? MISSING_MESSAGE : kind === 'anomaly' ? ANOMALY_MESSAGE : DEFAULT_MESSAGE;
     this.template = new MessageTemplate(spec.message ?? fallback);
     this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
-    createDetector(spec.detector); // fails now, at load time, rather than on the first reading
+    // Made now, at load time, so a bad spec fails here rather than on the first reading.
+    this.reportsMissing = createDetector(spec.detector).missingAt !== undefined;
   }
 
-  observe(reading: Reading): AlertResult | undefined {
-    const alert = this.sensorAlert(reading.source, reading.sensor, reading.tags);
+  /** Sensors whose detector and lifecycle are kept. */
+  get trackedSensors(): number {
+    return this.sensors.size;
+  }
+
+  /** Takes a reading that reached the engine at `now` (its timestamp by default). */
+  observe(reading: Reading, now: number = reading.timestamp): AlertResult | undefined {
+    const alert = this.sensorAlert(reading.source, reading.sensor, reading.tags, now);
     alert.tags = reading.tags;
     alert.lastValue = reading.value;
     const verdict = alert.detector.update(reading.timestamp, reading.value);
@@ -81,57 +103,89 @@ export class AlertTracker {
   /** Time passes: missing-data verdicts, `for:` running out, `keep_firing_for:` running out. */
   tick(now: number): AlertResult[] {
     const results: AlertResult[] = [];
-    for (const alert of this.allAlerts()) {
+    const visit = (alert: SensorAlert) => {
       const verdict = alert.detector.tick(now);
       if (verdict) remember(alert.lastVerdict, verdict);
       const transition = verdict ? alert.lifecycle.observe(now, verdict.active) : alert.lifecycle.tick(now);
       if (transition) results.push(this.result(alert, transition, now));
-    }
+    };
+    if (this.reportsMissing) this.sensors.forEach(visit);
+    // A Set may lose its current member while iterated: an alert that resolves leaves `live` during its visit.
+    else for (const alert of this.live) visit(alert);
     return results;
   }
 
   /** The wall clock was set by `stepMs`: every sensor's lifecycle and detector move their times with it. */
   clockStepped(stepMs: number): void {
-    for (const bySensor of this.sensors.values()) {
-      for (const alert of bySensor.values()) {
-        alert.lifecycle.clockStepped(stepMs);
-        alert.detector.clockStepped?.(stepMs);
-      }
-    }
+    this.sensors.clockStepped(stepMs);
+    this.sensors.forEach((alert) => {
+      alert.lifecycle.clockStepped(stepMs);
+      alert.detector.clockStepped?.(stepMs);
+    });
+  }
+
+  /**
+   * Forgets sensors that had no reading for `silentMs` by `now` (a slice of them per call) and whose alert is inactive
+   * or resolved; a pending or firing alert is kept until its sensor comes back, and so is one whose detector may yet
+   * report the silence as missing data. `forgotten` hears of each forgotten sensor whose alert ever changed state.
+   */
+  forgetSilent(now: number, silentMs: number, forgotten?: (alert: ForgottenAlert) => void): void {
+    this.sensors.forgetSilent(
+      now,
+      silentMs,
+      (alert) => this.live.has(alert) || this.mayReportMissing(alert, now),
+      (alert) => {
+        if (alert.lifecycle.current === 'inactive') return;
+        forgotten?.({ rule: this.spec.rule, source: alert.source, sensor: alert.sensor, severity: this.spec.severity });
+      },
+    );
   }
 
   exportState(): AlertTrackerSnapshot {
-    const alerts = [...this.allAlerts()]
-      .filter((alert) => alert.lifecycle.current !== 'inactive')
-      .map(({ source, sensor, tags, lifecycle }) => ({ source, sensor, tags, lifecycle: lifecycle.exportState() }));
+    const alerts: StoredAlert[] = [];
+    this.sensors.forEach(({ source, sensor, tags, lifecycle }) => {
+      if (lifecycle.current !== 'inactive') alerts.push({ source, sensor, tags, lifecycle: lifecycle.exportState() });
+    });
     return { version: 1, alerts };
   }
 
   /** Restores `exportState` output; throws a clear error on anything else (a corrupt or foreign database row). */
   importState(snapshot: unknown): void {
     for (const entry of checkSnapshot(snapshot).alerts) {
-      this.sensorAlert(entry.source, entry.sensor, entry.tags).lifecycle.importState(entry.lifecycle);
+      // Silent from the next sweep on: the time of its last reading before the restart is not known.
+      const alert = this.sensorAlert(entry.source, entry.sensor, entry.tags, Number.NaN);
+      alert.lifecycle.importState(entry.lifecycle);
+      this.track(alert);
     }
   }
 
-  private *allAlerts(): Iterable<SensorAlert> {
-    for (const bySensor of this.sensors.values()) yield* bySensor.values();
+  /** Missing data still to come: a silent sensor whose detector will call it missing, or already does. */
+  private mayReportMissing(alert: SensorAlert, now: number): boolean {
+    if (!this.reportsMissing) return false;
+    const verdict = alert.lastVerdict;
+    // Missing already, but a cooldown holds off the new episode.
+    if (verdict.active && verdict.reason === 'missing') return true;
+    return now <= alert.detector.missingAt!();
   }
 
-  private sensorAlert(source: string, sensor: string, tags: Tags): SensorAlert {
-    let bySensor = this.sensors.get(source);
-    if (!bySensor) this.sensors.set(source, (bySensor = new Map()));
-    let alert = bySensor.get(sensor);
-    if (!alert) {
-      const lifecycle = new AlertLifecycle(this.spec.lifecycle);
-      const detector = createDetector(this.spec.detector);
-      alert = { source, sensor, tags, detector, lifecycle, lastValue: Number.NaN, lastVerdict: newVerdict() };
-      bySensor.set(sensor, alert);
-    }
-    return alert;
+  /** Keeps `live` to the alerts pending or firing. */
+  private track(alert: SensorAlert): void {
+    const state = alert.lifecycle.current;
+    if (state === 'pending' || state === 'firing') this.live.add(alert);
+    else this.live.delete(alert);
+  }
+
+  private sensorAlert(source: string, sensor: string, tags: Tags, now: number): SensorAlert {
+    const known = this.sensors.seen(source, sensor, now);
+    if (known) return known;
+    const lifecycle = new AlertLifecycle(this.spec.lifecycle);
+    const detector = createDetector(this.spec.detector);
+    const alert = { source, sensor, tags, detector, lifecycle, lastValue: Number.NaN, lastVerdict: newVerdict() };
+    return this.sensors.add(source, sensor, now, alert);
   }
 
   private result(alert: SensorAlert, transition: LifecycleTransition, now: number): AlertResult {
+    this.track(alert);
     const verdict = alert.lastVerdict;
     const missing = verdict.reason === 'missing';
     // The reading that caused the transition; NaN when its absence did.

@@ -141,11 +141,20 @@ export class AnomalyDetector implements Detector {
 
   /** Only silence is judged here; answers undefined unless the sensor is missing, so a tick never clears an alert. */
   tick(now: number) {
-    if (this.intervals.size < this.spec.min_readings) return undefined;
-    const limit = Math.max(this.spec.missing_factor * this.intervals.median, GAP_FACTOR * this.intervals.max);
+    const limit = this.missingLimit();
     const silence = now - this.previousTime;
     if (!(limit > 0) || silence <= limit) return undefined;
     return setVerdict(this.verdict, true, silence / limit, Number.NaN, limit, 'missing');
+  }
+
+  missingAt(): number {
+    return this.previousTime + this.missingLimit();
+  }
+
+  /** Silence longer than this (ms) is missing data; NaN until enough intervals were seen. */
+  private missingLimit(): number {
+    if (this.intervals.size < this.spec.min_readings) return Number.NaN;
+    return Math.max(this.spec.missing_factor * this.intervals.median, GAP_FACTOR * this.intervals.max);
   }
 
   /** How far the current flat run is past its limit; 0 on a sensor that has hardly ever changed (a switch, a constant). */

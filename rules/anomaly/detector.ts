@@ -32,6 +32,11 @@ export interface Detector {
    * synchronisation is not days of silence, nor a rate of change over days. Detectors that keep no times leave it out.
    */
   clockStepped?(stepMs: number): void;
+  /**
+   * Detectors that report missing data (through `tick`): the time after which silence will count as missing, so a
+   * sensor is not forgotten for its silence before its alert had a chance to start; NaN while it cannot tell yet.
+   */
+  missingAt?(): number;
 }
 
 /**

@@ -27,6 +27,10 @@ export class MissingDetector implements Detector {
     this.lastSeen += stepMs;
   }
 
+  missingAt(): number {
+    return this.lastSeen + this.spec.after;
+  }
+
   /** Active once `now` is more than `after` past the last reading; undefined before the first reading. */
   tick(now: number) {
     if (Number.isNaN(this.lastSeen)) return undefined;

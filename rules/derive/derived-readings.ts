@@ -1,5 +1,6 @@
 import { compileNumericExpression, type ExpressionContext } from '../filter-expression.js';
 import type { Reading } from '../reading.js';
+import { SensorStates } from '../sensor-states.js';
 import type { DeriveSpec } from './derive-spec.js';
 
 interface DeviceInputs {
@@ -15,7 +16,8 @@ interface DeviceInputs {
 export class DerivedReadings {
   private readonly variables: string[];
   private readonly inputIndex = new Map<string, number>();
-  private readonly devices = new Map<string, Map<string, DeviceInputs>>();
+  /** Latest inputs per source and device. */
+  private readonly devices = new SensorStates<DeviceInputs>();
   private readonly evaluate: (context: ExpressionContext) => number;
   private readonly context: ExpressionContext;
   /** Evaluations that gave NaN or ±Infinity (e.g. log of a negative humidity). */
@@ -28,14 +30,17 @@ export class DerivedReadings {
     this.context = { reading: undefined as unknown as Reading, prev: Number.NaN, variables: {} };
   }
 
-  /** Takes a reading; returns the derived reading it completes, if any. Readings of other sensors are ignored. */
-  offer(reading: Reading): Reading | undefined {
+  /**
+   * Takes a reading that reached the engine at `now` (its timestamp by default); returns the derived reading it
+   * completes, if any. Readings of other sensors are ignored.
+   */
+  offer(reading: Reading, now: number = reading.timestamp): Reading | undefined {
     const slash = reading.sensor.lastIndexOf('/');
     const leaf = slash < 0 ? reading.sensor : reading.sensor.slice(slash + 1);
     const index = this.inputIndex.get(leaf);
     if (index === undefined) return undefined;
     const device = slash < 0 ? '' : reading.sensor.slice(0, slash);
-    const inputs = this.inputsOf(reading.source, device);
+    const inputs = this.inputsOf(reading.source, device, now);
     inputs.values[index] = reading.value;
     inputs.times[index] = reading.timestamp;
 
@@ -67,17 +72,23 @@ export class DerivedReadings {
     this.devices.clear();
   }
 
-  private inputsOf(source: string, device: string): DeviceInputs {
-    let ofSource = this.devices.get(source);
-    if (!ofSource) {
-      ofSource = new Map();
-      this.devices.set(source, ofSource);
-    }
-    let inputs = ofSource.get(device);
-    if (!inputs) {
-      inputs = { values: new Float64Array(this.variables.length), times: new Float64Array(this.variables.length).fill(Number.NaN) };
-      ofSource.set(device, inputs);
-    }
-    return inputs;
+  /** Forgets devices none of whose inputs had a reading for `silentMs` by `now` (a slice of them per call). */
+  forgetSilent(now: number, silentMs: number): void {
+    this.devices.forgetSilent(now, silentMs);
+  }
+
+  /** Devices whose latest inputs are kept. */
+  get trackedDevices(): number {
+    return this.devices.size;
+  }
+
+  private inputsOf(source: string, device: string, now: number): DeviceInputs {
+    return (
+      this.devices.seen(source, device, now) ??
+      this.devices.add(source, device, now, {
+        values: new Float64Array(this.variables.length),
+        times: new Float64Array(this.variables.length).fill(Number.NaN),
+      })
+    );
   }
 }

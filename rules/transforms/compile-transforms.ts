@@ -3,6 +3,7 @@ import type { Reading } from '../reading.js';
 import { didYouMeanSuffix } from '../did-you-mean.js';
 import { describeInput, explainIssues } from './issue-message.js';
 import { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, TRANSFORMS } from './registry.js';
+import type { SensorMemory } from './per-sensor.js';
 import type { Transform } from './transform.js';
 
 export { TRANSFORM_NAMES, TRANSFORM_SCHEMAS } from './registry.js';
@@ -23,8 +24,11 @@ export type TransformStepConfig = Record<string, unknown>;
 
 /** A rule's `transform:` list, compiled: the steps run in order on each reading. */
 export interface TransformChain {
-  /** Runs a reading through every step; undefined when a step dropped it (or holds it, as debounce does). */
-  apply(reading: Reading): Reading | undefined;
+  /**
+   * Runs a reading through every step; undefined when a step dropped it (or holds it, as debounce does). `now`: when
+   * it reached the engine (its timestamp when left out), for forgetting sensors gone silent.
+   */
+  apply(reading: Reading, now?: number): Reading | undefined;
   /**
    * Moves time to `now`: returns what time-driven steps (heartbeat, debounce, throttle_average) emit by then, each
    * passed through the steps after the one that emitted it.
@@ -32,6 +36,13 @@ export interface TransformChain {
   advance(now: number): Reading[];
   /** The wall clock was set by `stepMs`: returns what steps release, each passed through the steps after it. */
   clockStepped(stepMs: number): Reading[];
+  /**
+   * Forgets the state of sensors that had no reading at a step for `silentMs` by `now` (a slice of them per call),
+   * except what a step still holds to send (a debounced reading, an open average), which `advance` sends first.
+   */
+  forgetSilent(now: number, silentMs: number): void;
+  /** Sensors whose state the steps keep, summed over the steps. */
+  readonly trackedSensors: number;
   /** How many steps the chain has. */
   readonly steps: number;
 }
@@ -86,14 +97,17 @@ class Chain implements TransformChain {
   readonly steps: number;
   /** Positions of the steps that emit on their own, in order. */
   private readonly timed: number[];
+  /** The per-sensor state of the stateful steps. */
+  private readonly memories: SensorMemory[];
 
   constructor(private readonly transforms: readonly Transform[]) {
     this.steps = transforms.length;
     this.timed = transforms.flatMap((transform, i) => (transform.advance ? [i] : []));
+    this.memories = transforms.flatMap((transform) => (transform.sensors ? [transform.sensors] : []));
   }
 
-  apply(reading: Reading): Reading | undefined {
-    return this.applyFrom(0, reading);
+  apply(reading: Reading, now?: number): Reading | undefined {
+    return this.applyFrom(0, reading, now);
   }
 
   advance(now: number): Reading[] {
@@ -101,7 +115,7 @@ class Chain implements TransformChain {
     // Upstream steps first: what they release reaches the later timed steps before those are advanced.
     for (const i of this.timed) {
       for (const released of this.transforms[i]!.advance!(now)) {
-        const result = this.applyFrom(i + 1, released);
+        const result = this.applyFrom(i + 1, released, now);
         if (result) out.push(result);
       }
     }
@@ -109,19 +123,30 @@ class Chain implements TransformChain {
   }
 
   clockStepped(stepMs: number): Reading[] {
+    for (const memory of this.memories) memory.clockStepped(stepMs);
     const out: Reading[] = [];
     for (let i = 0; i < this.transforms.length; i++) {
       for (const released of this.transforms[i]!.clockStepped?.(stepMs) ?? []) {
-        const result = this.applyFrom(i + 1, released);
+        const result = this.applyFrom(i + 1, released, undefined);
         if (result) out.push(result);
       }
     }
     return out;
   }
 
-  private applyFrom(start: number, reading: Reading): Reading | undefined {
+  forgetSilent(now: number, silentMs: number): void {
+    for (const memory of this.memories) memory.forgetSilent(now, silentMs);
+  }
+
+  get trackedSensors(): number {
+    let sensors = 0;
+    for (const memory of this.memories) sensors += memory.size;
+    return sensors;
+  }
+
+  private applyFrom(start: number, reading: Reading, now: number | undefined): Reading | undefined {
     let current: Reading | undefined = reading;
-    for (let i = start; i < this.transforms.length && current; i++) current = this.transforms[i]!.apply(current);
+    for (let i = start; i < this.transforms.length && current; i++) current = this.transforms[i]!.apply(current, now);
     return current;
   }
 }

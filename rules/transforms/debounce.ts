@@ -17,15 +17,19 @@ interface Pending {
  * would send it — which keeps it in step with windows downstream that wait only briefly for late readings.
  */
 export const debounce = defineTransform(period(), (periodMs) => {
-  const states = new PerSensor<Pending>(() => ({ reading: undefined, due: Number.NEGATIVE_INFINITY }));
+  // A held reading is sent (by advance, once due) before its sensor may be forgotten.
+  const states = new PerSensor<Pending>(
+    () => ({ reading: undefined, due: Number.NEGATIVE_INFINITY }),
+    (pending) => pending.reading !== undefined,
+  );
   const release = (pending: Pending): Reading => {
     const held = pending.reading!;
     pending.reading = undefined;
     return withValueAt(held, held.value, pending.due);
   };
   return {
-    apply: (reading: Reading) => {
-      const pending = states.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const pending = states.of(reading, now);
       const stable = pending.reading && pending.due <= reading.timestamp ? release(pending) : undefined;
       pending.due = pending.reading ? Math.max(pending.due, reading.timestamp + periodMs) : reading.timestamp + periodMs;
       pending.reading = reading;
@@ -43,5 +47,6 @@ export const debounce = defineTransform(period(), (periodMs) => {
       states.forEach((pending) => (pending.due += stepMs));
       return [];
     },
+    sensors: states,
   };
 });

@@ -32,8 +32,8 @@ export const dedupe = defineTransform(period(), (windowMs) => {
     seen.front = seen.newest;
   };
   return {
-    apply: (reading: Reading) => {
-      const seen = states.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const seen = states.of(reading, now);
       const { timestamp, value } = reading;
       if (timestamp > seen.newest) {
         seen.newest = timestamp;
@@ -54,5 +54,6 @@ export const dedupe = defineTransform(period(), (windowMs) => {
       }
       return reading;
     },
+    sensors: states,
   };
 });

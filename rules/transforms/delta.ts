@@ -41,8 +41,8 @@ const TOLERANCE = 1 - 1e-9;
 export const delta = defineTransform(deltaSchema, ({ amount, relative }) => {
   const states = new PerSensor<LastPassed>(() => ({ seen: false, value: 0 }));
   return {
-    apply: (reading: Reading) => {
-      const last = states.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const last = states.of(reading, now);
       const value = reading.value;
       if (last.seen) {
         const threshold = (relative ? Math.abs(last.value) * amount : amount) * TOLERANCE;
@@ -52,6 +52,7 @@ export const delta = defineTransform(deltaSchema, ({ amount, relative }) => {
       last.value = value;
       return reading;
     },
+    sensors: states,
   };
 });
 
@@ -61,13 +62,14 @@ export const onChange = defineTransform(
   () => {
     const states = new PerSensor<LastPassed>(() => ({ seen: false, value: 0 }));
     return {
-      apply: (reading: Reading) => {
-        const last = states.of(reading);
+      apply: (reading: Reading, now?: number) => {
+        const last = states.of(reading, now);
         if (last.seen && reading.value === last.value) return undefined;
         last.seen = true;
         last.value = reading.value;
         return reading;
       },
+      sensors: states,
     };
   },
 );

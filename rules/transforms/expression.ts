@@ -42,16 +42,17 @@ export const expression = defineTransform(expressionSchema, (text) => {
   const context: ExpressionContext = { reading: undefined as unknown as Reading, prev: Number.NaN, variables };
   const previous = /\bprev\b/.test(text) ? new PerSensor(() => ({ value: Number.NaN })) : undefined;
   return {
-    apply: (reading: Reading) => {
+    apply: (reading: Reading, now?: number) => {
       context.reading = reading;
       variables.x = reading.value;
       if (previous) {
-        const last = previous.of(reading);
+        const last = previous.of(reading, now);
         context.prev = last.value;
         last.value = reading.value;
       }
       const value = evaluate(context);
       return Number.isFinite(value) ? withValue(reading, value) : undefined;
     },
+    ...(previous ? { sensors: previous } : {}),
   };
 });

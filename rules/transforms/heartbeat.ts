@@ -46,8 +46,8 @@ export const heartbeat = defineTransform(heartbeatSchema, ({ period: periodMs, o
     return withValueAt(state.last, state.last.value, due);
   };
   return {
-    apply: (reading: Reading) => {
-      const state = states.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const state = states.of(reading, now);
       let out: Reading | undefined;
       // A beat due at the reading's own timestamp sends the new value (from advance), not the old one.
       if (state.next < reading.timestamp) {
@@ -70,5 +70,6 @@ export const heartbeat = defineTransform(heartbeatSchema, ({ period: periodMs, o
       states.forEach((state) => (state.next += stepMs));
       return [];
     },
+    sensors: states,
   };
 });

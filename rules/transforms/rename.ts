@@ -60,5 +60,5 @@ export const rename = defineTransform(renameSchema, (template) => {
       : { source: reading.source, sensor, value: reading.value, timestamp: reading.timestamp, tags: reading.tags };
   if (/\{\s*tags\./.test(template)) return { apply: (reading) => rebuilt(reading, build(reading)) };
   const names = new PerSensor(build);
-  return { apply: (reading) => rebuilt(reading, names.of(reading)) };
+  return { apply: (reading, now) => rebuilt(reading, names.of(reading, now)), sensors: names };
 });

@@ -5,11 +5,12 @@ import { count, defineTransform } from './transform-definition.js';
 export const skipInitial = defineTransform(count(), (skip) => {
   const states = new PerSensor(() => ({ skipped: 0 }));
   return {
-    apply: (reading) => {
-      const state = states.of(reading);
+    apply: (reading, now) => {
+      const state = states.of(reading, now);
       if (state.skipped >= skip) return reading;
       state.skipped += 1;
       return undefined;
     },
+    sensors: states,
   };
 });

@@ -79,8 +79,8 @@ function slidingWindow(
     sendAt: sendEvery - sendFirstAt,
   }));
   return {
-    apply: (reading: Reading) => {
-      const ring = rings.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const ring = rings.of(reading, now);
       ring.values[ring.head] = reading.value;
       ring.head = ring.head + 1 === windowSize ? 0 : ring.head + 1;
       if (ring.size < windowSize) ring.size += 1;
@@ -88,6 +88,7 @@ function slidingWindow(
       ring.sendAt = 0;
       return withValue(reading, compute(ring.values, ring.size));
     },
+    sensors: rings,
   };
 }
 
@@ -186,13 +187,14 @@ interface Average {
 export const exponentialMovingAverage = defineTransform(emaSchema, ({ alpha, send_every: sendEvery, send_first_at: sendFirstAt }) => {
   const averages = new PerSensor<Average>(() => ({ seen: false, value: 0, sendAt: sendEvery - sendFirstAt }));
   return {
-    apply: (reading: Reading) => {
-      const average = averages.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const average = averages.of(reading, now);
       average.value = average.seen ? alpha * reading.value + (1 - alpha) * average.value : reading.value;
       average.seen = true;
       if (++average.sendAt < sendEvery) return undefined;
       average.sendAt = 0;
       return withValue(reading, average.value);
     },
+    sensors: averages,
   };
 });

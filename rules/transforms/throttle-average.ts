@@ -21,7 +21,11 @@ interface Interval {
  * older than the open interval joins the open interval.
  */
 export const throttleAverage = defineTransform(period(), (periodMs) => {
-  const states = new PerSensor<Interval>(() => ({ sum: 0, count: 0, end: 0, last: undefined }));
+  // An open interval's average is sent (by advance, once the interval is over) before its sensor may be forgotten.
+  const states = new PerSensor<Interval>(
+    () => ({ sum: 0, count: 0, end: 0, last: undefined }),
+    (interval) => interval.count > 0,
+  );
   const close = (interval: Interval): Reading => {
     const average = withValueAt(interval.last!, interval.sum / interval.count, interval.end);
     interval.sum = 0;
@@ -29,8 +33,8 @@ export const throttleAverage = defineTransform(period(), (periodMs) => {
     return average;
   };
   return {
-    apply: (reading: Reading) => {
-      const interval = states.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const interval = states.of(reading, now);
       const average = interval.count > 0 && reading.timestamp >= interval.end ? close(interval) : undefined;
       if (interval.count === 0) interval.end = (Math.floor(reading.timestamp / periodMs) + 1) * periodMs;
       interval.sum += reading.value;
@@ -53,5 +57,6 @@ export const throttleAverage = defineTransform(period(), (periodMs) => {
       });
       return out;
     },
+    sensors: states,
   };
 });

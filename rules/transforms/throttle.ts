@@ -16,13 +16,14 @@ interface LastPassed {
 export const throttle = defineTransform(period(), (periodMs) => {
   const states = new PerSensor<LastPassed>(() => ({ seen: false, timestamp: 0 }));
   return {
-    apply: (reading: Reading) => {
-      const last = states.of(reading);
+    apply: (reading: Reading, now?: number) => {
+      const last = states.of(reading, now);
       const elapsed = reading.timestamp - last.timestamp;
       if (last.seen && elapsed < periodMs && elapsed >= -periodMs) return undefined;
       last.seen = true;
       last.timestamp = reading.timestamp;
       return reading;
     },
+    sensors: states,
   };
 });

@@ -1,4 +1,5 @@
 import type { Reading } from '../reading.js';
+import type { SensorMemory } from './per-sensor.js';
 
 /**
  * One step of a rule's `transform:` list, applied to each reading in turn. State (previous value, smoothing
@@ -7,9 +8,10 @@ import type { Reading } from '../reading.js';
 export interface Transform {
   /**
    * Returns the reading to pass on (the same object, or a changed copy), or undefined to drop it (throttled,
-   * unchanged, duplicate, or a smoothing filter between two `send_every` outputs).
+   * unchanged, duplicate, or a smoothing filter between two `send_every` outputs). `now` is when the reading reached
+   * the engine (its timestamp when left out): the time a stateful step stamps its sensor's state with.
    */
-  apply(reading: Reading): Reading | undefined;
+  apply(reading: Reading, now?: number): Reading | undefined;
   /**
    * Moves time forward; returns readings due by `now` (heartbeat re-sends). Transforms that never emit on their
    * own leave it out.
@@ -21,4 +23,6 @@ export interface Transform {
    * the step; returns what they release. Steps that compare only reading timestamps with each other leave it out.
    */
   clockStepped?(stepMs: number): Reading[];
+  /** The step's per-sensor state, for forgetting sensors gone silent; stateless steps leave it out. */
+  readonly sensors?: SensorMemory;
 }

@@ -17,6 +17,16 @@ export interface GroupIdentity {
   readonly tags: Tags;
 }
 
+/** Where a group's state sits in the index, for deleting it. */
+interface GroupPlace<State> {
+  readonly source: string;
+  readonly bySensor: Map<string, Map<string, State> | State>;
+  readonly sensor: string;
+  readonly byTags: Map<string, State> | undefined;
+  readonly key: string;
+  readonly state: State;
+}
+
 /**
  * Finds the state of a reading's group. Nested maps (source → sensor → tag values) rather than one joined key, so
  * the common case, grouping by source and sensor, builds no strings per reading.
@@ -27,6 +37,8 @@ export class GroupIndex<State> {
   private lastBySensor: Map<string, Map<string, State> | State> | undefined;
   /** Grouped by source and sensor only: one group per series. */
   private readonly bySeries: boolean;
+  /** Where the last `forgetSome` stopped. */
+  private cursor: Iterator<GroupPlace<State>> | undefined;
 
   constructor(
     private readonly groupBy: GroupBy,
@@ -109,6 +121,44 @@ export class GroupIndex<State> {
       if (bySensor.size === 0) {
         this.root.delete(source);
         if (source === this.lastSourceKey) this.lastSourceKey = undefined;
+      }
+    }
+  }
+
+  /**
+   * Looks at up to `limit` groups, carrying on from where the last call stopped (round and round), and forgets those
+   * `idle` says so: for forgetting groups a slice at a time rather than in one scan of them all.
+   */
+  forgetSome(limit: number, idle: (state: State) => boolean): void {
+    let restarted = false;
+    for (let looked = 0; looked < limit; ) {
+      this.cursor ??= this.places();
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        if (restarted) return;
+        restarted = true;
+        continue;
+      }
+      looked += 1;
+      const { source, bySensor, sensor, byTags, key, state } = next.value;
+      if (!idle(state)) continue;
+      if (!byTags) bySensor.delete(sensor);
+      else if (byTags.delete(key) && byTags.size === 0) bySensor.delete(sensor);
+      if (bySensor.size === 0) {
+        this.root.delete(source);
+        if (source === this.lastSourceKey) this.lastSourceKey = undefined;
+      }
+    }
+  }
+
+  /** Every group with where it sits; Map iterators carry on past entries deleted meanwhile. */
+  private *places(): Generator<GroupPlace<State>> {
+    const byTags = this.groupBy.tags.length > 0;
+    for (const [source, bySensor] of this.root) {
+      for (const [sensor, entry] of bySensor) {
+        if (!byTags) yield { source, bySensor, sensor, byTags: undefined, key: sensor, state: entry as State };
+        else for (const [key, state] of entry as Map<string, State>) yield { source, bySensor, sensor, byTags: entry as Map<string, State>, key, state };
       }
     }
   }
