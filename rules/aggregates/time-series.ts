@@ -99,33 +99,9 @@ export class TimeSeries {
   foldBefore(horizon: number): void {
     const keep = this.firstAtOrAfter(horizon) - 1;
     if (keep <= 0) return;
-    const times = this.times;
-    const values = this.values;
-    if (this.folded === 0) {
-      this.firstTime = times[0]!;
-      this.firstValue = values[0]!;
-    }
-    // Term by term as timeWeightedMean, integral and counterRate add them, so their results do not change.
-    let weighted = this.foldedWeighted;
-    let area = this.foldedArea;
-    let increase = this.foldedIncrease;
-    let sum = this.foldedSum;
-    for (let i = 0; i < keep; i++) {
-      const value = values[i]!;
-      const next = values[i + 1]!;
-      const step = times[i + 1]! - times[i]!;
-      weighted += value * step;
-      area += (value + next) * step;
-      increase += next >= value ? next - value : next;
-      sum += value;
-    }
-    this.foldedWeighted = weighted;
-    this.foldedArea = area;
-    this.foldedIncrease = increase;
-    this.foldedSum = sum;
-    this.folded += keep;
-    times.copyWithin(0, keep, this.length);
-    values.copyWithin(0, keep, this.length);
+    this.foldFirst(keep, Number.NaN, Number.NaN);
+    this.times.copyWithin(0, keep, this.length);
+    this.values.copyWithin(0, keep, this.length);
     this.length -= keep;
   }
 
@@ -237,6 +213,21 @@ export class TimeSeries {
 
   /** `other` starts at or after our last reading and has a folded part: all of ours folds, then the interval to it, then its sums. */
   private foldAllThenAppend(other: TimeSeries): void {
+    this.foldFirst(this.length, other.firstTime, other.firstValue);
+    this.foldedWeighted += other.foldedWeighted;
+    this.foldedArea += other.foldedArea;
+    this.foldedIncrease += other.foldedIncrease;
+    this.foldedSum += other.foldedSum;
+    this.folded += other.folded;
+    this.length = 0;
+    this.append(other);
+  }
+
+  /**
+   * Adds the first `count` readings to the running sums, each with the interval to the reading after it: the next
+   * stored one, or (`tailTime`, `tailValue`) after the last stored one. Leaves the stored readings where they are.
+   */
+  private foldFirst(count: number, tailTime: number, tailValue: number): void {
     const n = this.length;
     const times = this.times;
     const values = this.values;
@@ -244,27 +235,26 @@ export class TimeSeries {
       this.firstTime = times[0]!;
       this.firstValue = values[0]!;
     }
+    // Term by term as timeWeightedMean, integral and counterRate add them, so their results do not change.
     let weighted = this.foldedWeighted;
     let area = this.foldedArea;
     let increase = this.foldedIncrease;
     let sum = this.foldedSum;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < count; i++) {
       const value = values[i]!;
-      const nextTime = i + 1 < n ? times[i + 1]! : other.firstTime;
-      const next = i + 1 < n ? values[i + 1]! : other.firstValue;
+      const nextTime = i + 1 < n ? times[i + 1]! : tailTime;
+      const next = i + 1 < n ? values[i + 1]! : tailValue;
       const step = nextTime - times[i]!;
       weighted += value * step;
       area += (value + next) * step;
       increase += next >= value ? next - value : next;
       sum += value;
     }
-    this.foldedWeighted = weighted + other.foldedWeighted;
-    this.foldedArea = area + other.foldedArea;
-    this.foldedIncrease = increase + other.foldedIncrease;
-    this.foldedSum = sum + other.foldedSum;
-    this.folded += n + other.folded;
-    this.length = 0;
-    this.append(other);
+    this.foldedWeighted = weighted;
+    this.foldedArea = area;
+    this.foldedIncrease = increase;
+    this.foldedSum = sum;
+    this.folded += count;
   }
 
   private append(other: TimeSeries): void {
