@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.js';
 import { monotonicMs } from '../../agent/clock/monotonic-clock.js';
-import { checkConfigText } from '../../agent/config/load-config.js';
+import { clockTestConfig } from './clock-fixture.js';
 import type { WindowResult } from '../../rules/rule-result.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { eventually, recordMqtt, type RecordedMessage } from '../helpers/mqtt-recorder.js';
@@ -49,24 +49,10 @@ describe('results made before the clock is synchronised, across a restart of the
 
   /** One run of the agent on this boot; `made` collects its windows as the rules make them, stale times and all. */
   async function run(bootId: string) {
-    const checked = checkConfigText(
-      `
-agent: { tick: 50ms, http: { enabled: false } }
-time: { sync: timesyncd, sync_flag: "${flag}", check_interval: 100ms, hold_unsynchronised: 1h }
-sources:
-  greenhouse: { driver: simulator, interval: 50ms, sensors: [{ name: greenhouse/temperature, base: 20 }] }
-rules:
-  fast: { window: { size: 500ms, allowed_lateness: 0s }, aggregates: [count] }
-sinks:
-  upstream: { driver: mqtt, url: "${broker.url}", topic: "out/{rule}" }
-`,
-      'clock-restart.yaml',
-      {},
-    );
-    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const config = clockTestConfig(`{ sync: timesyncd, sync_flag: "${flag}", check_interval: 100ms, hold_unsynchronised: 1h }`, broker.url, 'clock-restart.yaml');
     const bootIdFile = path.join(dir.path, 'boot_id');
     await writeFile(bootIdFile, `${bootId}\n`);
-    const agent = new Agent(checked.config, {
+    const agent = new Agent(config, {
       log: pino({ level: 'silent' }),
       dataDir: path.join(dir.path, 'data'),
       now: () => Date.now() + clock.offset,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.js';
-import { checkConfigText } from '../../agent/config/load-config.js';
+import { clockTestConfig } from './clock-fixture.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { eventually, recordMqtt } from '../helpers/mqtt-recorder.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
@@ -27,22 +27,8 @@ describe('results made before the clock is synchronised', () => {
   });
 
   async function startAgent(time: string, clock: { offset: number }) {
-    const checked = checkConfigText(
-      `
-agent: { tick: 50ms, http: { enabled: false } }
-time: ${time}
-sources:
-  greenhouse: { driver: simulator, interval: 50ms, sensors: [{ name: greenhouse/temperature, base: 20 }] }
-rules:
-  fast: { window: { size: 500ms, allowed_lateness: 0s }, aggregates: [count] }
-sinks:
-  upstream: { driver: mqtt, url: "${broker.url}", topic: "out/{rule}" }
-`,
-      'clock-sync.yaml',
-      {},
-    );
-    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-    const agent = new Agent(checked.config, {
+    const config = clockTestConfig(time, broker.url, 'clock-sync.yaml');
+    const agent = new Agent(config, {
       log: pino({ level: 'silent' }),
       dataDir: path.join(dir.path, 'data'),
       now: () => Date.now() + clock.offset,
