@@ -14,8 +14,9 @@ import type { WindowTiming } from './window-spec.js';
  * see the horizon), and one without max_delay that is only given the readings max_delay lets through. All three
  * must emit the same results, bit for bit: folding adds the same terms in the same order as the aggregates do over
  * every reading, and a session that takes in the next one only ever appends an unfolded series (a reading that
- * bridges two sessions lies before the later one, so that one cannot have folded yet). max_delay only drops the
- * readings older than the clock less it.
+ * bridges two sessions lies before the later one, so that one cannot have folded yet). Hopping windows are the
+ * exception: they merge panes that folded on their own, equal up to rounding. max_delay only drops the readings
+ * older than the clock less it.
  */
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -144,7 +145,28 @@ function check(scenario: Scenario, generated: readonly Generated[]): void {
   expect(unfolded.counters).toEqual({ ...reference.counters, late: reference.counters.late + dropped });
   // The unfolded operator with max_delay and the reference hold the same readings in the same order: equal results.
   expect(out[1]).toEqual(out[2]);
-  expect(out[0]).toEqual(out[1]);
+  if (scenario.kind === 'hopping') expectEqualUpToRounding(out[0]!, out[1]!);
+  else expect(out[0]).toEqual(out[1]);
+}
+
+/**
+ * Hopping windows merge the panes of one slide each when they are emitted: a folded pane brings its sums as one
+ * term, so twa, integral and rate add the same terms grouped differently and may differ in the last bits.
+ */
+function expectEqualUpToRounding(actual: readonly WindowResult[], expected: readonly WindowResult[]): void {
+  const ORDER_DEPENDENT = new Set(['twa', 'integral', 'rate']);
+  const exactPart = (results: readonly WindowResult[]) =>
+    results.map((r) => ({ ...r, values: Object.fromEntries(Object.entries(r.values).filter(([key]) => !ORDER_DEPENDENT.has(key))) }));
+  expect(exactPart(actual)).toEqual(exactPart(expected));
+  actual.forEach((result, i) => {
+    for (const key of ORDER_DEPENDENT) {
+      const a = result.values[key];
+      const b = expected[i]!.values[key];
+      expect(a === undefined, key).toBe(b === undefined);
+      // Terms reach 1e6 (values) × 60 (seconds): their rounding errors are around 1e-8 each, far below 1e-4.
+      if (a !== undefined && b !== undefined) expect(Math.abs(a - b), `${key}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-4 + 1e-12 * Math.abs(b));
+    }
+  });
 }
 
 describe('folding a window\'s series before the horizon of max_delay', () => {

@@ -8,7 +8,8 @@ import type { TimeWindowSpec, WindowTiming } from './window-spec.js';
 interface Window {
   /** Set when a spare window is reused. */
   start: number;
-  readonly accumulator: WindowAccumulator;
+  /** The window's readings; undefined when overlapping windows share panes (the group's `panes`). */
+  readonly accumulator: WindowAccumulator | undefined;
   /** Emissions so far; a late update emits the window again with the next revision. */
   revision: number;
   /** Changed by a late reading since its last emission. */
@@ -23,6 +24,14 @@ interface GroupWindows {
   readonly emitted: Window[];
   /** Start of the next window this group emits when empty windows are emitted; NaN before its first. */
   nextStart: number;
+  /** With panes: the readings, one slide each, by start ascending (see TimeWindows.panes). */
+  readonly panes: Pane[];
+}
+
+/** One slide of a group's readings, shared by every overlapping window that covers it. */
+interface Pane {
+  start: number;
+  readonly accumulator: WindowAccumulator;
 }
 
 /** At most this many empty windows per group in one advance: a clock jump of days must not emit millions. */
@@ -33,6 +42,10 @@ const MAX_EMPTY_PER_ADVANCE = 1_000;
  * windows start every `slide` from the epoch plus `offset`. A window is emitted once the watermark (time less the
  * allowed lateness) reaches its end. With `max_delay`, a reading older than the clock less it is late even when its
  * window is still open.
+ *
+ * Overlapping windows whose size is a multiple of the slide (1 min every 20 s) keep each reading once, in the pane
+ * of one slide it falls in; a window's result merges its panes when it is emitted. Each window keeping its own copy
+ * would hold size/slide copies of every value a percentile needs. Other hopping windows keep one state per window.
  */
 export class TimeWindows implements WindowOperator {
   readonly counters: WindowCounters = { late: 0, lateUpdates: 0, emptySkipped: 0 };
@@ -52,6 +65,10 @@ export class TimeWindows implements WindowOperator {
   /** Readings before it are late (`max_delay`); the windows' order-dependent aggregates fold what lies before it. */
   private readonly horizon: FoldHorizon = { time: Number.NEGATIVE_INFINITY };
   private readonly maxDelayMs: number;
+  /** Whether windows share panes of one slide; then `merged` is where a window's panes are merged to emit it. */
+  private readonly panes: boolean;
+  private readonly merged: WindowAccumulator | undefined;
+  private readonly sparePanes: Pane[] = [];
 
   constructor(
     private readonly rule: string,
@@ -63,9 +80,11 @@ export class TimeWindows implements WindowOperator {
     if (!(spec.sizeMs >= 1 && spec.slideMs >= 1)) {
       throw new RangeError(`rule "${rule}": window size and slide must be at least 1ms`);
     }
-    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN }));
+    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN, panes: [] }));
     this.hasEmitted = timing.late === 'update';
     this.tumbling = spec.slideMs === spec.sizeMs;
+    this.panes = spec.slideMs < spec.sizeMs && spec.sizeMs % spec.slideMs === 0;
+    this.merged = this.panes ? aggregates.create(this.horizon) : undefined;
     this.sizeMs = spec.sizeMs;
     this.offsetMs = spec.offsetMs;
     this.maxDelayMs = timing.maxDelayMs ?? Number.POSITIVE_INFINITY;
@@ -83,17 +102,20 @@ export class TimeWindows implements WindowOperator {
       return;
     }
     const { sizeMs, slideMs, offsetMs } = this.spec;
+    const newest = floorTo(time, slideMs, offsetMs);
     let late = false;
     let updated = false;
-    for (let start = floorTo(time, slideMs, offsetMs); start + sizeMs > time; start -= slideMs) {
+    let taken = false;
+    for (let start = newest; start + sizeMs > time; start -= slideMs) {
       const end = start + sizeMs;
       if (end <= this.watermark || start < group.nextStart) {
         late = true;
         const emitted = this.hasEmitted ? findWindow(group.emitted, start) : undefined;
         if (emitted) {
-          emitted.accumulator.add(reading.value, time);
+          emitted.accumulator?.add(reading.value, time);
           emitted.dirty = true;
           updated = true;
+          taken = true;
           this.nextDue = Math.min(this.nextDue, this.watermark);
         }
         continue;
@@ -103,11 +125,40 @@ export class TimeWindows implements WindowOperator {
         window = this.openWindow(start);
         insertByStart(group.open, window);
       }
-      window.accumulator.add(reading.value, time);
+      window.accumulator?.add(reading.value, time);
+      taken = true;
       if (end < this.nextDue) this.nextDue = end;
     }
+    // The pane is the slide the reading falls in: the newest window's first.
+    if (this.panes && taken) this.paneAt(group, newest).accumulator.add(reading.value, time);
     if (updated) this.counters.lateUpdates += 1;
     else if (late) this.counters.late += 1;
+  }
+
+  /** The group's pane starting at `start`, opened if need be (nearly always the newest). */
+  private paneAt(group: GroupWindows, start: number): Pane {
+    const panes = group.panes;
+    let i = panes.length;
+    while (i > 0 && panes[i - 1]!.start > start) i--;
+    if (i > 0 && panes[i - 1]!.start === start) return panes[i - 1]!;
+    const spare = this.sparePanes.pop();
+    const pane = spare ?? { start, accumulator: this.aggregates.create(this.horizon) };
+    pane.start = start;
+    panes.splice(i, 0, pane);
+    return pane;
+  }
+
+  /** Panes before every window still open or open to updates are no longer read by any window. */
+  private releasePanes(group: GroupWindows): void {
+    const firstNeeded = group.emitted.length > 0 ? group.emitted[0]!.start : group.open.length > 0 ? group.open[0]!.start : Number.POSITIVE_INFINITY;
+    const panes = group.panes;
+    let released = 0;
+    while (released < panes.length && panes[released]!.start < firstNeeded) {
+      const pane = panes[released++]!;
+      pane.accumulator.reset();
+      this.sparePanes.push(pane);
+    }
+    if (released > 0) panes.splice(0, released);
   }
 
   /** The common case, a reading in exactly one window: no loop, and the window is nearly always the newest. */
@@ -127,7 +178,7 @@ export class TimeWindows implements WindowOperator {
       window = this.openWindow(start);
       insertByStart(open, window);
     }
-    window.accumulator.add(reading.value, time);
+    window.accumulator!.add(reading.value, time); // tumbling windows never share panes
     if (end < this.nextDue) this.nextDue = end;
   }
 
@@ -137,7 +188,7 @@ export class TimeWindows implements WindowOperator {
       this.counters.late += 1;
       return;
     }
-    emitted.accumulator.add(reading.value, reading.timestamp);
+    emitted.accumulator!.add(reading.value, reading.timestamp); // tumbling windows never share panes
     emitted.dirty = true;
     this.counters.lateUpdates += 1;
     this.nextDue = Math.min(this.nextDue, this.watermark);
@@ -164,6 +215,7 @@ export class TimeWindows implements WindowOperator {
         const emitted = group.emitted;
         while (emitted.length > 0 && emitted[0]!.start + sizeMs + this.timing.updateWithinMs <= this.watermark) this.recycle(emitted.shift()!);
       }
+      if (this.panes) this.releasePanes(group);
       if (group.open.length > 0) nextDue = Math.min(nextDue, group.open[0]!.start + sizeMs);
       if (this.timing.empty === 'emit' && !Number.isNaN(group.nextStart)) nextDue = Math.min(nextDue, group.nextStart + sizeMs);
       if (this.hasEmitted && group.emitted.length > 0) {
@@ -187,9 +239,10 @@ export class TimeWindows implements WindowOperator {
       // Straight out, not through emit(): nothing emitted before the step may be updated after it.
       while (open.length > 0) {
         const window = open.shift()!;
-        out.push(this.result(group.identity, window));
+        out.push(this.result(group, window));
         this.recycle(window);
       }
+      if (this.panes) this.releasePanes(group);
     });
     sortByEnd(out, from);
     this.groups.prune(() => true);
@@ -202,8 +255,9 @@ export class TimeWindows implements WindowOperator {
   storedPoints(): number {
     let points = 0;
     this.groups.forEach((group) => {
-      for (const window of group.open) points += window.accumulator.storedPoints;
-      for (const window of group.emitted) points += window.accumulator.storedPoints;
+      for (const window of group.open) points += window.accumulator?.storedPoints ?? 0;
+      for (const window of group.emitted) points += window.accumulator?.storedPoints ?? 0;
+      for (const pane of group.panes) points += pane.accumulator.storedPoints;
     });
     return points;
   }
@@ -243,35 +297,37 @@ export class TimeWindows implements WindowOperator {
       if (!window.dirty) continue;
       window.dirty = false;
       window.revision += 1;
-      out.push(this.result(group.identity, window));
+      out.push(this.result(group, window));
     }
   }
 
   private emit(group: GroupWindows, window: Window, out: WindowResult[]): void {
-    out.push(this.result(group.identity, window));
+    out.push(this.result(group, window));
     if (this.hasEmitted) group.emitted.push(window);
     else this.recycle(window);
   }
 
   private openWindow(start: number): Window {
     const window = this.spare.pop();
-    if (window === undefined) return { start, accumulator: this.aggregates.create(this.horizon), revision: 0, dirty: false };
+    if (window === undefined) return { start, accumulator: this.panes ? undefined : this.aggregates.create(this.horizon), revision: 0, dirty: false };
     window.start = start;
     return window;
   }
 
   /** Only once the window's result was made: the result holds values, never the state. */
   private recycle(window: Window): void {
-    window.accumulator.reset();
+    window.accumulator?.reset();
     window.revision = 0;
     window.dirty = false;
     this.spare.push(window);
   }
 
-  private result(identity: GroupIdentity, window: Window): WindowResult {
+  private result(group: GroupWindows, window: Window): WindowResult {
+    const identity = group.identity;
     const values: Record<string, number> = {};
     const end = window.start + this.spec.sizeMs;
-    window.accumulator.emit(values, window.start, end);
+    const accumulator = window.accumulator ?? this.mergePanes(group, window.start, end);
+    accumulator.emit(values, window.start, end);
     const result: { -readonly [K in keyof WindowResult]: WindowResult[K] } = {
       kind: 'window',
       rule: this.rule,
@@ -284,6 +340,17 @@ export class TimeWindows implements WindowOperator {
     };
     if (window.revision > 0) result.revision = window.revision;
     return result;
+  }
+
+  /** The readings of the group's panes in [start, end), merged in time order into the operator's one scratch state. */
+  private mergePanes(group: GroupWindows, start: number, end: number): WindowAccumulator {
+    const merged = this.merged!;
+    merged.reset();
+    for (const pane of group.panes) {
+      if (pane.start >= end) break;
+      if (pane.start >= start) merged.merge(pane.accumulator);
+    }
+    return merged;
   }
 }
 
