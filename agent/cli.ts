@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --optimize-for-size
 import { readFileSync } from 'node:fs';
 
 const HELP = `Usage: tributary <command> [options]

@@ -41,7 +41,7 @@ describe('systemd/tributary.service', () => {
         'Restart=on-failure',
         'ExecReload=/bin/kill -HUP $MAINPID',
         'StateDirectory=tributary',
-        'ExecStart=/usr/bin/node --max-semi-space-size=2 /opt/tributary/dist/agent/cli.js run --config /etc/tributary/tributary.yaml --data-dir ${STATE_DIRECTORY}',
+        'ExecStart=/usr/bin/node --max-semi-space-size=2 --optimize-for-size /opt/tributary/dist/agent/cli.js run --config /etc/tributary/tributary.yaml --data-dir ${STATE_DIRECTORY}',
       ]),
     );
   });
@@ -64,6 +64,7 @@ describe('Node flags of the agent', () => {
   it('are the same in the unit, the CLI #! line and npm start, and benchmarks read them from the unit', async () => {
     const flags = agentNodeFlags();
     expect(flags).toContain('--max-semi-space-size=2');
+    expect(flags).toContain('--optimize-for-size');
     const shebang = (await readFile(path.join(REPO, 'agent/cli.ts'), 'utf8')).split('\n')[0];
     expect(shebang).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
     const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
