@@ -10,7 +10,7 @@ import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
-import { checkConfigFile, type TributaryConfig } from './config/load-config.js';
+import { checkConfigFile, type RuleConfig, type TributaryConfig } from './config/load-config.js';
 import type { GpioPortFactory } from '../drivers/gpio/gpio-port.js';
 import { AlertActions } from './alerts/alert-actions.js';
 import { HISTORY_FILE } from './history/history-file.js';
@@ -25,6 +25,7 @@ import { PipelineTap } from './health/pipeline-tap.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
 import type { Logger } from './logger.js';
 import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
+import { unboundedWindowWarning } from '../rules/windows/unbounded-window.js';
 import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
 import { SourceTimestampCheck, sourceTimestampPolicy } from './sources/source-timestamp-check.js';
 
@@ -193,6 +194,7 @@ export class Agent {
       );
     }
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
+    this.warnUnboundedWindows(config.rules);
     // Before anything is made: whether results can carry their times as they are, or wait to be re-dated.
     if (this.clockSource) {
       this.clock = this.openClock(this.clockSource);
@@ -306,7 +308,15 @@ export class Agent {
       this.log.warn({ file, sections: needRestart }, `config reloaded, but only its rules; restart to apply changes to: ${needRestart.join(', ')}`);
     }
     this.log.info({ file, ...changes, rerouted }, 'rules reloaded');
+    this.warnUnboundedWindows(next.rules);
     return { ok: true, ...changes, rerouted, needRestart };
+  }
+
+  private warnUnboundedWindows(rules: readonly RuleConfig[]): void {
+    for (const rule of rules) {
+      const warning = unboundedWindowWarning(ruleSpecOf(rule));
+      if (warning !== undefined) this.log.warn({ rule: rule.name }, warning);
+    }
   }
 
   private rejectReload(problems: ConfigProblem[]): ReloadOutcome {

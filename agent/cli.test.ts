@@ -47,6 +47,23 @@ describe('the tributary command', () => {
     expect(result).toMatchObject({ code: 0, stdout: 'config/tributary.yaml: valid — 2 sources, 2 rules, 2 sinks\n' });
   });
 
+  it('warns of a session window whose memory has no bound, and still exits 0', async () => {
+    const file = path.join(dir.path, 'unbounded.yaml');
+    const rules = [
+      'rules:',
+      '  runs: { window: { type: session, gap: 2m }, aggregates: [count, twa] }',
+      '  capped: { window: { type: session, gap: 2m, max_duration: 1h }, aggregates: [twa] }',
+      '  plain: { window: { type: session, gap: 2m }, aggregates: [count, mean] }',
+    ];
+    await writeFile(file, ['sources: { sim: { driver: simulator } }', ...rules, 'sinks: { out: { driver: console } }', ''].join('\n'));
+    const result = await tributary('validate', file);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').filter((line) => line.includes('warning'))).toEqual([
+      `${file}: warning: rule "runs": a session window with mean_time_weighted (twa), integral or rate keeps every reading until the session ends, ` +
+        'and a sensor that never pauses for the gap never ends it: set window.max_duration (or max_delay) to bound its memory',
+    ]);
+  });
+
   it('prints every problem of a broken config as file:line:column and exits 1', async () => {
     const file = path.join(dir.path, 'broken.yaml');
     await writeFile(file, 'sources:\n  s:\n    driver: simulatr\nrules:\n  r:\n    window: { size: 10 }\n');

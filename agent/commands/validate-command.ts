@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
+import { ruleSpecOf } from '../reload/config-changes.js';
+import { unboundedWindowWarning } from '../../rules/windows/unbounded-window.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
 
 export const VALIDATE_HELP = `Usage: tributary validate [FILE ...]
@@ -35,6 +37,10 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       `${file}: valid — ${count(sources.length, 'source')}, ${count(rules.length, 'rule')}, ${count(sinks.length, 'sink')}\n`,
     );
+    for (const rule of rules) {
+      const warning = unboundedWindowWarning(ruleSpecOf(rule));
+      if (warning !== undefined) process.stdout.write(`${file}: warning: ${warning}\n`);
+    }
   }
   return failed ? 1 : 0;
 }

@@ -31,6 +31,8 @@ export interface WindowAccumulator {
 /** A rule's aggregate list, compiled once: the output keys in order, and a factory of per-window state. */
 export interface CompiledAggregates {
   readonly outputs: readonly string[];
+  /** Whether windows keep their readings in time order (twa, integral, rate), so memory grows with a window's length. */
+  readonly keepsSeries?: boolean;
   /**
    * A new window's state. `horizon`, moved forward by the window operator, says before when no reading can come
    * into the window any more; its twa, integral and rate then keep only the readings after it (same results).
@@ -65,7 +67,7 @@ export function compileAggregates(items: readonly AggregateItem[], options: Aggr
   const layout: WindowLayout = { moments: false, ends: false, quantiles: false, series: false, histograms: [], exactLimit };
   const emits = definitions.map((definition) => definition.plan(layout));
   Object.freeze(layout);
-  return { outputs, create: (horizon) => new Accumulator(layout, emits, horizon) };
+  return { outputs, keepsSeries: layout.series, create: (horizon) => new Accumulator(layout, emits, horizon) };
 }
 
 /** Usable as a zod refinement: the message for an unusable list, or undefined when it compiles. */
