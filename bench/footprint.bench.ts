@@ -6,8 +6,9 @@
  *   10,000 readings/s from 1,000 sensors through 20 rules, and its peak (VmHWM); the yardstick is a bare Node
  *   process that loads the same libraries and opens the same connections (bench/footprint/bare-node.mjs).
  * - `footprint.cpu`: share of one core used at 100 readings/s, the typical load of a Pi, over the same duration,
- *   health server on (as shipped): 20 sensors at 5 Hz, and 1,000 sensors at 0.1 Hz; the yardstick is the bare Node
- *   process receiving the same readings (MQTT.js's own cost of receiving them).
+ *   health server on (as shipped): 20 sensors at 5 Hz, and 1,000 sensors at 0.1 Hz; the yardsticks are the bare Node
+ *   process receiving the same readings (MQTT.js's own cost of receiving them) and, the floor, a Node process reading
+ *   the same packets off a bare TCP socket (bench/footprint/raw-receiver.mjs).
  * - `footprint.startup`: ms from starting the process to the first result of a reading (simulator source,
  *   pass-through rule, console sink), best of 5.
  * - `footprint.disk`: bytes the agent had written to storage per reading (/proc/<pid>/io write_bytes) at 1,000
@@ -142,7 +143,12 @@ try {
   const bareReceiver = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare-cpu.sqlite')], /ready/);
   const bareCpu = await cpuShare(bareReceiver, 20);
   await stopChild(bareReceiver);
+  // And the floor under both: Node reading the same packets off a bare socket, parsing nothing.
+  const rawReceiver = await startProcess([path.join(REPO, 'bench/footprint/raw-receiver.mjs'), broker.url, 'bench/in/#'], /ready/);
+  const rawCpu = await cpuShare(rawReceiver, 20);
+  await stopChild(rawReceiver);
   const percent = (share: { seconds: number; cpu: number }) => Number(((share.cpu / share.seconds) * 100).toFixed(2));
+  const ratio = (share: { seconds: number; cpu: number }, to: { seconds: number; cpu: number }) => Number((share.cpu / share.seconds / (to.cpu / to.seconds)).toFixed(2));
   // A handful of sensors read often (a greenhouse: 20 sensors at 5 Hz, a summary each 10 s) and a fleet read
   // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in).
   for (const [scenario, sensors] of [['MQTT: 20 sensors at 5 Hz', 20], ['MQTT: 1,000 sensors at 0.1 Hz', 1_000]] as const) {
@@ -159,7 +165,9 @@ try {
       cpu_seconds: share.cpu,
       percent_of_one_core: percent(share),
       bare_node_receiving_percent: percent(bareCpu),
-      ratio_to_bare_node: Number((share.cpu / share.seconds / (bareCpu.cpu / bareCpu.seconds)).toFixed(2)),
+      ratio_to_bare_node: ratio(share, bareCpu),
+      raw_socket_receiving_percent: percent(rawCpu),
+      ratio_to_raw_socket: ratio(share, rawCpu),
     });
   }
   // Sensors on the device itself (serial, GPIO, 1-Wire: here the simulator, 20 sensors every 200 ms), nothing
