@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileAggregates, type AggregateItem } from './compile-aggregates.js';
 import { QuantileStore } from './quantile-store.js';
@@ -145,6 +146,27 @@ describe('median and percentiles of large windows (sketch)', () => {
     expect(one).toEqual(other);
     const all = [...logSpread(500, 11), ...logSpread(20, 12)];
     expect(Math.abs(one.median! / exactPercentile(all, 50) - 1)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('merge stores one after another as if every value had been added to one (exact, or past the limit a sketch)', () => {
+    const parts = fc.array(fc.array(fc.integer({ min: -1_000, max: 1_000 }), { maxLength: 70 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(parts, fc.constantFrom(0, 5, 64, 100, 1_024), (values, exactLimit) => {
+        const merged = new QuantileStore(exactLimit);
+        const direct = new QuantileStore(exactLimit);
+        for (const part of values) {
+          const store = new QuantileStore(exactLimit);
+          for (const value of part) {
+            store.add(value);
+            direct.add(value);
+          }
+          merged.merge(store);
+        }
+        expect(merged.count).toBe(direct.count);
+        expect(merged.approximate).toBe(direct.approximate);
+        for (const percent of [0, 25, 50, 95, 100]) expect(merged.percentile(percent)).toBe(direct.percentile(percent));
+      }),
+    );
   });
 
   it('can keep no values at all (exact_limit 0): every percentile comes from the sketch', () => {

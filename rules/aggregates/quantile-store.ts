@@ -65,7 +65,23 @@ export class QuantileStore {
       mergeSketch(this.sketch ?? this.toSketch(), other.sketch);
       return;
     }
-    for (let i = 0; i < other.size; i++) this.add(other.values[i]!);
+    const size = this.size + other.size;
+    if (this.sketch !== undefined || size > this.exactLimit) {
+      for (let i = 0; i < other.size; i++) this.add(other.values[i]!);
+      return;
+    }
+    // Still exact: one copy (a hopping window merges its panes this way each time it is emitted).
+    if (size > this.values.length) {
+      let capacity = Math.max(16, this.values.length);
+      while (capacity < size) capacity *= 2;
+      const grown = new Float64Array(Math.min(capacity, this.exactLimit));
+      grown.set(this.values.subarray(0, this.size));
+      this.values = grown;
+    }
+    if (other.size === 0) return;
+    this.values.set(other.values.subarray(0, other.size), this.size);
+    this.size = size;
+    this.sorted = false;
   }
 
   /** The `percent`-th percentile (0 … 100); undefined when there are no values. */
