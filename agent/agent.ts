@@ -29,9 +29,6 @@ import { unboundedWindowWarning } from '../rules/windows/unbounded-window.js';
 import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
 import { SourceTimestampCheck, sourceTimestampPolicy } from './sources/source-timestamp-check.js';
 
-/** How often the buffer's write-ahead log is copied into its database file. */
-const CHECKPOINT_INTERVAL_MS = 30_000;
-
 /** Wall-clock steps below this are NTP slewing or timer jitter, not a clock being set. */
 const CLOCK_STEP_TOLERANCE_MS = 1_000;
 
@@ -229,7 +226,7 @@ export class Agent {
     }
 
     this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
-    this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
+    this.checkpointTimer = setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
     if (this.clock) this.scheduleSyncCheck();
 
     const emit = (reading: Reading) => this.accept(reading);

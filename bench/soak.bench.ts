@@ -71,6 +71,9 @@ function agentConfig(local: string, upstream: string, port: number): string {
     'time: { sync: always }',
     // Short enough that history is pruned within the hour: its file must stop growing too.
     'history: { results: 15m }',
+    // Timers are real, so the default checkpoint (every 30 s) would let the log hold 20× the results it holds on a
+    // device between two checkpoints: the checkpoint keeps 30 simulated seconds instead.
+    `buffer: { checkpoint_interval: ${Math.round(30_000 / SPEED)}ms }`,
     'sources:',
     `  fleet: { driver: mqtt, url: "${local}", topics: "soak/in/#", qos: 0, strip_prefix: soak/in/, timestamp_field: time }`,
     'rules:',

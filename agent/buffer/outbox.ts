@@ -352,7 +352,6 @@ export class Outbox {
     return [...this.cursors].map(([sink, cursor]) => ({ sink, pending: Math.min(this.lastSeq - cursor, this.rows) }));
   }
 
-  /** Commits what is queued and closes the database. */
   /**
    * Copies what the write-ahead log holds into the database file, without waiting for readers (PASSIVE), and
    * returns how many pages the log held. The agent calls it on a timer; close() checkpoints fully.
@@ -363,6 +362,7 @@ export class Outbox {
     return result?.log ?? 0;
   }
 
+  /** Commits what is queued and closes the database. */
   close(now: number): void {
     if (!this.db) return;
     try {

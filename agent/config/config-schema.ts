@@ -90,6 +90,9 @@ const bufferSection = z
       .enum(['full', 'normal'])
       .default('full')
       .describe('full: a committed result survives a power cut; normal: faster, survives a crash of the agent only.'),
+    checkpoint_interval: duration()
+      .prefault('30s')
+      .describe('How often the write-ahead log is copied into the buffer file and started again: fewer, larger writes to the SD card when longer, a larger log in between.'),
     max_results: z
       .number()
       .int()
