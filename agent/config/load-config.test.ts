@@ -39,6 +39,7 @@ describe('config checking', () => {
     expect(checked.config.buffer).toEqual({
       commit_interval: 100,
       synchronous: 'full',
+      checkpoint_interval: 30_000,
       max_results: 1_000_000,
       max_bytes: 256_000_000,
       max_quarantined: 10_000,
