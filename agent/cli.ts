@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --optimize-for-size
 import { readFileSync } from 'node:fs';
+import { safeText } from '../drivers/safe-text.js';
 
 const HELP = `Usage: tributary <command> [options]
 
@@ -67,14 +68,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    process.stderr.write(`tributary: unknown command "${name}"\n\n${HELP}`);
+    process.stderr.write(`tributary: unknown command "${safeText(name)}"\n\n${HELP}`);
     return 1;
   }
   try {
     return await (await load()).run(rest);
   } catch (error) {
     // Argument errors from parseArgs read well on their own.
-    process.stderr.write(`tributary ${name}: ${(error as Error).message}\n`);
+    // Line by line: a message may quote a file's content, which must not reach the terminal as control bytes.
+    const message = (error as Error).message.split('\n').map(safeText).join('\n');
+    process.stderr.write(`tributary ${name}: ${message}\n`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RuleResult } from '../../rules/rule-result.js';
 import { formatProblem } from '../config/config-problem.js';
+import { safeText } from '../../drivers/safe-text.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { readRecording, type RejectedLine } from '../replay/recorded-readings.js';
 import { replay } from '../replay/replay.js';
@@ -91,7 +92,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   output.write(buffered);
   if (output !== process.stdout) await new Promise((resolve) => (output as WriteStream).end(resolve));
 
-  for (const line of rejected.slice(0, 10)) process.stderr.write(`${values.input}:${line.line}: skipped: ${line.reason}\n`);
+  for (const line of rejected.slice(0, 10)) process.stderr.write(`${safeText(`${values.input}:${line.line}: skipped: ${line.reason}`)}\n`);
   if (rejected.length > 10) process.stderr.write(`… and ${rejected.length - 10} more skipped lines\n`);
   const late = summary.rules.reduce((sum, rule) => sum + rule.late, 0);
   process.stderr.write(

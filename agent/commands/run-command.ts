@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from '../agent.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
+import { safeText } from '../../drivers/safe-text.js';
 import { Operations } from '../health/operations.js';
 import { createLogger } from '../logger.js';
 import { ConfigWatcher } from '../reload/config-watcher.js';
@@ -41,7 +42,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const checked = checkConfigFile(file);
   if (!checked.ok) {
     for (const problem of checked.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-    process.stderr.write(`${file}: ${checked.problems.length} problem(s); the agent did not start\n`);
+    process.stderr.write(`${safeText(file)}: ${checked.problems.length} problem(s); the agent did not start\n`);
     return 1;
   }
   const { config } = checked;

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatProblem, type ConfigProblem } from '../config/config-problem.js';
+import { safeText } from '../../drivers/safe-text.js';
 import { explainIssue } from '../config/explain-issue.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { YamlLocator } from '../config/yaml-locator.js';
@@ -65,8 +66,9 @@ export async function testRulesCommand(argv: string[]): Promise<number> {
       total += 1;
       // As the agent runs them: silent sensors forgotten after the config's time.
       const outcome = await runRuleTest(test, rules, defaultSource, { forgetSilentMs: agent.forget_silent_sensors });
-      process.stdout.write(`${outcome.passed ? 'PASS' : 'FAIL'} ${file}: ${outcome.name}\n`);
-      for (const difference of outcome.differences) process.stdout.write(`  ${difference}\n`);
+      process.stdout.write(safeText(`${outcome.passed ? 'PASS' : 'FAIL'} ${file}: ${outcome.name}`) + '\n');
+      // Names, sensors and values come from the test file: printed escaped, like config problems.
+      for (const difference of outcome.differences) process.stdout.write(`  ${safeText(difference)}\n`);
       if (!outcome.passed) failed += 1;
     }
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
+import { safeText } from '../../drivers/safe-text.js';
 import { ruleSpecOf } from '../reload/config-changes.js';
 import { unboundedWindowWarning } from '../../rules/windows/unbounded-window.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
@@ -30,16 +31,16 @@ export async function validateCommand(argv: string[]): Promise<number> {
     if (!checked.ok) {
       failed = true;
       for (const problem of checked.problems) process.stdout.write(`${formatProblem(problem)}\n`);
-      process.stdout.write(`${file}: ${checked.problems.length} problem(s)\n`);
+      process.stdout.write(`${safeText(file)}: ${checked.problems.length} problem(s)\n`);
       continue;
     }
     const { sources, rules, sinks } = checked.config;
     process.stdout.write(
-      `${file}: valid — ${count(sources.length, 'source')}, ${count(rules.length, 'rule')}, ${count(sinks.length, 'sink')}\n`,
+      `${safeText(file)}: valid — ${count(sources.length, 'source')}, ${count(rules.length, 'rule')}, ${count(sinks.length, 'sink')}\n`,
     );
     for (const rule of rules) {
       const warning = unboundedWindowWarning(ruleSpecOf(rule));
-      if (warning !== undefined) process.stdout.write(`${file}: warning: ${warning}\n`);
+      if (warning !== undefined) process.stdout.write(`${safeText(file)}: warning: ${warning}\n`);
     }
   }
   return failed ? 1 : 0;

@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
-import { safePreview } from './escapes.js';
+import { safePreview } from '../safe-text.js';
 import { hangupAwareBinding } from './hangup-aware-binding.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
 import { SerialLineParser } from './serial-line-parser.js';
