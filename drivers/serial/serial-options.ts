@@ -53,6 +53,15 @@ const keyValueFormat = z.strictObject({
   key_value_separator: z.string().min(1).default('=').describe('Between a key and its value (default "=").'),
 });
 
+/**
+ * Why V8 refused a pattern, without its own preamble: it says `Invalid regular expression: /(?<t>[/u: Unterminated
+ * character class`, and our message names the pattern already.
+ */
+function regexReason(error: Error): string {
+  const reason = error.message.slice(error.message.lastIndexOf(': ') + 2);
+  return reason.charAt(0).toLowerCase() + reason.slice(1);
+}
+
 const regexFormat = z.strictObject({
   type: z.literal('regex'),
   pattern: z
@@ -63,7 +72,7 @@ const regexFormat = z.strictObject({
       try {
         compiled = new RegExp(pattern, 'u');
       } catch (error) {
-        check.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
+        check.addIssue({ code: 'custom', message: `invalid regular expression "${pattern}": ${regexReason(error as Error)}` });
         return;
       }
       if (!/\(\?<[A-Za-z_$][\w$]*>/.test(compiled.source)) {
