@@ -27,7 +27,7 @@ export class AgentMetrics {
   private readonly bufferQueued = this.gauge('tributary_buffer_queued_results', 'Results made but not yet committed to the buffer.', []);
   private readonly bufferDropped = this.counter('tributary_buffer_dropped_results_total', 'Oldest undelivered results dropped because the buffer was full.', []);
   private readonly bufferWritable = this.gauge('tributary_buffer_writable', 'Whether the buffer can be written (1) or not (0).', []);
-  private readonly oldestPending = this.gauge('tributary_sink_oldest_pending_age_seconds', 'Age of the oldest result each sink has not confirmed; 0 when none.', ['sink']);
+  private readonly oldestPending = this.gauge('tributary_sink_oldest_pending_age_seconds', 'Age of the oldest result each sink has not confirmed; absent when none.', ['sink']);
   private readonly sinkUp = this.gauge('tributary_sink_up', 'Whether each sink is reachable (1) or not (0).', ['sink']);
   private readonly sent = this.counter('tributary_sink_sent_results_total', 'Results each sink accepted.', ['sink']);
   private readonly failures = this.counter('tributary_sink_send_failures_total', 'Failed sends (batches) to each sink.', ['sink']);
@@ -117,7 +117,8 @@ export class AgentMetrics {
     for (const sink of report.sinks) {
       const labels = { sink: sink.name };
       this.bufferPending.set(labels, sink.pending);
-      this.oldestPending.set(labels, sink.oldest_pending_age_s ?? 0);
+      // No series when nothing waits: an age of 0 would say a result was just made (Prometheus: no misleading 0).
+      if (sink.oldest_pending_age_s !== undefined) this.oldestPending.set(labels, sink.oldest_pending_age_s);
       this.sinkUp.set(labels, sink.reachable ? 1 : 0);
       this.sent.inc(labels, sink.sent);
       this.failures.inc(labels, sink.failures);

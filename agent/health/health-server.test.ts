@@ -32,7 +32,7 @@ describe('health and metrics server', () => {
     await dir.remove();
   });
 
-  async function start(http = '{ listen: 127.0.0.1:0 }'): Promise<void> {
+  async function start(http = '{ listen: 127.0.0.1:0 }', windowSize = '100ms'): Promise<void> {
     const checked = checkConfigText(
       `
 agent: { tick: 20ms, http: ${http} }
@@ -47,7 +47,7 @@ sources:
     topics: sensors/#
     strip_prefix: sensors/
 rules:
-  mean: { window: { size: 100ms, allowed_lateness: 0s }, aggregates: [mean] }
+  mean: { window: { size: ${windowSize}, allowed_lateness: 0s }, aggregates: [mean] }
 sinks:
   upstream: { driver: mqtt, url: ${broker.url}, reconnect_period: 100ms }
 buffer: { commit_interval: 10ms }
@@ -95,6 +95,8 @@ forwarding: { retry_initial: 50ms, retry_max: 200ms }
     const text = await metrics();
     expect(sample(text, 'tributary_source_readings_total{source="sim"}')).toBeGreaterThan(4);
     expect(sample(text, 'tributary_source_readings_total{source="devices"}')).toBe(1);
+    // Connecting at start is no reconnect.
+    expect(sample(text, 'tributary_source_reconnects_total{source="devices"}')).toBe(0);
     expect(sample(text, 'tributary_bad_input_total{source="devices",kind="mqtt-bad-payload"}')).toBe(1);
     expect(sample(text, 'tributary_rule_results_total{rule="mean",kind="window"}')).toBeGreaterThan(0);
     expect(sample(text, 'tributary_sink_sent_results_total{sink="upstream"}')).toBeGreaterThan(4);
@@ -142,7 +144,16 @@ forwarding: { retry_initial: 50ms, retry_max: 200ms }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const after = await metrics();
-    expect(sample(after, 'tributary_source_reconnects_total{source="devices"}')).toBeGreaterThanOrEqual(1);
+    // One outage, one reconnect: the first connect at start does not count.
+    expect(sample(after, 'tributary_source_reconnects_total{source="devices"}')).toBe(1);
+  });
+
+  it('leaves out the oldest-pending age of a sink with nothing pending, where an age of 0 would mean a result just made', async () => {
+    await start(undefined, '1h');
+    const text = await metrics();
+    expect(sample(text, 'tributary_buffer_pending_results{sink="upstream"}')).toBe(0);
+    expect(text).toContain('# TYPE tributary_sink_oldest_pending_age_seconds gauge');
+    expect(sample(text, 'tributary_sink_oldest_pending_age_seconds{sink="upstream"}')).toBeUndefined();
   });
 
   it('streams readings and results of matching sensors only on /tail', async () => {

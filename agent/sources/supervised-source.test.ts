@@ -44,6 +44,27 @@ describe('a supervised source', () => {
     await source.stop();
   });
 
+  it('counts a reconnect only after an outage: not the first connect, nor a device that was absent at start', async () => {
+    let context: DriverContext | undefined;
+    const { source } = supervise((given) => {
+      context = given;
+      // As the MQTT, serial and Modbus drivers do: "connecting" until the far side answers.
+      return { start: async () => given.setConnected(false, 'connecting'), stop: async () => {} };
+    });
+    await source.start();
+    expect(source.status()).toMatchObject({ up: false, reason: 'connecting', reconnects: 0 });
+    context!.setConnected(false, 'connect ECONNREFUSED');
+    context!.setConnected(true);
+    expect(source.status()).toMatchObject({ up: true, reconnects: 0 });
+    context!.setConnected(true);
+    expect(source.status().reconnects).toBe(0);
+    context!.setConnected(false, 'offline');
+    context!.setConnected(false, 'connection closed');
+    context!.setConnected(true);
+    expect(source.status()).toMatchObject({ up: true, reconnects: 1 });
+    await source.stop();
+  });
+
   it('reports a start that fails as down with its reason, and starts it again later', async () => {
     let attempts = 0;
     const { source } = supervise(() => ({

@@ -50,6 +50,11 @@ export class SupervisedSource {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
   private connected = true;
+  /**
+   * Whether it has been up since the agent started: only then is coming back a reconnect. The first connect after
+   * "connecting" (a broker), or after a device absent at start, is not.
+   */
+  private everUp = false;
   private reason: string | undefined;
   private readings = 0;
   private rejected = 0;
@@ -71,7 +76,8 @@ export class SupervisedSource {
         options.context.badInput(kind, message, details);
       },
       setConnected: (connected, reason) => {
-        if (connected && !this.connected) this.reconnects += 1;
+        if (connected && !this.connected && this.everUp) this.reconnects += 1;
+        if (connected) this.everUp = true;
         this.connected = connected;
         this.reason = connected ? undefined : reason;
       },
@@ -83,6 +89,8 @@ export class SupervisedSource {
       this.driver = options.create(context);
       await this.driver.start((reading, timeFromInput) => this.take(reading, timeFromInput));
       this.started = true;
+      // A driver that never reports its connection (a timer, a file) is up once started.
+      if (this.connected) this.everUp = true;
       this.retryDelay = options.retryInitialMs ?? 5_000;
     } catch (error) {
       const message = (error as Error).message ?? String(error);

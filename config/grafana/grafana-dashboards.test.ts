@@ -95,6 +95,8 @@ describe('dashboard queries against InfluxDB with data written by the agent', ()
         '    aggregates: [count, mean, min, max]',
         'sinks:',
         `  influx: { driver: influxdb, api: v1, url: "${influx.url}", database: tributary }`,
+        // A sink that never answers, so there is a send lag to chart: with nothing waiting the agent reports no age.
+        '  parked: { driver: mqtt, url: "mqtt://127.0.0.1:9", reconnect_period: 1s }',
         '',
       ].join('\n'),
     );
