@@ -3,9 +3,12 @@
 // start-up time on a Pi's SD card. Drivers and commands stay separate chunks, loaded only when a config uses them.
 //
 //   node agent/bundle-cli.mjs        (run by `npm run build`, after tsc)
-import { chmodSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// Chunk names carry a content hash: without this, every build would leave the previous build's chunks beside the new
+// ones, and `npm pack` (which ships dist/agent/chunks) would ship them all.
+rmSync('dist/agent/chunks', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/agent/cli.js'],
   outdir: 'dist/agent',

@@ -85,8 +85,9 @@ describe('the tributary command', () => {
     expect(result.stderr).toContain('the agent did not start');
   });
 
-  it('is installed as `npx tributary` by npm ci (bin linked to the build)', async () => {
-    const { stdout } = await run(path.join(REPO, 'node_modules/.bin/tributary'), ['validate', '--help'], { cwd: REPO });
+  it('runs as `npx tributary` in the checkout (npm runs the package\'s own bin, the build)', async () => {
+    // --no: never download a package of that name from the registry instead.
+    const { stdout } = await run('npx', ['--no', 'tributary', 'validate', '--help'], { cwd: REPO });
     expect(stdout).toMatch(/Usage: tributary validate/);
   });
 });

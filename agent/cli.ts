@@ -15,6 +15,7 @@ Commands:
   status       what the running agent is doing: sources, buffer, backlog per sink
   tail         print live readings and results of the running agent
   query        show recorded results or readings from the local history
+  install-service  install (or upgrade, or remove) the systemd service
   help         show help for a command: tributary help <command>
 
 Options:
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => import('./commands/status-command.js').then((m) => ({ run: m.statusCommand, help: m.STATUS_HELP })),
   tail: async () => import('./commands/tail-command.js').then((m) => ({ run: m.tailCommand, help: m.TAIL_HELP })),
   query: async () => import('./commands/query-command.js').then((m) => ({ run: m.queryCommand, help: m.QUERY_HELP })),
+  'install-service': async () => import('./commands/install-service-command.js').then((m) => ({ run: m.installServiceCommand, help: m.INSTALL_SERVICE_HELP })),
 };
 
 /** The version in package.json, found from here both in the sources (agent/) and in the build (dist/agent/). */

@@ -1,59 +1,76 @@
 #!/bin/sh
 # Installs Tributary as a systemd service, or removes it again. Safe to run twice: a second run updates the
-# program and the unit and leaves your config alone.
+# program and the unit, restarts the service and leaves your config and buffer alone.
 #
 #   sudo systemd/install.sh                 install (or upgrade), enable and (re)start
-#   sudo systemd/install.sh --uninstall     stop, disable, remove program, wrapper and unit; keep config and data
+#   sudo systemd/install.sh --no-start      the same, but leave the service stopped (edit the config first)
+#   sudo systemd/install.sh --uninstall     stop, disable, remove program, command and unit; keep config and data
 #   sudo systemd/install.sh --uninstall --purge   also remove /etc/tributary, /var/lib/tributary and the user
 #   systemd/install.sh --root DIR           install into DIR instead of / (packaging, tests): the steps that
 #                                           change the running system (useradd, chown, systemctl) are only printed
+#   systemd/install.sh --in-place           run the program from where it is (a package installed with
+#                                           npm install -g) instead of copying it to /opt/tributary
 #
-# Run it from a checkout where `npm ci && npm run build` has been done: it copies dist/, the production
-# node_modules and the bundled config from there.
+# From a checkout where `npm ci && npm run build` has been done it copies dist/, the production node_modules and
+# the bundled config to /opt/tributary. `tributary install-service` runs this script from the installed package
+# with --in-place: the one install logic for both.
 set -eu
 
+# How this script is named in messages: `tributary install-service` sets its own name.
+ME=${TRIBUTARY_INSTALLER:-install.sh}
+
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 ROOT=/
 MODE=install
 PURGE=no
 START=yes
+IN_PLACE=no
 while [ $# -gt 0 ]; do
   case "$1" in
-    --root) [ $# -ge 2 ] || { echo "install.sh: --root needs a directory" >&2; exit 2; }; ROOT=$2; shift ;;
+    --root) [ $# -ge 2 ] || { echo "$ME: --root needs a directory" >&2; exit 2; }; ROOT=$2; shift ;;
     --root=*) ROOT=${1#--root=} ;;
     --uninstall) MODE=uninstall ;;
     --purge) PURGE=yes ;;
     --no-start) START=no ;;
+    --in-place) IN_PLACE=yes ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) echo "$ME: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 if [ "$PURGE" = yes ] && [ "$MODE" != uninstall ]; then
-  echo "install.sh: --purge only goes with --uninstall" >&2
+  echo "$ME: --purge only goes with --uninstall" >&2
   exit 2
 fi
 
+[ -d "$ROOT" ] || { echo "$ME: --root $ROOT: no such directory" >&2; exit 2; }
 ROOT=$(cd "$ROOT" && pwd)
 # Installing into / changes the running system; into another directory only files are written.
 if [ "$ROOT" = / ]; then LIVE=yes; R=; else LIVE=no; R=$ROOT; fi
 if [ "$LIVE" = yes ] && [ "$(id -u)" -ne 0 ]; then
-  echo "install.sh: run as root (sudo $0 $*), or use --root DIR to install into a directory" >&2
+  if [ "$ME" = install.sh ]; then again=$0; else again=$ME; fi
+  echo "$ME: run as root (sudo $again), or use --root DIR to install into a directory" >&2
   exit 1
 fi
 
-SOURCE=$(cd "$(dirname "$0")/.." && pwd)
+SOURCE=$(cd "$(dirname "$0")/.." && pwd -P)
 APP=$R/opt/tributary
+# Where the unit and the command find the program (PROGRAM), and where that is as this script sees it
+# (PROGRAM_HERE, under --root): the copy in /opt/tributary, or the package where npm put it.
+if [ "$IN_PLACE" = yes ]; then PROGRAM=$SOURCE; PROGRAM_HERE=$SOURCE; else PROGRAM=/opt/tributary; PROGRAM_HERE=$APP; fi
 WRAPPER=$R/usr/local/bin/tributary
 UNIT=$R/etc/systemd/system/tributary.service
 CONFIG_DIR=$R/etc/tributary
 STATE_DIR=$R/var/lib/tributary
 USER_NAME=tributary
 
-say() { echo "install.sh: $*"; }
+say() { echo "$ME: $*"; }
+fail() { echo "$ME: $*" >&2; exit 1; }
+# The first line of the command this script writes: how uninstall tells it from npm's link of the same name.
+WRAPPER_MARK="# tributary command, written by Tributary's systemd/install.sh."
 
 # Runs a command that changes the live system; with --root it is only printed.
 system() {
@@ -65,12 +82,13 @@ system() {
 }
 
 install_program() {
-  [ -f "$SOURCE/dist/agent/cli.js" ] || { echo "install.sh: $SOURCE/dist is missing: run npm ci && npm run build first" >&2; exit 1; }
-  [ -d "$SOURCE/node_modules" ] || { echo "install.sh: $SOURCE/node_modules is missing: run npm ci first" >&2; exit 1; }
+  [ -f "$SOURCE/dist/agent/cli.js" ] || fail "$SOURCE/dist is missing: run npm ci && npm run build first"
+  [ -d "$SOURCE/node_modules" ] || fail "$SOURCE/node_modules is missing: run npm ci first"
   # Build the new tree beside the old one and swap, so an interrupted run leaves a working install.
   rm -rf "$APP.new"
   mkdir -p "$APP.new"
-  cp -a "$SOURCE/dist" "$SOURCE/config" "$SOURCE/systemd" "$SOURCE/package.json" "$SOURCE/package-lock.json" "$SOURCE/README.md" "$APP.new/"
+  cp -a "$SOURCE/dist" "$SOURCE/config" "$SOURCE/systemd" "$SOURCE/package.json" "$SOURCE/README.md" "$APP.new/"
+  [ -f "$SOURCE/package-lock.json" ] && cp -a "$SOURCE/package-lock.json" "$APP.new/"
   cp -a "$SOURCE/node_modules" "$APP.new/"
   if command -v npm >/dev/null 2>&1; then
     (cd "$APP.new" && npm prune --omit=dev --offline --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
@@ -86,7 +104,7 @@ install_program() {
   mkdir -p "$(dirname "$WRAPPER")"
   cat >"$WRAPPER.tmp" <<EOF
 #!/bin/sh
-# tributary command, written by Tributary's systemd/install.sh. Commands read the service's config by default.
+$WRAPPER_MARK Commands read the service's config by default.
 : "\${TRIBUTARY_CONFIG:=/etc/tributary/tributary.yaml}"
 export TRIBUTARY_CONFIG
 exec $NODE /opt/tributary/dist/agent/cli.js "\$@"
@@ -94,6 +112,31 @@ EOF
   chmod 0755 "$WRAPPER.tmp"
   mv "$WRAPPER.tmp" "$WRAPPER"
   say "command $WRAPPER"
+}
+
+# The service runs the package where npm installed it; nothing is copied. The unit's sandbox hides home
+# directories (ProtectHome=) and /tmp (PrivateTmp=): a program or node there would not start, so say so now.
+use_program_in_place() {
+  [ -f "$PROGRAM/dist/agent/cli.js" ] || fail "$PROGRAM/dist/agent/cli.js is missing: reinstall the package (npm install -g tributary-*.tgz)"
+  for path in "$PROGRAM" "$NODE"; do
+    case "$path" in
+      /home/*|/root/*|/run/user/*|/tmp/*|/var/tmp/*)
+        if [ "$LIVE" = yes ]; then
+          fail "$path is in a home or temporary directory, which the service's sandbox hides; install Node.js and the package system-wide (sudo npm install -g, with npm's prefix /usr or /usr/local)"
+        fi
+        say "warning: $path is in a home or temporary directory, which the service's sandbox hides" ;;
+    esac
+  done
+  # A copy left by an install from a checkout would shadow this one: remove it, and its command if it is ours.
+  if [ -d "$APP" ]; then
+    rm -rf "$APP" "$APP.new" "$APP.old"
+    say "removed the copy in $APP from an earlier install"
+  fi
+  if [ -f "$WRAPPER" ] && [ ! -L "$WRAPPER" ] && grep -qF "$WRAPPER_MARK" "$WRAPPER"; then
+    rm -f "$WRAPPER"
+    say "removed the command $WRAPPER from an earlier install"
+  fi
+  say "program in $PROGRAM (where npm installed it; the command is npm's tributary)"
 }
 
 create_user() {
@@ -144,8 +187,9 @@ EOF
 
 install_unit() {
   mkdir -p "$(dirname "$UNIT")"
-  # The unit names /usr/bin/node; point it at the node this machine has if that lives elsewhere.
-  sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE #" "$SOURCE/systemd/tributary.service" >"$UNIT.tmp"
+  # The unit names /usr/bin/node and /opt/tributary; point it at this machine's node and at the program.
+  sed -e "s#^ExecStart=/usr/bin/node #ExecStart=$NODE #" -e "s#/opt/tributary/#$PROGRAM/#g" \
+    "$SOURCE/systemd/tributary.service" >"$UNIT.tmp"
   chmod 0644 "$UNIT.tmp"
   mv "$UNIT.tmp" "$UNIT"
   say "unit $UNIT"
@@ -158,7 +202,7 @@ check_config() {
   else
     env_file=$CONFIG_DIR/environment
   fi
-  if (set -a && . "$env_file" && set +a && "$NODE" "$APP/dist/agent/cli.js" validate "$CONFIG_DIR/tributary.yaml"); then
+  if (set -a && . "$env_file" && set +a && "$NODE" "$PROGRAM_HERE/dist/agent/cli.js" validate "$CONFIG_DIR/tributary.yaml"); then
     :
   else
     say "warning: the config has problems (above); the service will not start until they are fixed"
@@ -182,10 +226,22 @@ uninstall() {
   else
     system systemctl disable --now tributary.service
   fi
-  rm -f "$UNIT" "$WRAPPER"
-  rm -rf "$APP" "$APP.new" "$APP.old"
+  rm -f "$UNIT"
+  removed=$UNIT
+  if [ -d "$APP" ]; then
+    rm -rf "$APP" "$APP.new" "$APP.old"
+    removed="$removed, $APP"
+  fi
+  # Only the command this script wrote: with npm's prefix /usr/local, npm's own link has the same name.
+  if [ -f "$WRAPPER" ] && [ ! -L "$WRAPPER" ] && grep -qF "$WRAPPER_MARK" "$WRAPPER"; then
+    rm -f "$WRAPPER"
+    removed="$removed, $WRAPPER"
+  fi
   system systemctl daemon-reload
-  say "removed $APP, $WRAPPER and $UNIT"
+  say "removed $removed"
+  if [ "$IN_PLACE" = yes ]; then
+    say "the program stays where npm installed it ($PROGRAM); npm uninstall -g tributary removes it"
+  fi
   if [ "$PURGE" = yes ]; then
     rm -rf "$CONFIG_DIR" "$STATE_DIR"
     if [ "$LIVE" = no ] || getent passwd "$USER_NAME" >/dev/null; then system userdel "$USER_NAME"; fi
@@ -200,13 +256,14 @@ if [ "$MODE" = uninstall ]; then
   exit 0
 fi
 
-NODE=$(command -v node || true)
-[ -n "$NODE" ] || { echo "install.sh: node not found; install Node.js 20 or later" >&2; exit 1; }
+# The node the service runs: the one running `tributary install-service`, else the first on the PATH.
+NODE=${TRIBUTARY_NODE:-$(command -v node || true)}
+[ -n "$NODE" ] || fail "node not found; install Node.js 20 or later"
 major=$("$NODE" -p 'process.versions.node.split(".")[0]')
-[ "$major" -ge 20 ] || { echo "install.sh: $NODE is Node.js $major; Tributary needs 20 or later" >&2; exit 1; }
+[ "$major" -ge 20 ] || fail "$NODE is Node.js $major; Tributary needs 20 or later"
 
 create_user
-install_program
+if [ "$IN_PLACE" = yes ]; then use_program_in_place; else install_program; fi
 install_config
 install_unit
 check_config
