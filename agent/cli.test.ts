@@ -66,7 +66,7 @@ describe('the tributary command', () => {
 
   it('prints every problem of a broken config as file:line:column and exits 1', async () => {
     const file = path.join(dir.path, 'broken.yaml');
-    await writeFile(file, 'sources:\n  s:\n    driver: simulatr\nrules:\n  r:\n    window: { size: 10 }\n');
+    await writeFile(file, 'sources:\n  s:\n    driver: simulatr\nrules:\n  r:\n    window: { size: 10 }\nsinks:\n  out: { driver: console }\n');
     const result = await tributary('validate', file);
     expect(result.code).toBe(1);
     expect(result.stdout.replace(/available: [a-z, ]+/, 'available: …')).toBe(

@@ -25,6 +25,8 @@ describe('log levels in the journal', () => {
 sources:
   sim: { driver: simulator, interval: 50ms }
   gps: { driver: serial, path: ${path.join(dir.path, 'no-such-tty')}, baud_rate: 9600, format: { type: nmea } }
+rules:
+  passed_on: {}
 sinks:
   out: { driver: console }
 `,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { completeConfig } from '../../test/helpers/complete-config.js';
 import { checkConfigText } from '../config/load-config.js';
 
 function check(yaml: string) {
-  return checkConfigText(yaml, 'buffer.yaml', {});
+  return checkConfigText(completeConfig(yaml), 'buffer.yaml', {});
 }
 
 describe('buffer and forwarding settings', () => {

@@ -3,7 +3,7 @@ import { formatProblem } from './config-problem.js';
 import { checkConfigText } from './load-config.js';
 
 function check(rule: string) {
-  return checkConfigText(`sources:\n  sim:\n    driver: simulator\nrules:\n  hot:\n    from: sim\n${rule}`, 'alerts.yaml', {});
+  return checkConfigText(`sources:\n  sim:\n    driver: simulator\nrules:\n  hot:\n    from: sim\n${rule}sinks:\n  out: { driver: console }\n`, 'alerts.yaml', {});
 }
 const problemsOf = (rule: string) => {
   const checked = check(rule);

@@ -4,6 +4,7 @@ import { DURATION_PATTERN, parseDuration } from '../../rules/duration.js';
 import { sourceTimestampDefaults } from '../../drivers/timestamp-options.js';
 import { DEFAULT_LISTEN } from '../health/listen-address.js';
 import { ruleSchema } from './rule-schema.js';
+import { emptySectionMessage, type PipelineSection } from './pipeline-sections.js';
 
 /** Names of sources, sinks and rules end up in topics and log lines, so they stay plain. */
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -158,15 +159,28 @@ const timeSection = z
   })
   .prefault({});
 
+/**
+ * `sources`, `rules` or `sinks`: when written, at least one named entry (see pipeline-sections.ts for why). Left
+ * out, it is empty here: the agent needs all three, which `checkConfigText` checks, while `replay` and `test-rules`
+ * need only rules.
+ */
+function pipelineSection<Entry extends z.ZodType>(section: PipelineSection, entry: Entry) {
+  return z
+    .record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), entry)
+    .refine((entries) => Object.keys(entries).length > 0, { error: emptySectionMessage(section) })
+    .meta({ minProperties: 1 })
+    .default({});
+}
+
 export const configSchema = z.strictObject({
   agent: agentSection,
   buffer: bufferSection,
   forwarding: forwardingSection,
   history: historySection,
   time: timeSection,
-  sources: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
-  sinks: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), driverInstance).default({}),
-  rules: z.record(z.string().regex(INSTANCE_NAME, INSTANCE_NAME_HELP), ruleSchema).default({}),
+  sources: pipelineSection('sources', driverInstance),
+  sinks: pipelineSection('sinks', driverInstance),
+  rules: pipelineSection('rules', ruleSchema),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -2,9 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem } from './config-problem.js';
 import { checkConfigFile, checkConfigText, loadConfigFile } from './load-config.js';
 
-/** Problems of a config text as `validate` prints them. */
+/**
+ * Problems of a config text as `validate` prints them. Most texts here are fragments about one thing, so a
+ * missing `sources`, `rules` or `sinks` section is left out (those are checked on their own, below).
+ */
 function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
   const checked = checkConfigText(yaml, 'test.yaml', env);
+  return checked.ok ? [] : checked.problems.filter((problem) => !problem.message.startsWith('missing section')).map(formatProblem);
+}
+
+/** Every problem, missing sections included. */
+function allProblemsOf(yaml: string): string[] {
+  const checked = checkConfigText(yaml, 'test.yaml', {});
   return checked.ok ? [] : checked.problems.map(formatProblem);
 }
 
@@ -179,7 +188,7 @@ describe('config checking', () => {
 
   it('substitutes environment variables, with fallbacks, and reports unset ones where they are used', () => {
     const yaml = `sinks:\n  up:\n    driver: mqtt\n    url: \${BROKER:-mqtt://127.0.0.1:1883}\n    password: \${SECRET}\n`;
-    const withSecret = checkConfigText(yaml, 'test.yaml', { SECRET: 's3cret' });
+    const withSecret = checkConfigText(`${yaml}sources:\n  sim: { driver: simulator }\nrules:\n  all: {}\n`, 'test.yaml', { SECRET: 's3cret' });
     expect(withSecret.ok && withSecret.config.sinks[0]!.options).toMatchObject({ url: 'mqtt://127.0.0.1:1883', password: 's3cret' });
     expect(problemsOf(yaml)).toEqual([
       'test.yaml:5:15: sinks.up.password: environment variable SECRET is not set (write ${SECRET:-fallback} to give a default)',
@@ -192,6 +201,51 @@ describe('config checking', () => {
       '/nonexistent/tributary.yaml:1:1: cannot read config: file not found',
     ]);
     expect(() => loadConfigFile('/nonexistent/tributary.yaml')).toThrow(/cannot read config: file not found/);
+  });
+
+  it('refuses an empty file, or one of only whitespace or comments, saying it may have been cut short', () => {
+    for (const text of ['', '\n  \n', '# tributary config\n\n# nothing else\n', '---\n']) {
+      expect(allProblemsOf(text), JSON.stringify(text)).toEqual([expect.stringMatching(/^test\.yaml:1:1: the config file is empty .*cut short/)]);
+    }
+  });
+
+  it('requires sources, rules and sinks, each pointed at and explained', () => {
+    expect(allProblemsOf(`agent:\n  log_level: info\nsources:\n  sim: { driver: simulator }\n`)).toEqual([
+      'test.yaml:1:1: rules: missing section "rules": nothing would reach the sinks, which receive only the results of rules; add it with at least one entry, e.g. everything: {} passes every reading on unchanged',
+      'test.yaml:1:1: sinks: missing section "sinks": results would stay in the buffer and be sent nowhere; add it with at least one entry, e.g. screen: { driver: console }',
+    ]);
+    expect(allProblemsOf(`rules:\n  all: {}\nsinks:\n  out: { driver: console }\n`)).toEqual([
+      'test.yaml:1:1: sources: missing section "sources": the agent would read nothing; add it with at least one entry, e.g. demo: { driver: simulator }',
+    ]);
+  });
+
+  it('refuses a section written empty: nothing would be read, made or sent', () => {
+    expect(allProblemsOf(`sources: {}\nrules: {}\nsinks: {}\n`)).toEqual([
+      'test.yaml:1:10: sources: no sources: the agent would read nothing; add at least one, e.g. demo: { driver: simulator }',
+      'test.yaml:2:8: rules: no rules: nothing would reach the sinks, which receive only the results of rules; add at least one, e.g. everything: {} passes every reading on unchanged',
+      'test.yaml:3:8: sinks: no sinks: results would stay in the buffer and be sent nowhere; add at least one, e.g. screen: { driver: console }',
+    ]);
+  });
+
+  it('accepts the smallest complete config: one source, a rule passing readings on, one sink', () => {
+    const checked = checkConfigText(`sources: { sim: { driver: simulator } }\nrules: { everything: {} }\nsinks: { screen: { driver: console } }\n`, 'test.yaml', {});
+    expect(checked.ok ? [] : checked.problems.map(formatProblem)).toEqual([]);
+  });
+
+  it('accepts rules alone when only rules are needed (replay, test-rules)', () => {
+    const checked = checkConfigText(`rules:\n  all: {}\n`, 'test.yaml', {}, ['rules']);
+    expect(checked.ok && checked.config.rules.map((rule) => rule.name)).toEqual(['all']);
+    expect(checkConfigText('# empty\n', 'test.yaml', {}, ['rules']).ok).toBe(false);
+  });
+
+  it('points at an alias whose anchor is not defined', () => {
+    expect(allProblemsOf(`sources:\n  sim: { driver: simulator, interval: *every }\n`)).toEqual([
+      'test.yaml:2:39: undefined alias *every: no anchor &every before it; mark the value to reuse with &every above this line, or write the value here',
+    ]);
+    // An anchor defined after its alias is undefined where the alias stands.
+    expect(allProblemsOf(`a: *x\nb: &x 1\n`)).toEqual([
+      'test.yaml:1:4: undefined alias *x: no anchor &x before it; mark the value to reuse with &x above this line, or write the value here',
+    ]);
   });
 
   it('treats a list at the top level as the wrong shape', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { type Document, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { compileFilterExpression, ExpressionError } from '../../rules/filter-expression.js';
@@ -11,6 +11,7 @@ import { ConfigError, type ConfigProblem } from './config-problem.js';
 import { didYouMeanSuffix } from '../../rules/did-you-mean.js';
 import { substituteEnv } from './env-substitution.js';
 import { explainIssue } from './explain-issue.js';
+import { EMPTY_FILE_MESSAGE, missingSectionMessage, PIPELINE_SECTIONS, type PipelineSection } from './pipeline-sections.js';
 import { YamlLocator } from './yaml-locator.js';
 
 /** A source or sink instance whose options its driver has validated. */
@@ -41,8 +42,11 @@ export interface TributaryConfig {
 
 export type ConfigCheck = { ok: true; config: TributaryConfig } | { ok: false; problems: ConfigProblem[] };
 
-/** Reads, parses and checks a config file; every problem is reported with its file, line and column. */
-export function checkConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConfigCheck {
+/**
+ * Reads, parses and checks a config file; every problem is reported with its file, line and column. `needs`: the
+ * sections that must be there; the agent needs all three, `replay` and `test-rules` only rules.
+ */
+export function checkConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, needs: readonly PipelineSection[] = PIPELINE_SECTIONS): ConfigCheck {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -50,11 +54,16 @@ export function checkConfigFile(file: string, env: NodeJS.ProcessEnv = process.e
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String((error as Error).message);
     return { ok: false, problems: [{ file, line: 1, column: 1, path: '', message: `cannot read config: ${reason}` }] };
   }
-  return checkConfigText(text, file, env);
+  return checkConfigText(text, file, env, needs);
 }
 
 /** Like `checkConfigFile`, for text already in memory; `file` is only used in messages. */
-export function checkConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigCheck {
+export function checkConfigText(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  needs: readonly PipelineSection[] = PIPELINE_SECTIONS,
+): ConfigCheck {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const locator = new YamlLocator(document, lines);
@@ -67,7 +76,12 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
   for (const error of document.errors) {
     report([], `YAML syntax: ${error.message.split('\n')[0]}`, 'value', error.pos[0]);
   }
+  reportUndefinedAliases(document, report);
   if (problems.length > 0) return { ok: false, problems };
+  if (isEmptyDocument(document)) {
+    report([], EMPTY_FILE_MESSAGE, 'value', 0);
+    return { ok: false, problems };
+  }
 
   visit(document, {
     Scalar(_key, node, ancestors) {
@@ -83,6 +97,9 @@ export function checkConfigText(text: string, file: string, env: NodeJS.ProcessE
 
   const raw = (document.toJS() as unknown) ?? {};
   const parsed = configSchema.safeParse(raw);
+  if (isRecord(raw)) {
+    for (const section of needs) if (!Object.hasOwn(raw, section)) report([section], missingSectionMessage(section), 'key');
+  }
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       for (const explained of explainIssue(issue, [], configSchema, locator)) report(explained.path, explained.message, explained.at);
@@ -225,6 +242,26 @@ function ruleConfigs(config: ParsedConfig): RuleConfig[] {
     ...(rule.alert === undefined ? (rule.anomaly === undefined ? {} : { alert: rule.anomaly }) : { alert: rule.alert }),
     to: rule.to ?? sinkNames,
   }));
+}
+
+/** Nothing but whitespace and comments (or a lone `~`): what a truncated or never-written file looks like. */
+function isEmptyDocument(document: Document): boolean {
+  const contents = document.contents;
+  return contents === null || (isScalar(contents) && contents.value === null);
+}
+
+/**
+ * `*name` with no `&name` before it: the YAML library only finds out when it builds the value, and then throws
+ * without a position, so each alias is resolved here first and reported where it is written.
+ */
+function reportUndefinedAliases(document: Document, report: (path: readonly PropertyKey[], message: string, at: 'value', offset?: number) => void): void {
+  visit(document, {
+    Alias(_key, alias) {
+      if (alias.resolve(document) !== undefined) return;
+      const message = `undefined alias *${alias.source}: no anchor &${alias.source} before it; mark the value to reuse with &${alias.source} above this line, or write the value here`;
+      report([], message, 'value', alias.range?.[0]);
+    },
+  });
 }
 
 /** The key path of a node from its ancestors as `visit` hands them over (document, maps, pairs, lists). */

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem } from './config-problem.js';
 import { checkConfigText } from './load-config.js';
 
-/** Problems of a config with one rule whose window is `window` (YAML flow mapping), as `validate` prints them. */
+/** A config with one rule whose window is `window` (YAML flow mapping), on line 3. */
+const configWith = (window: string) => `rules:\n  r:\n    window: ${window}\nsources:\n  sim: { driver: simulator }\nsinks:\n  out: { driver: console }\n`;
+
+/** Problems of a config with one rule whose window is `window`, as `validate` prints them. */
 function problemsOf(window: string): string[] {
-  const checked = checkConfigText(`rules:\n  r:\n    window: ${window}\n`, 'test.yaml', {});
+  const checked = checkConfigText(configWith(window), 'test.yaml', {});
   return checked.ok ? [] : checked.problems.map(formatProblem);
 }
 
 function windowOf(window: string): unknown {
-  const checked = checkConfigText(`rules:\n  r:\n    window: ${window}\n`, 'test.yaml', {});
+  const checked = checkConfigText(configWith(window), 'test.yaml', {});
   if (!checked.ok) throw new Error(checked.problems.map(formatProblem).join('\n'));
   return checked.config.rules.find((rule) => rule.name === 'r')!.window;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { completeConfig } from '../../test/helpers/complete-config.js';
 import { checkConfigText } from '../config/load-config.js';
 import { parseListenAddress, urlOfListenAddress } from './listen-address.js';
 
@@ -17,7 +18,7 @@ describe('agent.http.listen', () => {
 
   it('rejects an address without a port, or with a port out of range, at its line and column', () => {
     const problems = (listen: string) => {
-      const checked = checkConfigText(`agent:\n  http: { listen: "${listen}" }\n`, 'test.yaml', {});
+      const checked = checkConfigText(completeConfig(`agent:\n  http: { listen: "${listen}" }\n`), 'test.yaml', {});
       return checked.ok ? [] : checked.problems.map((p) => `${p.line}:${p.column}: ${p.path}: ${p.message}`);
     };
     expect(problems('9108')).toEqual(['2:19: agent.http.listen: expected host:port, e.g. 127.0.0.1:9108 or [::1]:9108, got the text "9108"']);

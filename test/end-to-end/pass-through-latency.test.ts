@@ -25,6 +25,8 @@ rules:
   passed_on: { where: "value > 0" }
   too_warm: { alert: { threshold: { above: 10 } } }
   summary: { window: { size: 1s } }
+# Nothing listens there: results wait in the buffer, and the test watches them leave the rules.
+sinks: { away: { driver: mqtt, url: "mqtt://127.0.0.1:1", reconnect_period: 10s } }
 `,
       'pass-through.yaml',
       {},

@@ -76,6 +76,9 @@ sources:
   kept: ${gps('kept', '', ', timestamps: { on_skew: keep }')}
   dropped: ${gps('dropped', '', ', timestamps: { on_skew: drop }')}
   arrival: ${gps('arrival', ', gps_time: false')}
+rules: { passed_on: {} }
+# Nothing listens there: results wait in the buffer; the test watches the readings.
+sinks: { away: { driver: mqtt, url: "mqtt://127.0.0.1:1", reconnect_period: 10s } }
 `);
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
