@@ -59,7 +59,11 @@ export interface ForwarderStats {
 export class Forwarder {
   readonly stats: ForwarderStats = { sent: 0, failures: 0, lastError: undefined, quarantined: 0, backfilled: 0 };
   private running = false;
+  /** Stopping: send what is pending, then end; a failure ends it at once instead of being retried. */
+  private draining = false;
   private wakeUp: (() => void) | undefined;
+  /** Ends a backoff wait early: the sink said it is reachable again. */
+  private retryNow: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   /** When the current run of failures began; undefined while the sink accepts results. */
   private failingSince: number | undefined;
@@ -83,13 +87,27 @@ export class Forwarder {
     this.wakeUp?.();
   }
 
-  /** Stops after the batch in flight, waiting at most `graceMs` for it. */
+  /**
+   * The sink reports it can be reached again (a broker's CONNACK): the backlog goes now, not when the backoff ends,
+   * which after a long outage is up to `retry_max` away.
+   */
+  sinkReachable(): void {
+    this.retryNow?.();
+  }
+
+  /**
+   * Sends what the buffer holds for this sink (the agent committed its last results just before), then stops: when
+   * nothing is pending, at the first failure, or after `graceMs`, whichever comes first. What is not acknowledged by
+   * then stays in the buffer and is sent after the restart.
+   */
   async stop(graceMs: number): Promise<void> {
-    this.running = false;
+    this.draining = true;
     this.wake();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.loop, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+    this.running = false;
+    this.wake();
   }
 
   private async run(): Promise<void> {
@@ -98,6 +116,7 @@ export class Forwarder {
       try {
         const { batch, lastSeq, scanned } = this.outbox.pending(this.sinkName, this.options.batchSize, this.rules);
         if (scanned === 0) {
+          if (this.draining) return;
           await this.idle(Number.POSITIVE_INFINITY, true);
           continue;
         }
@@ -108,6 +127,7 @@ export class Forwarder {
         }
         const held = this.holdFor(batch);
         if (held > 0) {
+          if (this.draining) return;
           // In order: nothing after a held result goes either. Woken early when the clock synchronises.
           await this.idle(held, true);
           continue;
@@ -133,6 +153,8 @@ export class Forwarder {
           this.failingSince = this.options.now();
           this.log.warn({ sink: this.sinkName, error: this.stats.lastError, retryInMs: Math.round(waitMs) }, 'sending failed; results stay buffered and are retried');
         }
+        // Stopping: what failed now stays buffered for the next start rather than holding up the stop.
+        if (this.draining) return;
         await this.idle(waitMs, false);
       }
     }
@@ -190,17 +212,22 @@ export class Forwarder {
     });
   }
 
-  /** Waits for `ms` or for stop, and also for new results when `wakeOnNewResults` (not while backing off). */
+  /**
+   * Waits for `ms` or for stop, and also for new results when `wakeOnNewResults`; a backoff (not `wakeOnNewResults`)
+   * ends early when the sink is reachable again or the forwarder stops.
+   */
   private idle(ms: number, wakeOnNewResults: boolean): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
         this.wakeUp = undefined;
+        this.retryNow = undefined;
         resolve();
       };
       if (Number.isFinite(ms)) timer = setTimeout(done, ms);
-      this.wakeUp = wakeOnNewResults ? done : () => !this.running && done();
+      this.wakeUp = wakeOnNewResults ? done : () => (!this.running || this.draining) && done();
+      if (!wakeOnNewResults) this.retryNow = done;
     });
   }
 }

@@ -3,6 +3,7 @@ import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
 import { parseRetryAfter, PermanentSinkError, RetryLaterError } from '../sink-errors.js';
 import type { InfluxdbSinkOptions, InfluxdbV1Options, InfluxdbV2Options } from './influxdb-options.js';
 import { formatPoints } from './line-protocol.js';
+import { ReachabilityProbe } from './reachability-probe.js';
 import { compileMeasurementNamer, resultToPoint, type Precision } from './result-points.js';
 
 /**
@@ -15,6 +16,8 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions, context: Driver
   const measurementFor = compileMeasurementNamer(options.measurement, options.alerts_measurement);
   const precision: Precision = options.api === 'v2' ? options.precision : 'ms';
   const write = options.api === 'v1' ? v1Writer(options) : v2Writer(options);
+  // The server answering again is the agent's cue to send the backlog now rather than after its backoff.
+  const probe = new ReachabilityProbe(options.url, () => context.setConnected(true));
 
   return {
     async start() {
@@ -31,12 +34,17 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions, context: Driver
           context.setConnected(true);
         } else {
           context.setConnected(false, (error as Error).message);
+          // Only when no answer came: a server that answers 5xx or asks to retry later is waited for as it says.
+          if (error instanceof NoAnswerError) probe.start();
         }
         throw error;
       }
+      probe.stop();
       context.setConnected(true);
     },
-    async stop() {},
+    async stop() {
+      probe.stop();
+    },
   };
 }
 
@@ -63,7 +71,7 @@ function v1Writer(options: InfluxdbV1Options): Writer {
         signal: AbortSignal.timeout(options.timeout),
       });
     } catch (error) {
-      throw new Error(`${where}: write failed: ${describeFetchError(error, options.timeout)}`, { cause: error });
+      throw new NoAnswerError(`${where}: write failed: ${describeFetchError(error, options.timeout)}`, { cause: error });
     }
     if (response.status === 204 || response.status === 200) {
       await response.body?.cancel();
@@ -102,10 +110,13 @@ function v2Writer(options: InfluxdbV2Options): Writer {
         const message = `${where}: ${explainStatus(error.statusCode)}: ${serverMessage(error.body ?? error.message)}`;
         throw classify(error.statusCode, message, Array.isArray(header) ? header[0] : header, error);
       }
-      throw new Error(`${where}: write failed: ${describeFetchError(error, options.timeout)}`, { cause: error });
+      throw new NoAnswerError(`${where}: write failed: ${describeFetchError(error, options.timeout)}`, { cause: error });
     }
   };
 }
+
+/** A write that got no answer at all (refused, timed out, host unknown), as opposed to an HTTP error status. */
+class NoAnswerError extends Error {}
 
 /** Statuses that reject the data itself: sending the same points again cannot succeed. */
 const PERMANENT_STATUSES = new Set([400, 413, 422]);
