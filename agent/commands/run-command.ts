@@ -105,10 +105,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     await agent.stop().catch(() => undefined);
     return 1;
   }
-  starting = false;
-  if (stopAfterStart !== undefined) return stop(stopAfterStart);
+  if (stopAfterStart !== undefined) {
+    starting = false;
+    return stop(stopAfterStart);
+  }
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
   operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log });
   await operations.start();
+  // Only now: a stop while the health server was still opening would have left it listening, and the process alive.
+  starting = false;
+  if (stopAfterStart !== undefined) return stop(stopAfterStart);
   return exited;
 }
