@@ -8,6 +8,7 @@ import { type ForgottenAlert, RuleEngine, type RuleChanges } from '../rules/rule
 import type { AlertTrackerSnapshot } from '../rules/anomaly/alert-tracker.js';
 import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
+import { DataDirLock } from './buffer/data-dir-lock.js';
 import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
 import { checkConfigFile, type RuleConfig, type TributaryConfig } from './config/load-config.js';
@@ -135,6 +136,8 @@ export class Agent {
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Readings and results kept for `tributary query`. */
   private readonly history: LocalHistory;
+  /** Held from start to stop: one agent per data dir. */
+  private readonly dataDirLock: DataDirLock;
   /** Pending and firing alerts, kept across restarts. */
   private readonly alertStates: AlertStateStore;
   private readonly alertActions: AlertActions;
@@ -150,6 +153,7 @@ export class Agent {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.badInput = new BadInputLog(this.log, this.now);
+    this.dataDirLock = new DataDirLock(resolve(options.dataDir ?? config.agent.data_dir));
     this.outbox = new Outbox(resolve(options.dataDir ?? config.agent.data_dir, 'buffer.sqlite'), {
       synchronous: config.buffer.synchronous,
       maxResults: config.buffer.max_results,
@@ -189,6 +193,8 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config } = this;
+    // First: a second agent on this data dir stops here, before it touches the buffer.
+    this.dataDirLock.acquire(this.now());
     const opened = this.outbox.open(config.sinks.map((sink) => sink.name), this.now());
     if (opened.movedAside) {
       this.log.error(
@@ -284,6 +290,7 @@ export class Agent {
     this.alertStates.close();
     this.closeHistory();
     await this.alertActions.close();
+    this.dataDirLock.release();
     this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
   }
 

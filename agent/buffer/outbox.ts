@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { explainDataDirFailure } from './data-dir-problem.js';
 import type { BufferedResult, ClockStamp } from '../../drivers/driver.js';
 import { AGENT_RULE, type RuleResult } from '../../rules/rule-result.js';
 import type { ClockSegment } from '../clock/agent-clock.js';
@@ -95,13 +96,19 @@ export class Outbox {
    * empty buffer started, so a damaged SD card costs the backlog, not the agent: the outcome says so, to be logged.
    */
   open(sinks: readonly string[], now = Date.now()): OpenOutcome {
-    mkdirSync(dirname(this.file), { recursive: true });
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+    } catch (error) {
+      throw explainDataDirFailure(error, dirname(this.file));
+    }
     try {
       this.openFile(sinks);
       return {};
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === undefined || !CORRUPT_CODES.has(code)) throw error;
+      if (code === undefined) throw error;
+      // SQLite names neither the file nor the cause ("unable to open database file"): find both.
+      if (!CORRUPT_CODES.has(code)) throw explainDataDirFailure(error, dirname(this.file), this.file);
       this.db?.close();
       this.db = undefined;
       const movedAside = `${this.file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;

@@ -16,9 +16,13 @@ export interface AgentProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `tributary run` on a config file, from the TypeScript sources, in one process (no tsx wrapper process). */
-export function startAgentProcess(configFile: string, dataDir: string, env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/cli.ts', 'run', '--config', configFile, '--data-dir', dataDir], {
+/**
+ * Starts `tributary run` on a config file, from the TypeScript sources, in one process (no tsx wrapper process).
+ * `wrapper`: a command that runs it, e.g. `['setpriv', '--reuid=nobody', …]` to run it as another user.
+ */
+export function startAgentProcess(configFile: string, dataDir: string, env: NodeJS.ProcessEnv = {}, wrapper: readonly string[] = []): AgentProcess {
+  const command = [...wrapper, process.execPath, '--import', 'tsx', 'agent/cli.ts', 'run', '--config', configFile, '--data-dir', dataDir];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
