@@ -96,10 +96,19 @@ describe('parseMqttPayload', () => {
       ]);
     });
 
-    it('ignores strings, nulls, arrays and numbers too large to be finite', () => {
-      expect(values('{"t": 20, "unit": "C", "status": null, "history": [1, 2], "nan": "NaN", "huge": 1e999}')).toEqual([
-        'greenhouse/climate/t=20',
-      ]);
+    it('ignores strings, nulls and arrays', () => {
+      expect(values('{"t": 20, "unit": "C", "status": null, "history": [1, 2], "nan": "NaN"}')).toEqual(['greenhouse/climate/t=20']);
+    });
+
+    it('reports a number too large to be finite as bad input, and keeps the fields beside it', () => {
+      const { readings, rejection } = parse('{"t": 20, "huge": 1e999, "deep": {"low": -1e999}}');
+      expect(readings.map((r) => `${r.sensor}=${r.value}`)).toEqual(['greenhouse/climate/t=20']);
+      expect(rejection).toEqual({
+        kind: 'mqtt-number-out-of-range',
+        message:
+          'greenhouse/climate/huge, greenhouse/climate/deep/low: a number beyond ±1.8e308, which reads as Infinity; the other fields were read: ' +
+          '"{\\"t\\": 20, \\"huge\\": 1e999, \\"deep\\": {\\"low\\": -1e999}}"',
+      });
     });
 
     it('gives every reading of an object the same time and tags', () => {

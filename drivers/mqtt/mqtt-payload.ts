@@ -3,7 +3,7 @@ import { evaluateJsonPath, parseJsonPath, type JsonPath } from './json-path.js';
 
 /** Why a payload was rejected; the kind is what bad-input counters and logs are keyed by. */
 export interface PayloadRejection {
-  readonly kind: 'mqtt-payload-too-large' | 'mqtt-bad-payload' | 'mqtt-no-values' | 'mqtt-bad-timestamp';
+  readonly kind: 'mqtt-payload-too-large' | 'mqtt-bad-payload' | 'mqtt-no-values' | 'mqtt-bad-timestamp' | 'mqtt-number-out-of-range';
   readonly message: string;
 }
 
@@ -42,6 +42,8 @@ interface Walk {
   readonly out: Reading[];
   readonly skipParent: object | undefined;
   readonly skipKey: string | number | undefined;
+  /** Sensors whose JSON number overflowed to Infinity (`1e999`): bad input, not a reading. */
+  readonly outOfRange: string[];
 }
 
 const BOOLEAN_WORDS: Record<string, number> = { true: 1, false: 0, on: 1, off: 0 };
@@ -94,7 +96,7 @@ export function parseMqttPayload(
       }
     }
   }
-  const walk: Walk = { options, timestamp, out, skipParent, skipKey };
+  const walk: Walk = { options, timestamp, out, skipParent, skipKey, outOfRange: [] };
   const before = out.length;
   if (options.fields === undefined) {
     collectFields(object, options.sensor, walk);
@@ -103,6 +105,14 @@ export function parseMqttPayload(
       const hit = evaluateJsonPath(object, field.path);
       if (hit !== undefined) addValue(hit.value, `${options.sensor}/${field.name}`, walk, 'any');
     }
+  }
+  // The other fields of the payload are kept; a bad timestamp, found first, is the one reported.
+  if (walk.outOfRange.length > 0 && rejection === undefined) {
+    const kept = out.length === before ? 'no other field was read' : 'the other fields were read';
+    return {
+      kind: 'mqtt-number-out-of-range',
+      message: `${walk.outOfRange.join(', ')}: a number beyond ±1.8e308, which reads as Infinity; ${kept}: ${preview(text)}`,
+    };
   }
   if (out.length === before) {
     const which = options.fields === undefined ? 'no numeric or boolean field' : `none of the fields ${options.fields.map((f) => f.name).join(', ')}`;
@@ -132,6 +142,7 @@ function addValue(value: unknown, sensor: string, walk: Walk, strings: StringVal
   let reading: number | undefined;
   if (typeof value === 'number') {
     if (Number.isFinite(value)) reading = value;
+    else walk.outOfRange.push(sensor);
   } else if (typeof value === 'boolean') {
     reading = value ? 1 : 0;
   } else if (typeof value === 'string') {

@@ -191,6 +191,24 @@ describe('MQTT source', () => {
     expect(s.readings.map((reading) => s.timeFromInput.has(reading))).toEqual([true, true, true, false]);
   });
 
+  it('counts a JSON number that overflows to Infinity as bad input and keeps the good field beside it', async () => {
+    const b = await broker();
+    const pub = await publisher(b.url);
+    const s = await startSource(b.url, { topics: 'plant/#', strip_prefix: 'plant/' });
+    await untilReceiving(pub, 'plant/probe', 'probe', s.readings);
+
+    await pub.publishAsync('plant/a', '{"v":5,"w":1e999}', { qos: 1 });
+    await pub.publishAsync('plant/b', '{"w":-1e999}', { qos: 1 });
+    await pub.publishAsync('plant/c', '{"v":6}', { qos: 1 });
+    await eventually(() => s.readings.some((reading) => reading.sensor === 'c/v'), 5_000, 'the reading after them');
+
+    expect(s.readings.map((reading) => [reading.sensor, reading.value])).toEqual([['a/v', 5], ['c/v', 6]]);
+    expect(s.badInputs).toEqual([
+      { kind: 'mqtt-number-out-of-range', message: expect.stringMatching(/^a\/w: a number beyond ±1\.8e308, which reads as Infinity; the other fields were read: /), context: { topic: 'plant/a' } },
+      { kind: 'mqtt-number-out-of-range', message: expect.stringMatching(/^b\/w: .*; no other field was read: /), context: { topic: 'plant/b' } },
+    ]);
+  });
+
   it('keeps the readings of a message whose timestamp field is not a time, stamps them on arrival and reports mqtt-bad-timestamp', async () => {
     const b = await broker();
     const pub = await publisher(b.url);

@@ -27,7 +27,13 @@ export function jsonParser(timestampField: string | undefined, ignore: ReadonlyS
         }
       }
       const values: FieldValue[] = [];
-      collect(object, '', values, (key, prefix) => (prefix === '' && key === timestampField) || ignore.has(prefix + key));
+      const outOfRange: string[] = [];
+      collect(object, '', { values, outOfRange }, (key, prefix) => (prefix === '' && key === timestampField) || ignore.has(prefix + key));
+      // The line's other fields are kept; a bad timestamp, found first, is the one reported.
+      if (outOfRange.length > 0 && problem === undefined) {
+        const kept = values.length === 0 ? 'no other field was read' : 'the other fields were read';
+        problem = { kind: 'serial-not-a-number', message: `${outOfRange.join(', ')}: a number beyond ±1.8e308, which reads as Infinity; ${kept}` };
+      }
       if (values.length === 0 && problem === undefined) {
         problem = { kind: 'serial-no-values', message: 'no numeric or boolean field in the JSON object' };
       }
@@ -36,15 +42,22 @@ export function jsonParser(timestampField: string | undefined, ignore: ReadonlyS
   };
 }
 
-function collect(object: Record<string, unknown>, prefix: string, out: FieldValue[], skip: (key: string, prefix: string) => boolean): void {
+/** What a JSON object's fields became: values, and the fields whose number overflowed to Infinity (`1e999`). */
+interface Collected {
+  readonly values: FieldValue[];
+  readonly outOfRange: string[];
+}
+
+function collect(object: Record<string, unknown>, prefix: string, out: Collected, skip: (key: string, prefix: string) => boolean): void {
   for (const key of Object.keys(object)) {
     if (skip(key, prefix)) continue;
     const value = object[key];
     const field = prefix + key;
     if (typeof value === 'number') {
-      if (Number.isFinite(value)) out.push({ field, value });
+      if (Number.isFinite(value)) out.values.push({ field, value });
+      else out.outOfRange.push(field);
     } else if (typeof value === 'boolean') {
-      out.push({ field, value: value ? 1 : 0 });
+      out.values.push({ field, value: value ? 1 : 0 });
     } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       collect(value as Record<string, unknown>, `${field}/`, out, skip);
     }

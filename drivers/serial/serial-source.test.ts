@@ -166,6 +166,18 @@ describe('serial source on a real pty', () => {
     expect(r.kinds()).toEqual(['serial-no-match', 'serial-not-a-number']);
   });
 
+  it('counts a JSON number that overflows to Infinity as not a number and keeps the good field beside it', async () => {
+    const pair = await ptyPair();
+    const s = await startSource(pair, { format: { type: 'json' } });
+    await pair.write('{"v":5,"w":1e999}\n{"m":{"w":-1e999}}\n{"v":6}\n');
+    await eventually(() => s.readings.length === 2, 'two readings');
+    expect(values(s.readings)).toEqual([['dev/v', 5], ['dev/v', 6]]);
+    expect(s.badInputs.map((bad) => [bad.kind, bad.message, bad.context])).toEqual([
+      ['serial-not-a-number', 'w: a number beyond ±1.8e308, which reads as Infinity; the other fields were read', { path: pair.devicePath, line: '{"v":5,"w":1e999}' }],
+      ['serial-not-a-number', 'm/w: a number beyond ±1.8e308, which reads as Infinity; no other field was read', { path: pair.devicePath, line: '{"m":{"w":-1e999}}' }],
+    ]);
+  });
+
   it('drops a line over max_line_bytes once and reads the next good line', async () => {
     const pair = await ptyPair();
     const s = await startSource(pair, { format: { type: 'number' }, max_line_bytes: 64 });
