@@ -221,10 +221,13 @@ start_service() {
 }
 
 uninstall() {
-  if [ "$LIVE" = yes ] && [ -e "$UNIT" ]; then
+  if [ "$LIVE" = no ]; then
+    system systemctl disable --now tributary.service
+  elif [ -e "$UNIT" ]; then
     systemctl disable --now tributary.service || true
   else
-    system systemctl disable --now tributary.service
+    # Uninstalled before (--uninstall, then --uninstall --purge): systemctl would fail on the missing unit.
+    say "no unit $UNIT: nothing to stop"
   fi
   rm -f "$UNIT"
   removed=$UNIT
