@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that boot a real systemd in a container (test/systemd/container/): slow, root only, one at a time. */
+const CONTAINER_TESTS = 'test/systemd/container/**/*.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['{agent,drivers,rules,config,systemd,bench,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Tests start real brokers, databases and ptys; these take seconds, not milliseconds.
     testTimeout: 30_000,
@@ -11,5 +13,26 @@ export default defineConfig({
     // process-exit cleanup (e.g. killing a leftover mosquitto) runs per file.
     pool: 'forks',
     setupFiles: ['test/setup/fast-check-seed.ts'],
+    // Two projects, so test/run-all.sh runs the container tests after the rest (`--project main`, then
+    // `--project container`), while `npx vitest run <file>` still finds any test file.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['{agent,drivers,rules,config,systemd,bench,test}/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**', CONTAINER_TESTS],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'container',
+          include: [CONTAINER_TESTS],
+          // One container at a time: each boots systemd and some load the machine on purpose.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

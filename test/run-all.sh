@@ -14,7 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # serial drivers. We only need the binaries; whether the packages' system services run does
 # not matter, so we neither start nor stop them.
 # make, g++ and python3 build the native modules (better-sqlite3, epoll) during npm ci.
-packages=(mosquitto influxdb victoria-metrics socat make g++ python3)
+# systemd-container (systemd-nspawn) and mmdebstrap boot a real systemd for test/systemd/container/.
+packages=(mosquitto influxdb victoria-metrics socat make g++ python3 systemd-container mmdebstrap)
 missing=()
 for pkg in "${packages[@]}"; do
   # `dpkg -s` alone succeeds for removed packages whose config files remain; check the status.
@@ -58,24 +59,38 @@ if [[ -n ${CI:-} || ! -d node_modules || package-lock.json -nt node_modules/.pac
 fi
 
 # --- Tests --------------------------------------------------------------------------------
-report=$(mktemp "${TMPDIR:-/tmp}/tributary-vitest-XXXXXX.json")
-trap 'rm -f "$report"' EXIT
+# Two runs: the main suite, then the tests that boot systemd in a container (test/systemd/container/),
+# one file at a time, so they neither slow the main suite nor are disturbed by it.
+reports=()
+trap 'rm -f "${reports[@]}"' EXIT
 
 # Keep going when vitest fails: the summary line below must still be printed.
 status=0
-npx --no vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+run_vitest() {
+  local report
+  report=$(mktemp "${TMPDIR:-/tmp}/tributary-vitest-XXXXXX.json")
+  reports+=("$report")
+  npx --no vitest run --reporter=default --reporter=json --outputFile.json="$report" --passWithNoTests "$@" || status=$?
+}
+run_vitest --project main "$@"
+run_vitest --project container --no-file-parallelism "$@"
 
-# Read the counts from vitest's JSON report rather than scraping its human output. A missing
+# Read the counts from vitest's JSON reports rather than scraping its human output. A missing
 # or unreadable report means vitest crashed before finishing: count that as one failure.
 summary=$(node -e '
   const fs = require("node:fs");
-  try {
-    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-    console.log(`${r.numPassedTests} ${r.numFailedTests}`);
-  } catch {
-    console.log("0 1");
+  let passed = 0, failed = 0;
+  for (const file of process.argv.slice(1)) {
+    try {
+      const r = JSON.parse(fs.readFileSync(file, "utf8"));
+      passed += r.numPassedTests;
+      failed += r.numFailedTests;
+    } catch {
+      failed += 1;
+    }
   }
-' "$report")
+  console.log(`${passed} ${failed}`);
+' "${reports[@]}")
 read -r passed failed <<<"$summary"
 echo "tests: ${passed} passed, ${failed} failed"
 
