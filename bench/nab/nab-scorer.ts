@@ -1,6 +1,6 @@
 /**
- * The Numenta Anomaly Benchmark's scoring rule (NAB v1.1 `sweeper.py`), re-written from its description in
- * /work/shared/data/nab/README.md: early detections inside a labelled window earn up to `tpWeight`, missed windows
+ * The Numenta Anomaly Benchmark's scoring rule (NAB v1.1 `sweeper.py`), re-written from its description in the
+ * data folder's README (`../shared/data/nab/README.md` from the repository root): early detections inside a labelled window earn up to `tpWeight`, missed windows
  * cost `fnWeight`, and detections outside windows cost up to `fpWeight`, less when they come just after a window.
  */
 
@@ -12,6 +12,13 @@ export interface CostMatrix {
 }
 
 export const STANDARD_PROFILE: CostMatrix = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
+
+/** NAB's three profiles (`profiles.json`); `standard` is the headline score. */
+export const NAB_PROFILES: Readonly<Record<string, CostMatrix>> = {
+  standard: STANDARD_PROFILE,
+  reward_low_FP_rate: { tpWeight: 1, fpWeight: 0.22, fnWeight: 1 },
+  reward_low_FN_rate: { tpWeight: 1, fpWeight: 0.11, fnWeight: 2 },
+};
 
 /** One labelled series as the scorer needs it: row timestamps (ms, ascending) and `[start, end]` windows (ms). */
 export interface LabelledSeries {
@@ -128,7 +135,11 @@ export function perfectDetections(series: LabelledSeries): number[] {
     .map((window) => Math.max(window.left, probation));
 }
 
-/** NAB's normalisation over a whole corpus: the null detector (never alerts) scores 0, the perfect one 100. */
+/**
+ * NAB's normalisation over a whole corpus: the null detector (never alerts) scores 0, the perfect one 100.
+ * A corpus without any window (such as `artificialNoAnomaly/` alone) has perfect = null, so its score is NaN:
+ * score such series pooled with labelled ones.
+ */
 export function normalisedScore(
   corpus: readonly LabelledSeries[],
   detections: readonly (readonly number[])[],

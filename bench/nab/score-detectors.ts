@@ -1,66 +1,32 @@
 /**
- * Scores the default `anomaly` detector on the NAB series in /work/shared/data/nab (or $NAB_DATA): one configuration
- * for every series, readings fed in order through the real alert lifecycle, and each transition to firing counted
- * as one NAB detection. Prints one JSON line per series, then a summary line.
+ * Scores one detector configuration on a NAB-layout corpus: every series the windows file names, readings fed in
+ * order through the real alert lifecycle, each transition to firing counted as one NAB detection. Prints one JSON
+ * line per series, then a summary line whose `standard` is the normalised standard-profile score.
  *
- * With `--replay`, each series instead goes through the agent's own `tributary replay` (a config with one rule,
- * `anomaly: {}`), and the firing transitions are read from its output: the same score, end to end.
+ *   npx tsx bench/nab/score-detectors.ts [--data <dir>] [--windows <windows.json>] [--out <results-dir>]
+ *       [--detector '{"kind":"anomaly"}'] [--lifecycle '{"for":0,…}'] [--replay] [--quiet]
  *
- *   npx tsx bench/nab/score-detectors.ts [--detector '{"kind":"anomaly"}'] [--lifecycle '{"for":0,…}'] [--replay]
+ * --data defaults to `../shared/data/nab/` from the repository root, --windows to `<data>/windows.json`.
+ * --out writes `<results-dir>/<folder>/<name>.csv` (`timestamp,score`) for each series.
+ * --replay runs each series through the agent's own `tributary replay` instead of the library: the same score, end to end.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NO_DELAYS, type LifecycleSpec } from '../../rules/anomaly/alert-lifecycle.js';
-import { AlertTracker } from '../../rules/anomaly/alert-tracker.js';
 import type { DetectorSpec } from '../../rules/anomaly/detector-spec.js';
-import { loadNabCorpus, NAB_DATA, type NabSeries } from './nab-data.js';
-import { normalisedScore, scoreSeries, type CostMatrix } from './nab-scorer.js';
-
-const PROFILES: Record<string, CostMatrix> = {
-  standard: { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 },
-  reward_low_FP_rate: { tpWeight: 1, fpWeight: 0.22, fnWeight: 1 },
-  reward_low_FN_rate: { tpWeight: 1, fpWeight: 0.11, fnWeight: 2 },
-};
-
-/** Row indices at which the alert for this series went to firing. */
-export function detect(series: NabSeries, detector: DetectorSpec, lifecycle: LifecycleSpec): number[] {
-  const tracker = new AlertTracker({ rule: 'nab', detector, lifecycle, severity: 'warning' });
-  const detections: number[] = [];
-  const sensor = series.name;
-  series.timestamps.forEach((timestamp, row) => {
-    // The clock ticks just before each reading arrives, as the agent's would, so silence can be noticed.
-    const ticked = tracker.tick(timestamp);
-    const result = tracker.observe({ source: 'nab', sensor, value: series.values[row]!, timestamp, tags: {} });
-    if (ticked.some((alert) => alert.state === 'firing') || result?.state === 'firing') detections.push(row);
-  });
-  return detections;
-}
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Row indices of firing transitions, from `tributary replay` of the series' CSV with one `anomaly: {}` rule. */
-function detectByReplay(series: NabSeries, work: string): number[] {
-  const config = join(work, 'nab.yaml');
-  writeFileSync(config, 'rules:\n  nab:\n    anomaly: {}\n');
-  const output = join(work, 'results.jsonl');
-  const built = join(REPO, 'dist/agent/cli.js');
-  const cli = existsSync(built) ? [built] : ['--import', 'tsx', join(REPO, 'agent/cli.ts')];
-  execFileSync(process.execPath, [...cli, 'replay', '--config', config, '--input', join(NAB_DATA, series.name), '--output', output], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const rowOf = new Map(series.timestamps.map((timestamp, row) => [timestamp, row]));
-  return readFileSync(output, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { kind: string; state?: string; timestamp?: number })
-    .filter((result) => result.kind === 'alert' && result.state === 'firing')
-    .map((result) => rowOf.get(result.timestamp!)!);
-}
+import { libraryDetections } from './library-detections.js';
+import { loadNabCorpus, nabLocation, REPOSITORY_ROOT, userPath, type NabSeries } from './nab-data.js';
+import { NAB_PROFILES, normalisedScore, scoreSeries } from './nab-scorer.js';
+import { replayConfig, replayDetections } from './replay-detections.js';
+import { writeResultFile } from './result-files.js';
 
 const { values: options } = parseArgs({
   options: {
+    data: { type: 'string' },
+    windows: { type: 'string' },
+    out: { type: 'string' },
     detector: { type: 'string', default: '{"kind":"anomaly"}' },
     lifecycle: { type: 'string' },
     quiet: { type: 'boolean' },
@@ -69,26 +35,39 @@ const { values: options } = parseArgs({
 });
 const detector = JSON.parse(options.detector!) as DetectorSpec;
 const lifecycle = options.lifecycle ? (JSON.parse(options.lifecycle) as LifecycleSpec) : NO_DELAYS;
-const corpus = loadNabCorpus();
+const location = nabLocation(options.data && userPath(options.data), options.windows && userPath(options.windows));
+
+let corpus: NabSeries[];
+try {
+  corpus = loadNabCorpus(location);
+} catch (error) {
+  process.stderr.write(`bench:nab: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+
 const started = performance.now();
 let detections: number[][];
 if (options.replay) {
+  const config = replayConfig(detector, lifecycle);
   const work = mkdtempSync(join(tmpdir(), 'tributary-nab-'));
   try {
-    detections = corpus.map((series) => detectByReplay(series, work));
+    detections = corpus.map((series) => replayDetections(series, location.data, config, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 } else {
-  detections = corpus.map((series) => detect(series, detector, lifecycle));
+  detections = corpus.map((series) => libraryDetections(series, detector, lifecycle));
 }
 const elapsedMs = performance.now() - started;
 const readings = corpus.reduce((sum, series) => sum + series.timestamps.length, 0);
 
 let falsePositives = 0;
+let detected = 0;
 corpus.forEach((series, index) => {
-  const score = scoreSeries(series, detections[index]!, PROFILES.standard);
+  if (options.out) writeResultFile(userPath(options.out), series, detections[index]!);
+  const score = scoreSeries(series, detections[index]!, NAB_PROFILES.standard);
   falsePositives += score.falsePositives;
+  detected += score.truePositives;
   if (!options.quiet) {
     console.log(JSON.stringify({
       series: series.name,
@@ -102,17 +81,22 @@ corpus.forEach((series, index) => {
   }
 });
 const scores = Object.fromEntries(
-  Object.entries(PROFILES).map(([name, profile]) => [name, Number(normalisedScore(corpus, detections, profile).toFixed(1))]),
+  Object.entries(NAB_PROFILES).map(([name, profile]) => [name, Number(normalisedScore(corpus, detections, profile).toFixed(1))]),
 );
 console.log(JSON.stringify({
   summary: true,
+  standard: scores.standard,
   via: options.replay ? 'tributary replay' : 'library',
   detector,
   lifecycle,
+  // Relative to the repository, so printed figures name no particular machine.
+  data: relative(REPOSITORY_ROOT, location.data),
   series: corpus.length,
   windows: corpus.reduce((sum, series) => sum + series.windows.length, 0),
+  detected,
   false_positives: falsePositives,
   scores,
   readings,
   us_per_reading: Number(((elapsedMs * 1000) / readings).toFixed(2)),
+  ...(options.out ? { results: relative(REPOSITORY_ROOT, userPath(options.out)) } : {}),
 }));
