@@ -63,6 +63,11 @@ export interface AlertResult {
   readonly since: number;
   /** Extra labels from the rule. */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * On a `resolved` transition whose condition had not cleared: `acknowledged` (a person acknowledged it) or
+   * `new normal` (`learn_new_normal_after` ran out). Absent when the sensor came back to normal.
+   */
+  readonly resolution?: 'acknowledged' | 'new normal';
 }
 
 /** The rule name of results the agent makes about itself rather than about sensors. */

@@ -83,8 +83,47 @@ describe('alert lifecycle', () => {
     expect(restoredPending.episodeStart).toBe(0);
   });
 
+  it('resolves an acknowledged alert at once, and starts no episode until the condition has cleared', () => {
+    const lifecycle = new AlertLifecycle(spec());
+    expect(lifecycle.acknowledge(0)).toBeUndefined();
+    lifecycle.observe(0, true);
+    expect(lifecycle.acknowledge(10 * SECOND)).toEqual({ state: 'resolved', previous: 'firing', since: 0, resolution: 'acknowledged' });
+    expect(lifecycle.acknowledge(11 * SECOND)).toBeUndefined();
+    expect(lifecycle.acceptedWhileActive).toBe('acknowledged');
+    expect(run(lifecycle, [[20, true], [30, true], [40, false], [50, true]])).toEqual(['resolved>firing@50']);
+  });
+
+  it('takes a condition that held `learn_new_normal_after` past the firing as the new normal, on a tick too', () => {
+    const lifecycle = new AlertLifecycle(spec({ for: 5 * SECOND, learn_new_normal_after: 60 * SECOND }));
+    run(lifecycle, [[0, true], [5, true], [30, true]]);
+    expect(lifecycle.tick(64 * SECOND)).toBeUndefined();
+    expect(lifecycle.tick(65 * SECOND)).toEqual({ state: 'resolved', previous: 'firing', since: 0, resolution: 'new normal' });
+    expect(run(lifecycle, [[70, true], [80, false], [90, true]])).toEqual(['resolved>pending@90']);
+  });
+
+  it('resolves as usual, with no resolution, when the condition clears before learn_new_normal_after', () => {
+    const lifecycle = new AlertLifecycle(spec({ learn_new_normal_after: 60 * SECOND }));
+    expect(run(lifecycle, [[0, true], [59, true], [60, false], [61, true]])).toEqual(['inactive>firing@0', 'firing>resolved@60', 'resolved>firing@61']);
+  });
+
+  it('keeps an acknowledgement and the firing time across export and import', () => {
+    const acknowledged = new AlertLifecycle(spec());
+    run(acknowledged, [[0, true]]);
+    acknowledged.acknowledge(SECOND);
+    const restored = new AlertLifecycle(spec());
+    restored.importState(JSON.parse(JSON.stringify(acknowledged.exportState())));
+    expect(run(restored, [[2, true], [3, false], [4, true]])).toEqual(['resolved>firing@4']);
+
+    const firing = new AlertLifecycle(spec({ learn_new_normal_after: 60 * SECOND }));
+    run(firing, [[0, true]]);
+    const restoredFiring = new AlertLifecycle(spec({ learn_new_normal_after: 60 * SECOND }));
+    restoredFiring.importState(JSON.parse(JSON.stringify(firing.exportState())));
+    expect(run(restoredFiring, [[59, true], [60, true]])).toEqual(['firing>resolved@60']);
+  });
+
   it('rejects negative durations and a flap rule that cannot flap', () => {
     expect(() => new AlertLifecycle(spec({ for: -1 }))).toThrow(/for must be/);
     expect(() => new AlertLifecycle(spec({ flap: { window: 1000, max_firings: 1 } }))).toThrow(/max_firings/);
+    expect(() => new AlertLifecycle(spec({ learn_new_normal_after: 0 }))).toThrow(/learn_new_normal_after must be/);
   });
 });

@@ -15,7 +15,18 @@ export interface LifecycleSpec {
   readonly cooldown: number;
   /** Flapping: `max_firings` firings within `window` ms hold the alert firing until quiet for a whole window. */
   readonly flap?: { readonly window: number; readonly max_firings: number };
+  /**
+   * Ms after going firing at which an alert whose condition still holds is resolved and its level taken as the new
+   * normal; absent: never (a fault that persists stays firing until it clears or a person acknowledges it).
+   */
+  readonly learn_new_normal_after?: number;
 }
+
+/**
+ * Why a firing alert resolved although its condition still held: a person acknowledged it, or
+ * `learn_new_normal_after` ran out. Absent when the condition cleared.
+ */
+export type Resolution = 'acknowledged' | 'new normal';
 
 export const NO_DELAYS: LifecycleSpec = { for: 0, keep_firing_for: 0, cooldown: 0 };
 
@@ -24,6 +35,8 @@ export interface LifecycleTransition {
   readonly previous: AlertState;
   /** When the episode began (entered pending, or firing when `for` is 0). */
   readonly since: number;
+  /** Only on a resolve that did not come from the condition clearing. */
+  readonly resolution?: Resolution;
 }
 
 /** Everything a lifecycle needs to carry on after a restart; plain JSON. */
@@ -34,12 +47,18 @@ export interface LifecycleSnapshot {
   readonly resolvedAt: number | null;
   /** Times of recent firings, newest last, for flap detection. */
   readonly firings: readonly number[];
+  /** When the alert last went firing, for `learn_new_normal_after` (absent in snapshots of earlier versions). */
+  readonly firedAt?: number | null;
+  /** Acknowledged (or a new normal learnt) while the condition held: no new episode until it has cleared once. */
+  readonly accepted?: Resolution;
 }
 
 export function checkLifecycleSpec(spec: LifecycleSpec): void {
   for (const key of ['for', 'keep_firing_for', 'cooldown'] as const) {
     if (!(spec[key] >= 0)) throw new Error(`${key} must be a duration of at least 0, got ${spec[key]}`);
   }
+  const learn = spec.learn_new_normal_after;
+  if (learn !== undefined && !(learn > 0)) throw new Error(`learn_new_normal_after must be a positive duration, got ${learn}`);
   if (spec.flap && !(spec.flap.window > 0 && spec.flap.max_firings >= 2)) {
     throw new Error('flap needs a positive window and max_firings of at least 2');
   }
@@ -55,6 +74,9 @@ export class AlertLifecycle {
   private resolvedAt = Number.NaN;
   private conditionActive = false;
   private firings: number[] = [];
+  private firedAt = Number.NaN;
+  /** Set by an acknowledgement or a learnt new normal: the same condition must not page again before it clears. */
+  private accepted: Resolution | undefined;
 
   constructor(private readonly spec: LifecycleSpec) {
     checkLifecycleSpec(spec);
@@ -68,6 +90,11 @@ export class AlertLifecycle {
     return this.since;
   }
 
+  /** Resolved by an acknowledgement or a new normal while its condition still holds; undefined otherwise. */
+  get acceptedWhileActive(): Resolution | undefined {
+    return this.accepted;
+  }
+
   /**
    * The wall clock was set by `stepMs`: the episode's times move with it, so `for:`, `keep_firing_for:` and the
    * cooldown count on as if the clock had been right all along (a jump of days does not fire a pending alert at once).
@@ -76,7 +103,16 @@ export class AlertLifecycle {
     this.since += stepMs;
     this.lastActiveAt += stepMs;
     this.resolvedAt += stepMs;
+    this.firedAt += stepMs;
     this.firings = this.firings.map((at) => at + stepMs);
+  }
+
+  /**
+   * A person acknowledged the firing alert: it resolves now (resolution `acknowledged`) and, while its condition goes
+   * on holding, does not start again; the next episode needs the condition to clear first. Undefined unless firing.
+   */
+  acknowledge(now: number): LifecycleTransition | undefined {
+    return this.state === 'firing' ? this.settle(now, 'acknowledged') : undefined;
   }
 
   /** Takes the detector's verdict at `now`; returns the transition it causes, if any. */
@@ -99,14 +135,22 @@ export class AlertLifecycle {
     switch (this.state) {
       case 'inactive':
       case 'resolved':
+        if (this.accepted !== undefined) {
+          // Acknowledged or learnt as normal: the condition that was accepted must clear before it can page again.
+          if (!active) this.accepted = undefined;
+          return undefined;
+        }
         if (!active || now < this.resolvedAt + this.spec.cooldown) return undefined;
         this.since = now;
         return this.spec.for > 0 ? this.move('pending') : this.fire(now);
       case 'pending':
         if (!active) return this.resolve(now);
         return now - this.since >= this.spec.for ? this.fire(now) : undefined;
-      case 'firing':
-        return !active && now - this.lastActiveAt >= this.holdFor(now) ? this.resolve(now) : undefined;
+      case 'firing': {
+        if (!active && now - this.lastActiveAt >= this.holdFor(now)) return this.resolve(now);
+        const learn = this.spec.learn_new_normal_after;
+        return learn !== undefined && now - this.firedAt >= learn ? this.settle(now, 'new normal') : undefined;
+      }
     }
   }
 
@@ -117,6 +161,8 @@ export class AlertLifecycle {
       lastActiveAt: toJson(this.lastActiveAt),
       resolvedAt: toJson(this.resolvedAt),
       firings: [...this.firings],
+      firedAt: toJson(this.firedAt),
+      ...(this.accepted === undefined ? {} : { accepted: this.accepted }),
     };
   }
 
@@ -127,7 +173,10 @@ export class AlertLifecycle {
     this.lastActiveAt = toNumber(snapshot.lastActiveAt);
     this.resolvedAt = toNumber(snapshot.resolvedAt);
     this.firings = [...snapshot.firings];
-    this.conditionActive = snapshot.state === 'pending' || snapshot.state === 'firing';
+    // A snapshot of an earlier version has no firing time: count from the episode's start.
+    this.firedAt = toNumber(snapshot.firedAt ?? (snapshot.state === 'firing' ? snapshot.since : null));
+    this.accepted = snapshot.accepted;
+    this.conditionActive = snapshot.state === 'pending' || snapshot.state === 'firing' || this.accepted !== undefined;
   }
 
   private holdFor(now: number): number {
@@ -139,6 +188,7 @@ export class AlertLifecycle {
   }
 
   private fire(now: number): LifecycleTransition {
+    this.firedAt = now;
     this.firings.push(now);
     const keep = this.spec.flap?.max_firings ?? 0;
     if (this.firings.length > keep) this.firings.splice(0, this.firings.length - keep);
@@ -150,9 +200,16 @@ export class AlertLifecycle {
     return this.move('resolved');
   }
 
-  private move(state: LifecycleTransition['state']): LifecycleTransition {
+  /** Resolves although the condition may still hold; it must clear before a new episode starts. */
+  private settle(now: number, resolution: Resolution): LifecycleTransition {
+    this.resolvedAt = now;
+    this.accepted = this.conditionActive ? resolution : undefined;
+    return this.move('resolved', resolution);
+  }
+
+  private move(state: LifecycleTransition['state'], resolution?: Resolution): LifecycleTransition {
     const previous = this.state;
     this.state = state;
-    return { state, previous, since: this.since };
+    return resolution === undefined ? { state, previous, since: this.since } : { state, previous, since: this.since, resolution };
   }
 }

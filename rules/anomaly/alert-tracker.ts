@@ -1,7 +1,7 @@
 import type { Reading, Tags } from '../reading.js';
 import type { AlertResult, AlertSeverity } from '../rule-result.js';
 import { SensorStates } from '../sensor-states.js';
-import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition } from './alert-lifecycle.js';
+import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition, type Resolution } from './alert-lifecycle.js';
 import { createDetector, type DetectorSpec } from './detector-spec.js';
 import { type Detector, hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
 import { MessageTemplate } from './message-template.js';
@@ -35,6 +35,8 @@ const MISSING_MESSAGE = '{{sensor}}: no reading for {{threshold}} s';
 /** `anomaly` has no single limit to quote; its score says how far past its own limit the finding is. */
 const ANOMALY_MESSAGE = '{{sensor}} {{reason}} at {{value}} (score {{score:1}})';
 const RESOLVED_MESSAGE = '{{sensor}} back to normal: {{value}}';
+const ACKNOWLEDGED_MESSAGE = '{{sensor}} acknowledged at {{value}}; it pages again once it has been back to normal';
+const NEW_NORMAL_MESSAGE = '{{sensor}} at {{value}} taken as the new normal';
 
 interface SensorAlert {
   readonly source: string;
@@ -45,6 +47,26 @@ interface SensorAlert {
   /** The latest reading value and the detector's latest opinion, for transitions that time alone causes. */
   lastValue: number;
   readonly lastVerdict: Verdict;
+}
+
+/** What an acknowledgement did: the transition it made, or why there was nothing to acknowledge. */
+export type AcknowledgeOutcome =
+  | { readonly ok: true; readonly result: AlertResult }
+  | { readonly ok: false; readonly reason: 'unknown sensor' | 'not firing' | 'ambiguous source'; readonly message: string };
+
+/**
+ * An alert that is pending or firing now, or resolved by an acknowledgement or a new normal while its condition still
+ * holds (state `resolved` with its `resolution`): what the health report lists.
+ */
+export interface LiveAlert {
+  readonly rule: string;
+  readonly source: string;
+  readonly sensor: string;
+  readonly state: 'pending' | 'firing' | 'resolved';
+  readonly resolution?: Resolution;
+  readonly severity: AlertSeverity;
+  /** When the episode began. */
+  readonly since: number;
 }
 
 /** A sensor whose (resolved) alert was forgotten after its silence, for the agent to drop what it keeps of it. */
@@ -70,12 +92,16 @@ export class AlertTracker {
   private readonly reportsMissing: boolean;
   private readonly template: MessageTemplate;
   private readonly resolvedTemplate: MessageTemplate;
+  private readonly acknowledgedTemplate: MessageTemplate;
+  private readonly newNormalTemplate: MessageTemplate;
 
   constructor(private readonly spec: AlertRuleSpec) {
     const kind = spec.detector.kind;
     const fallback = kind === 'missing' ? MISSING_MESSAGE : kind === 'anomaly' ? ANOMALY_MESSAGE : DEFAULT_MESSAGE;
     this.template = new MessageTemplate(spec.message ?? fallback);
     this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
+    this.acknowledgedTemplate = new MessageTemplate(spec.message ?? ACKNOWLEDGED_MESSAGE);
+    this.newNormalTemplate = new MessageTemplate(spec.message ?? NEW_NORMAL_MESSAGE);
     // Made now, at load time, so a bad spec fails here rather than on the first reading.
     this.reportsMissing = createDetector(spec.detector).missingAt !== undefined;
   }
@@ -113,6 +139,48 @@ export class AlertTracker {
     // A Set may lose its current member while iterated: an alert that resolves leaves `live` during its visit.
     else for (const alert of this.live) visit(alert);
     return results;
+  }
+
+  /**
+   * A person acknowledged the firing alert of `sensor` (of `source`, needed only when two sources have a sensor of
+   * that name): it resolves now with resolution `acknowledged`, its detector takes the current level as normal, and
+   * it does not page again before its condition has cleared.
+   */
+  acknowledge(sensor: string, source: string | undefined, now: number): AcknowledgeOutcome {
+    const matches: SensorAlert[] = [];
+    this.sensors.forEach((alert) => {
+      if (alert.sensor === sensor && (source === undefined || alert.source === source)) matches.push(alert);
+    });
+    const where = source === undefined ? sensor : `${source}/${sensor}`;
+    if (matches.length === 0) {
+      return { ok: false, reason: 'unknown sensor', message: `rule ${this.spec.rule} has no alert for sensor ${where}` };
+    }
+    const firing = matches.filter((alert) => alert.lifecycle.current === 'firing');
+    if (firing.length === 0) {
+      const state = matches.length === 1 ? matches[0]!.lifecycle.current : 'not firing';
+      return { ok: false, reason: 'not firing', message: `the alert of rule ${this.spec.rule} for ${where} is ${state}, not firing: nothing to acknowledge` };
+    }
+    if (firing.length > 1) {
+      const sources = firing.map((alert) => alert.source).join(', ');
+      return { ok: false, reason: 'ambiguous source', message: `sensor ${sensor} fires in rule ${this.spec.rule} from several sources (${sources}); name the source` };
+    }
+    const alert = firing[0]!;
+    const transition = alert.lifecycle.acknowledge(now)!;
+    return { ok: true, result: this.result(alert, transition, now) };
+  }
+
+  /** Alerts pending or firing now, and those acknowledged (or taken as normal) whose condition still holds. */
+  liveAlerts(): LiveAlert[] {
+    const alerts: LiveAlert[] = [];
+    const { rule, severity } = this.spec;
+    this.sensors.forEach(({ source, sensor, lifecycle }) => {
+      const state = lifecycle.current;
+      const since = lifecycle.episodeStart;
+      if (state === 'pending' || state === 'firing') alerts.push({ rule, source, sensor, state, severity, since });
+      const resolution = lifecycle.acceptedWhileActive;
+      if (state === 'resolved' && resolution !== undefined) alerts.push({ rule, source, sensor, state, resolution, severity, since });
+    });
+    return alerts;
   }
 
   /** The wall clock was set by `stepMs`: every sensor's lifecycle and detector move their times with it. */
@@ -186,12 +254,21 @@ export class AlertTracker {
 
   private result(alert: SensorAlert, transition: LifecycleTransition, now: number): AlertResult {
     this.track(alert);
+    // Acknowledged or outlasted: what the sensor does now is its normal, so the same level does not page again.
+    if (transition.resolution !== undefined) alert.detector.acceptNewNormal?.();
     const verdict = alert.lastVerdict;
     const missing = verdict.reason === 'missing';
     // The reading that caused the transition; NaN when its absence did.
     const value = missing ? Number.NaN : alert.lastValue;
     const threshold = missing ? verdict.threshold / 1000 : verdict.threshold;
-    const template = transition.state === 'resolved' ? this.resolvedTemplate : this.template;
+    const template =
+      transition.state !== 'resolved'
+        ? this.template
+        : transition.resolution === 'acknowledged'
+          ? this.acknowledgedTemplate
+          : transition.resolution === 'new normal'
+            ? this.newNormalTemplate
+            : this.resolvedTemplate;
     const message = template.render({
       rule: this.spec.rule,
       source: alert.source,
@@ -223,6 +300,7 @@ export class AlertTracker {
       message,
       since: transition.since,
       ...(this.spec.labels ? { labels: this.spec.labels } : {}),
+      ...(transition.resolution === undefined ? {} : { resolution: transition.resolution }),
     };
   }
 }
@@ -259,6 +337,10 @@ function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
     }
     if (!Array.isArray(state.firings) || !state.firings.every((at) => isTime(at) && at !== null)) {
       fail(`alerts[${index}].lifecycle.firings is not a list of times`);
+    }
+    if (state.firedAt !== undefined && !isTime(state.firedAt)) fail(`alerts[${index}].lifecycle.firedAt is not a time`);
+    if (state.accepted !== undefined && state.accepted !== 'acknowledged' && state.accepted !== 'new normal') {
+      fail(`alerts[${index}].lifecycle.accepted is ${String(state.accepted)}`);
     }
   });
   return snapshot as AlertTrackerSnapshot;

@@ -16,6 +16,10 @@ import { PatternScale } from './pattern-scale.js';
  * (which fades by half every `memory` readings), so a sensor that is often odd in one way is not paged for it
  * every time. Everything is counted in readings and scaled to the sensor's own history: it works at any rate and
  * in any unit.
+ *
+ * A fault that persists stays active: at the onset the detector keeps the band the sensor kept before it, and while
+ * readings stay outside that band the condition holds, however much the sliding history has since taken the new
+ * level for normal. Only `acceptNewNormal` (an acknowledgement, `learn_new_normal_after`) lets the new level be normal.
  */
 export interface AnomalySpec {
   /** Readings of history to compare with (level, pattern, intervals). */
@@ -52,6 +56,12 @@ export const ANOMALY_DEFAULTS: AnomalySpec = {
   hold: 100,
 };
 
+/**
+ * Hysteresis of the pre-alert band: a level fires beyond the range seen and `threshold` robust σ from the median;
+ * it counts as back once inside that range or within this fraction of `threshold` σ.
+ */
+const BAND_RETURN = 0.5;
+
 /** Scores beyond this all count as "very odd": one absurd score must not silence the detector for long. */
 const WORST_CAP = 2;
 const GAP_FACTOR = 3;
@@ -72,6 +82,13 @@ export class AnomalyDetector implements Detector {
   private changes = 0;
   private recentWorst = 0;
   private heldUntil = -1;
+  /** The band of levels the sensor kept before the current episode began; NaN when no episode is on. */
+  private bandLow = Number.NaN;
+  private bandHigh = Number.NaN;
+  /** `seen` when the current episode began: the readings since then are the level a new normal adopts. */
+  private episodeStart = 0;
+  /** `seen` at the episode's last reading outside the band. */
+  private lastOutside = 0;
 
   constructor(spec: Partial<AnomalySpec> = {}) {
     this.spec = { ...ANOMALY_DEFAULTS, ...spec };
@@ -121,7 +138,10 @@ export class AnomalyDetector implements Detector {
         limit = this.longestFlatRun;
       }
       score = Math.max(score, flat);
-      const level = this.levels.score(value, this.spec.threshold);
+      // During an episode the band from before it is the normal: a reading back inside it is no news, however new
+      // to the sliding history. After a new normal was accepted, the level is judged again once enough was seen.
+      const judged = this.levels.size >= this.spec.min_readings && (Number.isNaN(this.bandLow) || this.outsideBand(value));
+      const level = judged ? this.levels.score(value, this.spec.threshold) : 0;
       if (level > score || level > 1) {
         const above = this.levels.z(value) > 0;
         reason = above ? 'above normal' : 'below normal';
@@ -129,14 +149,64 @@ export class AnomalyDetector implements Detector {
       }
       score = Math.max(score, level);
     }
+    // Fire only beyond the sensor's recent worst: a sensor that is often this odd is this odd normally.
+    const surprising = ready && score > 1 && score > this.recentWorst;
+    const onset = surprising && this.seen > this.heldUntil;
+    if (onset) this.keepBand();
     this.learn(timestamp, value);
     if (!ready) return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
-    // Fire only beyond the sensor's recent worst: a sensor that is often this odd is this odd normally.
-    const surprising = score > 1 && score > this.recentWorst;
     this.recentWorst = Math.max(Math.min(score, WORST_CAP), this.recentWorst * this.fade);
     if (surprising) this.heldUntil = this.seen + this.spec.hold;
+    const outside = !surprising && this.seen <= this.heldUntil && this.outsideBand(value);
+    // Still outside what was normal before the episode: the fault goes on, whatever the history now calls normal.
+    if (outside) {
+      this.heldUntil = this.seen + this.spec.hold;
+      this.lastOutside = this.seen;
+    }
     const active = surprising || this.seen <= this.heldUntil;
+    if (!active && !Number.isNaN(this.bandLow)) this.episodeOver();
+    if (outside) {
+      const above = value > this.bandHigh;
+      return setVerdict(this.verdict, true, score, value, above ? this.bandHigh : this.bandLow, above ? 'above normal' : 'below normal');
+    }
     return setVerdict(this.verdict, active, score, value, limit, active && !surprising ? 'settling' : reason);
+  }
+
+  /**
+   * The new level is normal now: the band from before the episode is dropped, the level history starts again from
+   * the readings since the episode began (judged again once it holds `min_readings`), and the condition clears with
+   * the next unsurprising reading instead of after `hold`.
+   */
+  acceptNewNormal(): void {
+    // Only a level fault moves the level's normal; a pattern that was odd leaves the level history as it was.
+    if (!Number.isNaN(this.bandLow)) this.levels.keepNewest(this.seen - this.episodeStart);
+    this.bandLow = this.bandHigh = Number.NaN;
+    this.heldUntil = this.seen;
+  }
+
+  /**
+   * Back inside the band: a fault that lasted long enough to fill the history with its level was no normal, so the
+   * history keeps only the readings since it passed (else a later return to it would not be news, and the normal
+   * level, rarer in the history than the fault's, would look new).
+   */
+  private episodeOver(): void {
+    if (this.outsideBand(this.levels.median)) this.levels.keepNewest(this.seen - this.lastOutside);
+    this.bandLow = this.bandHigh = Number.NaN;
+  }
+
+  /** Remembers, before the reading that starts an episode is learnt, the band of levels that were normal. */
+  private keepBand(): void {
+    const { levels } = this;
+    this.episodeStart = this.lastOutside = this.seen;
+    // Too little of a level learnt since a new normal was accepted to say what its band is: no band this time.
+    if (levels.size < this.spec.min_readings) return;
+    const reach = BAND_RETURN * this.spec.threshold * levels.spread;
+    this.bandLow = Math.min(levels.min, levels.median - reach);
+    this.bandHigh = Math.max(levels.max, levels.median + reach);
+  }
+
+  private outsideBand(value: number): boolean {
+    return value > this.bandHigh || value < this.bandLow;
   }
 
   /** Only silence is judged here; answers undefined unless the sensor is missing, so a tick never clears an alert. */

@@ -37,6 +37,11 @@ export interface Detector {
    * sensor is not forgotten for its silence before its alert had a chance to start; NaN while it cannot tell yet.
    */
   missingAt?(): number;
+  /**
+   * A person acknowledged the alert, or `learn_new_normal_after` ran out: what the sensor does now is its normal.
+   * Detectors that remember the normal from before an alert drop it and learn the new level; others leave it out.
+   */
+  acceptNewNormal?(): void;
 }
 
 /**

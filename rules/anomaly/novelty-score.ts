@@ -25,6 +25,11 @@ export class NoveltyScore {
     return this.sorted.median;
   }
 
+  /** The smallest number in the history. */
+  get min(): number {
+    return this.sorted.quantile(0);
+  }
+
   /** The largest number in the history. */
   get max(): number {
     return this.sorted.quantile(1);
@@ -48,6 +53,11 @@ export class NoveltyScore {
     const score = Math.abs(this.z(value)) / threshold;
     const seen = value >= this.sorted.quantile(0) && value <= this.sorted.quantile(1);
     return seen ? Math.min(0.9, score) : score;
+  }
+
+  /** Forgets all but the newest `count` numbers: the history starts again from them. */
+  keepNewest(count: number): void {
+    this.window.keepNewest(count);
   }
 
   add(value: number): void {

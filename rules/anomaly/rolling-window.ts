@@ -93,6 +93,11 @@ export class RollingWindow {
     while (this.count > 0) this.evictOldest();
   }
 
+  /** Drops the oldest readings until at most `count` are left. */
+  keepNewest(count: number): void {
+    while (this.count > Math.max(0, count)) this.evictOldest();
+  }
+
   private evictOldest(): void {
     const value = this.values[this.head]!;
     this.head = (this.head + 1) % this.values.length;

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertResult } from '../rule-result.js';
+import { AlertTracker, type AlertRuleSpec } from './alert-tracker.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A seeded generator (mulberry32), so every run sees the same "random" noise. */
+function noise(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+const pumpRule = (lifecycle: Partial<AlertRuleSpec['lifecycle']> = {}): AlertRuleSpec => ({
+  rule: 'pump_odd',
+  detector: { kind: 'anomaly' },
+  lifecycle: { for: 0, keep_firing_for: 0, cooldown: 0, ...lifecycle },
+  severity: 'warning',
+});
+
+/**
+ * A pump's discharge pressure, one reading a minute: 4 bar with a little noise, until a valve closes part-way and it
+ * settles at `level` bar. Time is the readings' timestamps: nothing here reads a clock.
+ */
+class Pump {
+  minute = 0;
+  private readonly random = noise(11);
+  constructor(private readonly tracker: AlertTracker) {}
+
+  /** Runs `minutes` readings around `level`; returns the transitions as `state@minute` (with the resolution). */
+  run(minutes: number, level: number, out: AlertResult[] = []): string[] {
+    const events: string[] = [];
+    for (const end = this.minute + minutes; this.minute < end; this.minute++) {
+      const now = this.minute * MINUTE;
+      const reading = { source: 'rig', sensor: 'pump/pressure', timestamp: now, value: level + 0.05 * this.random(), tags: {} };
+      for (const result of [...this.tracker.tick(now), ...[this.tracker.observe(reading)].filter((r) => r !== undefined)]) {
+        out.push(result);
+        events.push(`${result.state}${result.resolution ? `(${result.resolution})` : ''}@${this.minute}`);
+      }
+    }
+    return events;
+  }
+}
+
+describe('a fault that persists stays firing (anomaly: {})', () => {
+  it('keeps a shifted level firing for two days, long after the sliding history took it for normal', () => {
+    const pump = new Pump(new AlertTracker(pumpRule()));
+    expect(pump.run(2 * 1440, 4)).toEqual([]);
+    // The valve closes part-way: 3 bar for two days, twice the 1000 readings the detector's history holds.
+    const out: AlertResult[] = [];
+    expect(pump.run(2 * 1440, 3, out)).toEqual([`firing@${2 * 1440}`]);
+    expect(out[0]!.message).toMatch(/^pump\/pressure below normal at (2\.9|3)/);
+  });
+
+  it('resolves once the readings are back inside the band they kept before the alert, after `hold` readings', () => {
+    const pump = new Pump(new AlertTracker(pumpRule()));
+    pump.run(2 * 1440, 4);
+    pump.run(1440, 3);
+    const back = pump.minute;
+    const events = pump.run(1440, 4);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^resolved@\d+$/);
+    // `hold` (100 readings) after the last odd reading: the level back is no news, the step back is an unusual
+    // pattern for up to `pattern` (12) readings.
+    expect(Number(events[0]!.split('@')[1]) - back).toBeLessThanOrEqual(100 + 12 + 1);
+  });
+
+  it('resolves an acknowledged alert at once and does not page again while the level stays where it was accepted', () => {
+    const tracker = new AlertTracker(pumpRule());
+    const pump = new Pump(tracker);
+    pump.run(2 * 1440, 4);
+    pump.run(30, 3);
+    const ack = tracker.acknowledge('pump/pressure', undefined, pump.minute * MINUTE);
+    expect(ack).toMatchObject({
+      ok: true,
+      result: { state: 'resolved', previous: 'firing', resolution: 'acknowledged', since: 2 * 1440 * MINUTE, timestamp: pump.minute * MINUTE },
+    });
+    expect(ack.ok && ack.result.message).toMatch(/^pump\/pressure acknowledged at (2\.9|3)/);
+    expect(pump.run(2 * 1440, 3)).toEqual([]);
+    // It is armed again: the next fault, from the level accepted, pages.
+    expect(pump.run(60, 2)).toEqual([`firing@${2 * 1440 + 30 + 2 * 1440}`]);
+  });
+
+  it('with learn_new_normal_after, takes the level as normal that long after firing, and stays quiet on it', () => {
+    const pump = new Pump(new AlertTracker(pumpRule({ learn_new_normal_after: 6 * HOUR })));
+    pump.run(2 * 1440, 4);
+    const out: AlertResult[] = [];
+    const start = 2 * 1440;
+    expect(pump.run(2 * 1440, 3, out)).toEqual([`firing@${start}`, `resolved(new normal)@${start + 6 * 60}`]);
+    expect(out[1]!.message).toMatch(/^pump\/pressure at (2\.9\d*|3(\.0\d*)?) taken as the new normal$/);
+  });
+
+  it('says why an acknowledgement found nothing to acknowledge', () => {
+    const tracker = new AlertTracker(pumpRule());
+    const pump = new Pump(tracker);
+    pump.run(200, 4);
+    expect(tracker.acknowledge('pump/flow', undefined, 200 * MINUTE)).toMatchObject({ ok: false, reason: 'unknown sensor' });
+    expect(tracker.acknowledge('pump/pressure', 'other', 200 * MINUTE)).toMatchObject({ ok: false, reason: 'unknown sensor' });
+    expect(tracker.acknowledge('pump/pressure', undefined, 200 * MINUTE)).toMatchObject({
+      ok: false,
+      reason: 'not firing',
+      message: 'the alert of rule pump_odd for pump/pressure is inactive, not firing: nothing to acknowledge',
+    });
+  });
+
+  it('keeps an acknowledgement across a restart: the same condition does not page again', () => {
+    const hot: AlertRuleSpec = {
+      rule: 'too_hot',
+      detector: { kind: 'threshold', above: 30, clear_below: 28 },
+      lifecycle: { for: 0, keep_firing_for: 0, cooldown: 0 },
+      severity: 'critical',
+    };
+    const reading = (minute: number, value: number) => ({ source: 'gh', sensor: 'air', timestamp: minute * MINUTE, value, tags: {} });
+    const before = new AlertTracker(hot);
+    expect(before.observe(reading(0, 31))).toMatchObject({ state: 'firing' });
+    expect(before.acknowledge('air', 'gh', MINUTE)).toMatchObject({ ok: true, result: { resolution: 'acknowledged' } });
+    expect(before.liveAlerts()).toEqual([{ rule: 'too_hot', source: 'gh', sensor: 'air', state: 'resolved', resolution: 'acknowledged', severity: 'critical', since: 0 }]);
+
+    const after = new AlertTracker(hot);
+    after.importState(JSON.parse(JSON.stringify(before.exportState())));
+    expect([2, 3, 4].map((minute) => after.observe(reading(minute, 32)))).toEqual([undefined, undefined, undefined]);
+    expect(after.observe(reading(5, 27))).toBeUndefined();
+    expect(after.liveAlerts()).toEqual([]);
+    expect(after.observe(reading(6, 31))).toMatchObject({ state: 'firing', previous: 'resolved' });
+  });
+});
