@@ -85,6 +85,7 @@ describe('tributary.service under systemd', () => {
   it('scores 1.5 or lower in systemd-analyze security on the live unit', async () => {
     const { stdout } = await container.exec(['systemd-analyze', 'security', '--no-pager', 'tributary.service']);
     const exposure = Number(/Overall exposure level for tributary\.service: ([\d.]+)/.exec(stdout)?.[1]);
+    process.stderr.write(`systemd-analyze security on the live unit: ${exposure}\n`);
     expect(exposure, stdout.split('\n').filter((line) => line.startsWith('✗')).join('\n')).toBeLessThanOrEqual(1.5);
   });
 
