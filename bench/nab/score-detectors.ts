@@ -38,8 +38,10 @@ const lifecycle = options.lifecycle ? (JSON.parse(options.lifecycle) as Lifecycl
 const location = nabLocation(options.data && userPath(options.data), options.windows && userPath(options.windows));
 
 let corpus: NabSeries[];
+let config = '';
 try {
   corpus = loadNabCorpus(location);
+  if (options.replay) config = replayConfig(detector, lifecycle);
 } catch (error) {
   process.stderr.write(`bench:nab: ${(error as Error).message}\n`);
   process.exit(2);
@@ -48,7 +50,6 @@ try {
 const started = performance.now();
 let detections: number[][];
 if (options.replay) {
-  const config = replayConfig(detector, lifecycle);
   const work = mkdtempSync(join(tmpdir(), 'tributary-nab-'));
   try {
     detections = corpus.map((series) => replayDetections(series, location.data, config, work));
