@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
-import { type ForgottenAlert, RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
+import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
 import type { AlertTrackerSnapshot } from '../rules/anomaly/alert-tracker.js';
 import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
@@ -17,6 +17,7 @@ import { AlertActions } from './alerts/alert-actions.js';
 import { HISTORY_FILE } from './history/history-file.js';
 import { LocalHistory } from './history/local-history.js';
 import { AlertStateStore } from './alerts/alert-state-store.js';
+import { MqttAlertCommands } from './alerts/mqtt-alert-commands.js';
 import { AgentClock } from './clock/agent-clock.js';
 import { checkClockSync } from './clock/clock-sync.js';
 import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
@@ -141,6 +142,8 @@ export class Agent {
   /** Pending and firing alerts, kept across restarts. */
   private readonly alertStates: AlertStateStore;
   private readonly alertActions: AlertActions;
+  /** The MQTT command topic for acknowledging alerts, when an MQTT sink or source names a broker. */
+  private alertCommands: MqttAlertCommands | undefined;
   /** An alert changed state since alert state was last saved. */
   private alertsChanged = false;
   readingsIn = 0;
@@ -237,6 +240,13 @@ export class Agent {
       this.forwarders.push(forwarder);
     }
 
+    const broker = MqttAlertCommands.brokerOf(config.sinks, config.sources);
+    if (broker) {
+      const { setConnected: _unused, ...context } = this.contextFor('alert-commands', 'source');
+      this.alertCommands = new MqttAlertCommands(broker, this.agentName, this, { ...context, setConnected: () => {} });
+      this.alertCommands.start();
+    }
+
     this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
     this.checkpointTimer = setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
     if (this.clock) this.scheduleSyncCheck();
@@ -276,6 +286,7 @@ export class Agent {
     clearInterval(this.checkpointTimer);
     clearImmediate(this.immediateTick);
     clearTimeout(this.syncTimer);
+    await this.alertCommands?.stop();
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
     clearTimeout(this.commitTimer);
@@ -357,6 +368,26 @@ export class Agent {
   /** Per-sink delivery counters. */
   forwarderStats() {
     return this.forwarders.map((forwarder) => ({ sink: forwarder.sinkName, ...forwarder.stats }));
+  }
+
+  /**
+   * A person acknowledged a firing alert (`tributary alerts ack`, the health server, the MQTT command topic): it
+   * resolves with resolution `acknowledged`, and the transition goes to the sinks at once. `via` is for the log.
+   */
+  acknowledgeAlert(rule: string, sensor: string, source: string | undefined, via: string): AlertAcknowledgement {
+    const outcome = this.engine.acknowledgeAlert(rule, sensor, source, this.now());
+    if (outcome.ok) {
+      this.log.info({ rule, source: outcome.result.source, sensor, via }, 'alert acknowledged');
+      if (!this.stopped) this.tick();
+    } else {
+      this.log.info({ rule, source, sensor, via, reason: outcome.reason }, `alert not acknowledged: ${outcome.message}`);
+    }
+    return outcome;
+  }
+
+  /** Alerts pending or firing, and acknowledged ones whose condition still holds, for the health report. */
+  liveAlerts(): LiveAlert[] {
+    return this.engine.liveAlerts();
   }
 
   private accept(reading: Reading): void {

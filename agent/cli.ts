@@ -13,6 +13,7 @@ Commands:
   test-rules   run unit tests of rules (input series, expected results)
   replay       run a recording (CSV or JSON lines) through the rules, fast
   status       what the running agent is doing: sources, buffer, backlog per sink
+  alerts       acknowledge a firing alert: tributary alerts ack <rule> <sensor>
   tail         print live readings and results of the running agent
   query        show recorded results or readings from the local history
   install-service  install (or upgrade, or remove) the systemd service
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'test-rules': async () => import('./commands/test-rules-command.js').then((m) => ({ run: m.testRulesCommand, help: m.TEST_RULES_HELP })),
   replay: async () => import('./commands/replay-command.js').then((m) => ({ run: m.replayCommand, help: m.REPLAY_HELP })),
   status: async () => import('./commands/status-command.js').then((m) => ({ run: m.statusCommand, help: m.STATUS_HELP })),
+  alerts: async () => import('./commands/alerts-command.js').then((m) => ({ run: m.alertsCommand, help: m.ALERTS_HELP })),
   tail: async () => import('./commands/tail-command.js').then((m) => ({ run: m.tailCommand, help: m.TAIL_HELP })),
   query: async () => import('./commands/query-command.js').then((m) => ({ run: m.queryCommand, help: m.QUERY_HELP })),
   'install-service': async () => import('./commands/install-service-command.js').then((m) => ({ run: m.installServiceCommand, help: m.INSTALL_SERVICE_HELP })),

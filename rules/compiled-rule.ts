@@ -1,5 +1,5 @@
 import { compileAggregates } from './aggregates/compile-aggregates.js';
-import { AlertTracker, type AlertTrackerSnapshot, type ForgottenAlert } from './anomaly/alert-tracker.js';
+import { type AcknowledgeOutcome, AlertTracker, type AlertTrackerSnapshot, type ForgottenAlert, type LiveAlert } from './anomaly/alert-tracker.js';
 import { DerivedReadings } from './derive/derived-readings.js';
 import { compileFilterExpression, type ReadingPredicate } from './filter-expression.js';
 import type { Reading } from './reading.js';
@@ -182,6 +182,24 @@ export class CompiledRule {
   /** The rule's alerts that are pending or firing, for persisting across restarts; undefined without `alert:`. */
   exportAlerts(): AlertTrackerSnapshot | undefined {
     return this.alerts?.exportState();
+  }
+
+  /**
+   * A person acknowledged the firing alert of `sensor`: its resolved transition is handed over with the next
+   * `advance`, like one a reading made. Undefined for a rule without `alert:`.
+   */
+  acknowledgeAlert(sensor: string, source: string | undefined, now: number): AcknowledgeOutcome | undefined {
+    const outcome = this.alerts?.acknowledge(sensor, source, now);
+    if (outcome?.ok) {
+      this.pending.push(outcome.result);
+      this.waiting.results = true;
+    }
+    return outcome;
+  }
+
+  /** Pending and firing alerts, and acknowledged ones whose condition still holds. */
+  liveAlerts(): LiveAlert[] {
+    return this.alerts?.liveAlerts() ?? [];
   }
 
   /** Restores `exportAlerts` output of an earlier run; throws on a snapshot that is not one. */

@@ -1,11 +1,17 @@
 import { CompiledRule, type RuleCounters, type EngineOptions, type TrackedSensors } from './compiled-rule.js';
+import type { AcknowledgeOutcome, LiveAlert } from './anomaly/alert-tracker.js';
 import type { Reading } from './reading.js';
 import type { RuleResult } from './rule-result.js';
 import type { RuleSpec } from './rule-spec.js';
 import { sameSpec } from './same-spec.js';
 
 export type { RuleCounters, EngineOptions, TrackedSensors } from './compiled-rule.js';
-export type { ForgottenAlert } from './anomaly/alert-tracker.js';
+export type { ForgottenAlert, LiveAlert } from './anomaly/alert-tracker.js';
+
+/** What acknowledging an alert did: the resolved transition, or why nothing was acknowledged. */
+export type AlertAcknowledgement =
+  | AcknowledgeOutcome
+  | { readonly ok: false; readonly reason: 'unknown rule' | 'not an alert rule'; readonly message: string };
 
 /** Rules that read from each other in a circle can never produce anything; caught when the rules are loaded. */
 export class RuleGraphError extends Error {
@@ -167,6 +173,22 @@ export class RuleEngine {
       }
     }
     return problems;
+  }
+
+  /**
+   * A person acknowledged the firing alert of `rule` for `sensor` (of `source`, when several sources have that sensor):
+   * it resolves (resolution `acknowledged`) and its transition is handed over by the next `advance`.
+   */
+  acknowledgeAlert(rule: string, sensor: string, source: string | undefined, now: number): AlertAcknowledgement {
+    const compiled = this.rules.find((candidate) => candidate.spec.name === rule);
+    if (!compiled) return { ok: false, reason: 'unknown rule', message: `no rule named ${rule}` };
+    const outcome = compiled.acknowledgeAlert(sensor, source, now);
+    return outcome ?? { ok: false, reason: 'not an alert rule', message: `rule ${rule} has no alert: nothing to acknowledge` };
+  }
+
+  /** Every rule's pending and firing alerts, and the acknowledged ones whose condition still holds. */
+  liveAlerts(): LiveAlert[] {
+    return this.rules.flatMap((rule) => rule.liveAlerts());
   }
 
   counters(): RuleCounters[] {

@@ -99,6 +99,21 @@ export function formatStatus(report: HealthReport, url: string): string {
       return [s.reachable ? undefined : s.reason, lastError].filter(Boolean).join('; ') || undefined;
     }),
   ));
+
+  const alerts = report.alerts ?? [];
+  lines.push('', 'Alerts');
+  lines.push(...table(
+    ['', 'rule', 'sensor', 'state', 'severity', 'for'],
+    alerts.map((a) => [
+      a.state === 'firing' ? '!' : '',
+      a.rule,
+      `${a.source}/${a.sensor}`,
+      a.resolution === undefined ? a.state : `${a.resolution} (still outside normal)`,
+      a.severity,
+      duration(a.age_s),
+    ]),
+    alerts.map((a) => (a.state === 'firing' ? `tributary alerts ack ${a.rule} ${a.sensor}` : undefined)),
+  ));
   return `${lines.join('\n')}\n`;
 }
 

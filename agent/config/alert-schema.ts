@@ -80,6 +80,9 @@ const DETECTORS = {
       missing_factor: number().positive().optional(),
       memory: count().optional(),
       hold: z.number().int().nonnegative().optional(),
+      learn_new_normal_after: duration()
+        .optional()
+        .describe('A fault still outside the band from before it this long after firing is resolved and taken as the new normal; absent: it fires until it clears or is acknowledged.'),
     })
     .nullish()
     .transform((spec) => spec ?? {}),
@@ -149,13 +152,16 @@ export const anomalyShorthand = DETECTORS.anomaly.transform(
 function toAlertSpec(alert: Record<string, unknown>): AlertSpec {
   const kind = DETECTOR_NAMES.find((name) => alert[name] !== undefined)!;
   const gpio = alert.gpio as z.output<typeof gpioAction> | undefined;
+  // Written with the detector it belongs to, applied by the lifecycle (which knows when the alert went firing).
+  const { learn_new_normal_after: learn, ...detector } = alert[kind] as { learn_new_normal_after?: number };
   return {
-    detector: { kind, ...(alert[kind] as object) } as DetectorSpec,
+    detector: { kind, ...detector } as DetectorSpec,
     lifecycle: {
       for: alert.for as number,
       keep_firing_for: alert.keep_firing_for as number,
       cooldown: alert.cooldown as number,
       ...(alert.flap ? { flap: alert.flap as { window: number; max_firings: number } } : {}),
+      ...(learn === undefined ? {} : { learn_new_normal_after: learn }),
     },
     severity: alert.severity as AlertSpec['severity'],
     ...(alert.message === undefined ? {} : { message: alert.message as string }),

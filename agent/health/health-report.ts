@@ -38,6 +38,19 @@ export interface BufferHealth {
   readonly dropped: number;
 }
 
+/** An alert that is pending or firing, or acknowledged while its condition still holds. */
+export interface AlertHealth {
+  readonly rule: string;
+  readonly source: string;
+  readonly sensor: string;
+  readonly state: 'pending' | 'firing' | 'resolved';
+  /** `acknowledged` or `new normal` for a resolved alert whose condition still holds. */
+  readonly resolution?: 'acknowledged' | 'new normal';
+  readonly severity: string;
+  /** Seconds since the episode began. */
+  readonly age_s: number;
+}
+
 /** The answer of `/healthz` and the screen of `tributary status`. */
 export interface HealthReport {
   readonly status: 'ok' | 'failing';
@@ -51,6 +64,8 @@ export interface HealthReport {
   readonly sources: SourceHealth[];
   readonly buffer: BufferHealth;
   readonly sinks: SinkHealth[];
+  /** Alerts pending, firing or acknowledged (absent from agents before they were reported). Not part of `status`. */
+  readonly alerts?: AlertHealth[];
 }
 
 /**
@@ -139,6 +154,15 @@ export class HealthCheck {
       sources,
       buffer,
       sinks,
+      alerts: agent.liveAlerts().map(({ rule, source, sensor, state, resolution, severity, since }) => ({
+        rule,
+        source,
+        sensor,
+        state,
+        ...(resolution === undefined ? {} : { resolution }),
+        severity,
+        age_s: seconds(Math.max(0, now - since)),
+      })),
     };
   }
 

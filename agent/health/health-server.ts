@@ -2,12 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { AgentMetrics } from './agent-metrics.js';
+import { type AlertAcknowledger, parseAcknowledgement } from '../alerts/alert-acknowledgement.js';
 import type { HealthCheck } from './health-report.js';
 import type { LiveTail } from './live-tail.js';
 
 /**
  * The agent's small HTTP server: `GET /healthz` (200 or 503 with the report as JSON), `GET /metrics` (Prometheus
- * text), `GET /tail` (live readings and results). Read-only; it listens on loopback unless configured otherwise.
+ * text), `GET /tail` (live readings and results), and one thing that changes state: `POST /alerts/ack`, a person
+ * acknowledging a firing alert. It listens on loopback unless configured otherwise.
  */
 export class HealthServer {
   private server: Server | undefined;
@@ -17,6 +19,7 @@ export class HealthServer {
     private readonly metrics: AgentMetrics,
     private readonly tail: LiveTail,
     private readonly log: Logger,
+    private readonly alerts?: AlertAcknowledger,
   ) {}
 
   /** Listens on `host:port` (port 0: any free port) and resolves with the address actually bound. */
@@ -47,8 +50,44 @@ export class HealthServer {
     });
   }
 
+  /** `POST /alerts/ack` with `{"rule": …, "sensor": …, "source"?: …}`: 200 with the transition, 400/404/409 saying why not. */
+  private async acknowledge(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method !== 'POST') {
+      sendJson(response, 405, { error: `${ACK_PATH} takes POST with {"rule": "...", "sensor": "..."}` }, { allow: 'POST' });
+      return;
+    }
+    if (!this.alerts) {
+      sendJson(response, 404, { error: 'this server acknowledges no alerts' });
+      return;
+    }
+    const body = await readBody(request, MAX_ACK_BODY);
+    if (body === undefined) {
+      sendJson(response, 413, { error: `an acknowledgement is at most ${MAX_ACK_BODY} bytes` });
+      return;
+    }
+    const parsed = parseAcknowledgement(body);
+    if (!parsed.ok) {
+      sendJson(response, 400, { error: parsed.message });
+      return;
+    }
+    const { rule, sensor, source } = parsed.request;
+    const outcome = this.alerts.acknowledgeAlert(rule, sensor, source, 'http');
+    if (outcome.ok) sendJson(response, 200, { acknowledged: outcome.result });
+    else sendJson(response, REFUSED_STATUS[outcome.reason], { error: outcome.message, reason: outcome.reason });
+  }
+
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://agent');
+    if (url.pathname === ACK_PATH) {
+      try {
+        await this.acknowledge(request, response);
+      } catch (error) {
+        this.log.error({ path: url.pathname, error: (error as Error).message }, 'health server request failed');
+        if (!response.headersSent) sendJson(response, 500, { error: (error as Error).message });
+        else response.destroy();
+      }
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendJson(response, 405, { error: 'only GET is supported' }, { allow: 'GET, HEAD' });
       return;
@@ -69,10 +108,10 @@ export class HealthServer {
           this.tail.handle(request, response, url.searchParams);
           return;
         case '/':
-          sendJson(response, 200, { endpoints: ['/healthz', '/metrics', '/tail?sensor=<glob>'] });
+          sendJson(response, 200, { endpoints: ['/healthz', '/metrics', '/tail?sensor=<glob>', `POST ${ACK_PATH}`] });
           return;
         default:
-          sendJson(response, 404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/tail'] });
+          sendJson(response, 404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/tail', ACK_PATH] });
       }
     } catch (error) {
       this.log.error({ path: url.pathname, error: (error as Error).message }, 'health server request failed');
@@ -80,6 +119,29 @@ export class HealthServer {
       else response.destroy();
     }
   }
+}
+
+const ACK_PATH = '/alerts/ack';
+/** An acknowledgement is a few names; anything longer is not one. */
+const MAX_ACK_BODY = 4096;
+
+/** HTTP status for each reason an acknowledgement was refused. */
+const REFUSED_STATUS = { 'unknown rule': 404, 'not an alert rule': 404, 'unknown sensor': 404, 'not firing': 404, 'ambiguous source': 409 } as const;
+
+function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      body += chunk;
+      if (body.length > limit) {
+        resolve(undefined);
+        request.destroy();
+      }
+    });
+    request.on('end', () => resolve(body));
+    request.on('error', reject);
+  });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -66,7 +66,7 @@ export class Operations {
     }
     if (http.enabled) {
       const { host, port } = parseListenAddress(http.listen);
-      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap), log);
+      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap), log, this.agent);
       try {
         this.address = await this.server.listen(host, port);
         log.info({ listen: http.listen, port: this.address.port }, 'health and metrics on /healthz and /metrics');

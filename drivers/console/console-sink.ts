@@ -18,7 +18,7 @@ export function createConsoleSink(options: ConsoleSinkOptions, _context: DriverC
 
 function formatText(result: RuleResult): string {
   if (result.kind === 'alert') {
-    return `${clock(result.timestamp)} ${result.rule} ${result.source}:${result.sensor} ALERT ${result.state} (${result.severity}, ${result.detector}): ${result.message}`;
+    return `${clock(result.timestamp)} ${result.rule} ${result.source}:${result.sensor} ALERT ${result.state}${result.resolution === undefined ? '' : ` (${result.resolution})`} (${result.severity}, ${result.detector}): ${result.message}`;
   }
   if (result.kind === 'reading') {
     return `${clock(result.timestamp)} ${result.rule} ${result.source}:${result.sensor} value=${number(result.value)}`;

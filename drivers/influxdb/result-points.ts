@@ -88,6 +88,7 @@ function pointOf(result: RuleResult, measurementFor: (result: RuleResult) => str
     const alertTags = { ...tags, detector: result.detector, severity: result.severity };
     const fields: Record<string, number | string> = { state: result.state, message: result.message, since: result.since };
     if (Number.isFinite(result.value)) fields['value'] = result.value;
+    if (result.resolution !== undefined) fields['resolution'] = result.resolution;
     return { measurement, tags: alertTags, fields, timestamp: timestampIn(result.timestamp, precision) };
   }
   if (result.kind === 'reading') {

@@ -33,6 +33,8 @@ export function encodeResultPayload({ seq, result, id, backfilled, timeQuality }
       message: result.message,
       since: result.since,
       ...(result.labels === undefined ? {} : { labels: result.labels }),
+      // Only on a resolve the condition did not bring: acknowledged, or a new normal learnt.
+      ...(result.resolution === undefined ? {} : { resolution: result.resolution }),
       ...delivery,
     });
   }
