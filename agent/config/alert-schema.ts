@@ -153,7 +153,7 @@ function toAlertSpec(alert: Record<string, unknown>): AlertSpec {
   const kind = DETECTOR_NAMES.find((name) => alert[name] !== undefined)!;
   const gpio = alert.gpio as z.output<typeof gpioAction> | undefined;
   // Written with the detector it belongs to, applied by the lifecycle (which knows when the alert went firing).
-  const { learn_new_normal_after: learn, ...detector } = alert[kind] as { learn_new_normal_after?: number };
+  const { learn_new_normal_after: learn, ...detector } = (alert[kind] ?? {}) as { learn_new_normal_after?: number };
   return {
     detector: { kind, ...detector } as DetectorSpec,
     lifecycle: {
