@@ -108,7 +108,7 @@ export function formatStatus(report: HealthReport, url: string): string {
       a.state === 'firing' ? '!' : '',
       a.rule,
       `${a.source}/${a.sensor}`,
-      a.resolution === undefined ? a.state : `${a.resolution} (still outside normal)`,
+      a.resolution === undefined ? a.state : `resolved: ${a.resolution}`,
       a.severity,
       duration(a.age_s),
     ]),

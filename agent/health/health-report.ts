@@ -38,13 +38,13 @@ export interface BufferHealth {
   readonly dropped: number;
 }
 
-/** An alert that is pending or firing, or acknowledged while its condition still holds. */
+/** An alert that is pending or firing, or whose last episode was acknowledged or taken as the new normal. */
 export interface AlertHealth {
   readonly rule: string;
   readonly source: string;
   readonly sensor: string;
   readonly state: 'pending' | 'firing' | 'resolved';
-  /** `acknowledged` or `new normal` for a resolved alert whose condition still holds. */
+  /** `acknowledged` or `new normal`: how a resolved alert's last episode ended (listed until the next one). */
   readonly resolution?: 'acknowledged' | 'new normal';
   readonly severity: string;
   /** Seconds since the episode began. */

@@ -51,6 +51,8 @@ export interface LifecycleSnapshot {
   readonly firedAt?: number | null;
   /** Acknowledged (or a new normal learnt) while the condition held: no new episode until it has cleared once. */
   readonly accepted?: Resolution;
+  /** How the last episode ended when a person or `learn_new_normal_after` ended it; until the next episode. */
+  readonly resolution?: Resolution;
 }
 
 export function checkLifecycleSpec(spec: LifecycleSpec): void {
@@ -77,6 +79,7 @@ export class AlertLifecycle {
   private firedAt = Number.NaN;
   /** Set by an acknowledgement or a learnt new normal: the same condition must not page again before it clears. */
   private accepted: Resolution | undefined;
+  private resolution: Resolution | undefined;
 
   constructor(private readonly spec: LifecycleSpec) {
     checkLifecycleSpec(spec);
@@ -93,6 +96,11 @@ export class AlertLifecycle {
   /** Resolved by an acknowledgement or a new normal while its condition still holds; undefined otherwise. */
   get acceptedWhileActive(): Resolution | undefined {
     return this.accepted;
+  }
+
+  /** Resolved by an acknowledgement or a new normal, and no episode since; undefined otherwise. */
+  get resolvedBy(): Resolution | undefined {
+    return this.state === 'resolved' ? this.resolution : undefined;
   }
 
   /**
@@ -163,6 +171,7 @@ export class AlertLifecycle {
       firings: [...this.firings],
       firedAt: toJson(this.firedAt),
       ...(this.accepted === undefined ? {} : { accepted: this.accepted }),
+      ...(this.resolution === undefined ? {} : { resolution: this.resolution }),
     };
   }
 
@@ -176,6 +185,7 @@ export class AlertLifecycle {
     // A snapshot of an earlier version has no firing time: count from the episode's start.
     this.firedAt = toNumber(snapshot.firedAt ?? (snapshot.state === 'firing' ? snapshot.since : null));
     this.accepted = snapshot.accepted;
+    this.resolution = snapshot.resolution;
     this.conditionActive = snapshot.state === 'pending' || snapshot.state === 'firing' || this.accepted !== undefined;
   }
 
@@ -210,6 +220,7 @@ export class AlertLifecycle {
   private move(state: LifecycleTransition['state'], resolution?: Resolution): LifecycleTransition {
     const previous = this.state;
     this.state = state;
+    this.resolution = resolution;
     return resolution === undefined ? { state, previous, since: this.since } : { state, previous, since: this.since, resolution };
   }
 }

@@ -55,8 +55,8 @@ export type AcknowledgeOutcome =
   | { readonly ok: false; readonly reason: 'unknown sensor' | 'not firing' | 'ambiguous source'; readonly message: string };
 
 /**
- * An alert that is pending or firing now, or resolved by an acknowledgement or a new normal while its condition still
- * holds (state `resolved` with its `resolution`): what the health report lists.
+ * An alert that is pending or firing now, or whose last episode a person acknowledged or `learn_new_normal_after`
+ * ended (state `resolved` with its `resolution`, until the next episode): what the health report lists.
  */
 export interface LiveAlert {
   readonly rule: string;
@@ -169,7 +169,7 @@ export class AlertTracker {
     return { ok: true, result: this.result(alert, transition, now) };
   }
 
-  /** Alerts pending or firing now, and those acknowledged (or taken as normal) whose condition still holds. */
+  /** Alerts pending or firing now, and those acknowledged (or taken as normal) with no episode since. */
   liveAlerts(): LiveAlert[] {
     const alerts: LiveAlert[] = [];
     const { rule, severity } = this.spec;
@@ -177,8 +177,8 @@ export class AlertTracker {
       const state = lifecycle.current;
       const since = lifecycle.episodeStart;
       if (state === 'pending' || state === 'firing') alerts.push({ rule, source, sensor, state, severity, since });
-      const resolution = lifecycle.acceptedWhileActive;
-      if (state === 'resolved' && resolution !== undefined) alerts.push({ rule, source, sensor, state, resolution, severity, since });
+      const resolution = lifecycle.resolvedBy;
+      if (resolution !== undefined) alerts.push({ rule, source, sensor, state: 'resolved', resolution, severity, since });
     });
     return alerts;
   }
@@ -339,8 +339,10 @@ function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
       fail(`alerts[${index}].lifecycle.firings is not a list of times`);
     }
     if (state.firedAt !== undefined && !isTime(state.firedAt)) fail(`alerts[${index}].lifecycle.firedAt is not a time`);
-    if (state.accepted !== undefined && state.accepted !== 'acknowledged' && state.accepted !== 'new normal') {
-      fail(`alerts[${index}].lifecycle.accepted is ${String(state.accepted)}`);
+    for (const key of ['accepted', 'resolution'] as const) {
+      if (state[key] !== undefined && state[key] !== 'acknowledged' && state[key] !== 'new normal') {
+        fail(`alerts[${index}].lifecycle.${key} is ${String(state[key])}`);
+      }
     }
   });
   return snapshot as AlertTrackerSnapshot;
