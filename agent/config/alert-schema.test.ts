@@ -40,6 +40,18 @@ describe('alerts in the config', () => {
     expect(bare.ok && bare.config.rules[0]!.alert!.detector).toEqual({ kind: 'anomaly' });
   });
 
+  it('hands learn_new_normal_after, written with anomaly, to the lifecycle in ms, and refuses a duration without a unit', () => {
+    const learning = check('    anomaly: { learn_new_normal_after: 12h }\n');
+    expect(learning.ok && learning.config.rules[0]!.alert).toMatchObject({
+      detector: { kind: 'anomaly' },
+      lifecycle: { learn_new_normal_after: 12 * 3_600_000 },
+    });
+    expect(learning.ok && learning.config.rules[0]!.alert!.detector).toEqual({ kind: 'anomaly' });
+    const inAlert = check('    alert: { anomaly: { learn_new_normal_after: 30m }, for: 1m }\n');
+    expect(inAlert.ok && inAlert.config.rules[0]!.alert!.lifecycle).toEqual({ for: 60_000, keep_firing_for: 0, cooldown: 0, learn_new_normal_after: 1_800_000 });
+    expect(check('    anomaly: { learn_new_normal_after: 12 }\n').ok).toBe(false);
+  });
+
   it('say where an alert is wrong and what to write instead', () => {
     expect(problemsOf('    alert: { for: 5m }\n')).toEqual([
       'alerts.yaml:7:12: rules.hot.alert: name a detector: threshold, rate, zscore, mad, ewma, cusum, flatline, range, missing, anomaly (anomaly: {} needs no tuning)',
