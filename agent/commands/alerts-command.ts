@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { safeText } from '../../drivers/safe-text.js';
-import { agentUrl, notRunningMessage } from '../health/agent-url.js';
+import { notRunningMessage } from '../health/agent-url.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
+import { runningAgentUrl } from './running-agent-url.js';
 
 export const ALERTS_HELP = `Usage: tributary alerts ack <rule> <sensor> [--source NAME] [--config FILE] [--url URL]
 
@@ -41,23 +42,19 @@ export async function alertsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tributary alerts: expected ack <rule> <sensor>\n\n${ALERTS_HELP}`);
     return 2;
   }
-  const target = agentUrl(values.url, values.config ?? process.env.TRIBUTARY_CONFIG ?? DEFAULT_CONFIG_FILE);
-  if (!target.ok) {
-    process.stderr.write(`tributary alerts: ${target.message}\n`);
-    return 3;
-  }
-  if (target.note) process.stderr.write(`tributary alerts: ${target.note}\n`);
+  const healthServer = runningAgentUrl('alerts', values);
+  if (healthServer === undefined) return 3;
   const body = JSON.stringify({ rule, sensor, ...(values.source === undefined ? {} : { source: values.source }) });
   let response: Response;
   try {
-    response = await fetch(`${target.url}/alerts/ack`, {
+    response = await fetch(`${healthServer}/alerts/ack`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
       signal: AbortSignal.timeout(5_000),
     });
   } catch (error) {
-    process.stderr.write(`tributary alerts: ${notRunningMessage(target.url, error)}\n`);
+    process.stderr.write(`tributary alerts: ${notRunningMessage(healthServer, error)}\n`);
     return 3;
   }
   const answer = (await response.json().catch(() => ({}))) as { acknowledged?: { message?: string; source?: string }; error?: string };
@@ -65,7 +62,7 @@ export async function alertsCommand(argv: string[]): Promise<number> {
     process.stdout.write(`acknowledged ${rule} ${answer.acknowledged.source ?? ''}/${sensor}: ${safeText(answer.acknowledged.message ?? '')}\n`);
     return 0;
   }
-  const reason = answer.error ?? `HTTP ${response.status} from ${target.url}/alerts/ack; is that a Tributary agent of this version?`;
+  const reason = answer.error ?? `HTTP ${response.status} from ${healthServer}/alerts/ack; is that a Tributary agent of this version?`;
   process.stderr.write(`tributary alerts: ${safeText(reason)}\n`);
   return response.status === 400 || response.status === 404 || response.status === 409 ? 1 : 3;
 }

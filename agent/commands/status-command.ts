@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { agentUrl, notRunningMessage } from '../health/agent-url.js';
+import { notRunningMessage } from '../health/agent-url.js';
 import type { HealthReport } from '../health/health-report.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
+import { runningAgentUrl } from './running-agent-url.js';
 
 export const STATUS_HELP = `Usage: tributary status [--config FILE] [--url URL] [--json]
 
@@ -33,22 +34,18 @@ export async function statusCommand(argv: string[]): Promise<number> {
     process.stdout.write(STATUS_HELP);
     return 0;
   }
-  const target = agentUrl(values.url, values.config ?? process.env.TRIBUTARY_CONFIG ?? DEFAULT_CONFIG_FILE);
-  if (!target.ok) {
-    process.stderr.write(`tributary status: ${target.message}\n`);
-    return 3;
-  }
-  if (target.note) process.stderr.write(`tributary status: ${target.note}\n`);
+  const healthServer = runningAgentUrl('status', values);
+  if (healthServer === undefined) return 3;
   let report: HealthReport;
   try {
-    const response = await fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-    if (response.status !== 200 && response.status !== 503) throw new Error(`HTTP ${response.status} from ${target.url}/healthz; is that a Tributary agent?`);
+    const response = await fetch(`${healthServer}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    if (response.status !== 200 && response.status !== 503) throw new Error(`HTTP ${response.status} from ${healthServer}/healthz; is that a Tributary agent?`);
     report = (await response.json()) as HealthReport;
   } catch (error) {
-    process.stderr.write(`tributary status: ${notRunningMessage(target.url, error)}\n`);
+    process.stderr.write(`tributary status: ${notRunningMessage(healthServer, error)}\n`);
     return 3;
   }
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, target.url));
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, healthServer));
   return report.status === 'ok' ? 0 : 1;
 }
 

@@ -2,8 +2,9 @@ import { get } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { Reading } from '../../rules/reading.js';
 import type { RuleResult } from '../../rules/rule-result.js';
-import { agentUrl, notRunningMessage } from '../health/agent-url.js';
+import { notRunningMessage } from '../health/agent-url.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
+import { runningAgentUrl } from './running-agent-url.js';
 
 export const TAIL_HELP = `Usage: tributary tail [--sensor GLOB] [--readings | --results] [--json] [--config FILE] [--url URL]
 
@@ -40,18 +41,14 @@ export async function tailCommand(argv: string[]): Promise<number> {
     process.stdout.write(TAIL_HELP);
     return 0;
   }
-  const target = agentUrl(values.url, values.config ?? process.env.TRIBUTARY_CONFIG ?? DEFAULT_CONFIG_FILE);
-  if (!target.ok) {
-    process.stderr.write(`tributary tail: ${target.message}\n`);
-    return 3;
-  }
-  if (target.note) process.stderr.write(`tributary tail: ${target.note}\n`);
+  const healthServer = runningAgentUrl('tail', values);
+  if (healthServer === undefined) return 3;
   const wanted = (event: Event['event']) => (values.readings ? event === 'reading' : values.results ? event === 'result' : true);
   const print = (event: Event) => {
     if (!wanted(event.event)) return;
     process.stdout.write(values.json ? `${JSON.stringify({ event: event.event, ...event.data })}\n` : `${formatEvent(event)}\n`);
   };
-  const url = `${target.url}/tail?sensor=${encodeURIComponent(values.sensor ?? '**')}`;
+  const url = `${healthServer}/tail?sensor=${encodeURIComponent(values.sensor ?? '**')}`;
 
   return new Promise<number>((resolve) => {
     const request = get(url, (response) => {
@@ -59,12 +56,12 @@ export async function tailCommand(argv: string[]): Promise<number> {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
         response.on('end', () => {
-          process.stderr.write(`tributary tail: HTTP ${response.statusCode} from ${target.url}/tail: ${body.trim()}\n`);
+          process.stderr.write(`tributary tail: HTTP ${response.statusCode} from ${healthServer}/tail: ${body.trim()}\n`);
           resolve(1);
         });
         return;
       }
-      process.stderr.write(`tributary tail: following ${values.sensor ?? 'all sensors'} at ${target.url} (Ctrl-C to stop)\n`);
+      process.stderr.write(`tributary tail: following ${values.sensor ?? 'all sensors'} at ${healthServer} (Ctrl-C to stop)\n`);
       let pending = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
@@ -82,7 +79,7 @@ export async function tailCommand(argv: string[]): Promise<number> {
       });
     });
     request.on('error', (error) => {
-      process.stderr.write(`tributary tail: ${notRunningMessage(target.url, error)}\n`);
+      process.stderr.write(`tributary tail: ${notRunningMessage(healthServer, error)}\n`);
       resolve(3);
     });
     process.once('SIGINT', () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyDetector } from './anomaly.js';
+import { seededNoise } from '../../test/helpers/seeded-noise.js';
 
 const MINUTE = 60_000;
 
-/** A seeded generator (mulberry32), so every run sees the same "random" noise. */
-function noise(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
 /** A greenhouse-like temperature: a daily swing of ±3 °C around 21 plus sensor noise, one reading a minute. */
 function temperature(minute: number, random: () => number): number {
@@ -33,7 +24,7 @@ function run(detector: AnomalyDetector, from: number, to: number, value: (minute
 
 describe('default anomaly detector (anomaly: {})', () => {
   it('stays quiet on three days of an ordinary daily cycle with noise', () => {
-    const random = noise(1);
+    const random = seededNoise(1);
     expect(run(new AnomalyDetector(), 0, 3 * 1440, (minute) => temperature(minute, random))).toEqual([]);
   });
 
@@ -43,7 +34,7 @@ describe('default anomaly detector (anomaly: {})', () => {
   });
 
   it('fires once on a spike far outside anything seen, and settles afterwards', () => {
-    const random = noise(2);
+    const random = seededNoise(2);
     const detector = new AnomalyDetector();
     run(detector, 0, 2 * 1440, (minute) => temperature(minute, random));
     const onsets = run(detector, 2 * 1440, 3 * 1440, (minute) => (minute === 2 * 1440 + 100 ? 45 : temperature(minute, random)));
@@ -51,7 +42,7 @@ describe('default anomaly detector (anomaly: {})', () => {
   });
 
   it('catches a sensor that gets stuck at its last value', () => {
-    const random = noise(3);
+    const random = seededNoise(3);
     const detector = new AnomalyDetector();
     run(detector, 0, 2 * 1440, (minute) => temperature(minute, random));
     const onsets = run(detector, 2 * 1440, 2 * 1440 + 600, () => 22.37);
@@ -60,7 +51,7 @@ describe('default anomaly detector (anomaly: {})', () => {
   });
 
   it('notices a change of shape inside the normal range: noise on a signal that was smooth', () => {
-    const random = noise(4);
+    const random = seededNoise(4);
     const detector = new AnomalyDetector();
     run(detector, 0, 2 * 1440, (minute) => temperature(minute, random));
     const onsets = run(detector, 2 * 1440, 2 * 1440 + 300, (minute) => 21 + 2.5 * Math.sign(Math.sin(minute)));
@@ -70,7 +61,7 @@ describe('default anomaly detector (anomaly: {})', () => {
 
   it('sees a slow change of shape on the coarse scale: a day whose warm half never comes', () => {
     const onsetsWith = (coarse: number) => {
-      const random = noise(8);
+      const random = seededNoise(8);
       const detector = new AnomalyDetector({ coarse });
       run(detector, 0, 3 * 1440, (minute) => temperature(minute, random));
       // Day 4: the night-time half of the cycle as usual, but the warm half stays at the daily mean.
@@ -88,7 +79,7 @@ describe('default anomaly detector (anomaly: {})', () => {
   });
 
   it('reports silence much longer than the usual interval on tick, and nothing on tick otherwise', () => {
-    const random = noise(5);
+    const random = seededNoise(5);
     const detector = new AnomalyDetector();
     run(detector, 0, 1440, (minute) => temperature(minute, random));
     expect(detector.tick(1440 * MINUTE + 5 * MINUTE)).toBeUndefined();
@@ -97,7 +88,7 @@ describe('default anomaly detector (anomaly: {})', () => {
 
   it('works the same at any scale: kelvin-sized offsets and tiny units', () => {
     for (const [offset, scale] of [[1e6, 1], [0, 1e-6]] as const) {
-      const random = noise(6);
+      const random = seededNoise(6);
       const detector = new AnomalyDetector();
       const quiet = run(detector, 0, 2 * 1440, (minute) => offset + scale * temperature(minute, random));
       expect(quiet).toEqual([]);
@@ -121,7 +112,7 @@ describe('bad readings', () => {
     ] as const;
     for (const spec of specs) {
       const detector = createDetector(spec);
-      const random = noise(7);
+      const random = seededNoise(7);
       for (let minute = 0; minute < 300; minute++) detector.update(minute * MINUTE, 20 + 0.2 * random());
       expect(detector.update(300 * MINUTE, Number.NaN).reason).toBe('ignored: not a finite number');
       expect(detector.update(301 * MINUTE, Number.POSITIVE_INFINITY).active).toBe(false);

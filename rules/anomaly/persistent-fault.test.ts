@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertResult } from '../rule-result.js';
 import { AlertTracker, type AlertRuleSpec } from './alert-tracker.js';
+import { seededNoise } from '../../test/helpers/seeded-noise.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** A seeded generator (mulberry32), so every run sees the same "random" noise. */
-function noise(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
 const pumpRule = (lifecycle: Partial<AlertRuleSpec['lifecycle']> = {}): AlertRuleSpec => ({
   rule: 'pump_odd',
@@ -30,7 +21,7 @@ const pumpRule = (lifecycle: Partial<AlertRuleSpec['lifecycle']> = {}): AlertRul
  */
 class Pump {
   minute = 0;
-  private readonly random = noise(11);
+  private readonly random = seededNoise(11);
   constructor(private readonly tracker: AlertTracker) {}
 
   /** Runs `minutes` readings around `level`; returns the transitions as `state@minute` (with the resolution). */
