@@ -12,7 +12,7 @@ for (const file of process.argv.slice(2)) {
 }
 console.log(JSON.stringify(outcome));
 `;
-const NODES = ['/dev/ttyS9', '/dev/ttyUSB9', '/dev/tun-open', '/dev/null'];
+const NODES = ['/dev/ttyS9', '/dev/ttyUSB0', '/dev/ttyACM3', '/dev/ttyUSB9', '/dev/tun-open', '/dev/null'];
 
 /**
  * The unit's device sandbox (DevicePolicy=closed, DeviceAllow=char-tty…) as systemd really applies it: the probe
@@ -26,7 +26,7 @@ describe('the device sandbox of tributary.service', () => {
   beforeAll(async () => {
     ({ container } = await bootWithTributaryInstalled('devices'));
     // As udev makes them: root:dialout 0660, so only the groups decide, not the mode.
-    await container.sh('mknod -m 0660 /dev/ttyS9 c 4 73 && mknod -m 0660 /dev/ttyUSB9 c 188 9 && chgrp dialout /dev/ttyS9 /dev/ttyUSB9');
+    await container.sh('mknod -m 0660 /dev/ttyS9 c 4 73 && mknod -m 0660 /dev/ttyUSB9 c 188 9 && mknod -m 0660 /dev/ttyUSB0 c 188 0 && mknod -m 0660 /dev/ttyACM3 c 166 3 && chgrp dialout /dev/ttyS9 /dev/ttyUSB9 /dev/ttyUSB0 /dev/ttyACM3');
     // A device outside the allow list that anyone may open by its mode: the tun device (misc 10:200), mode 0666.
     await container.exec(['mknod', '-m', '0666', '/dev/tun-open', 'c', '10', '200']);
     await container.exec(['mkdir', '-p', '/opt/device-probe']);
@@ -50,6 +50,12 @@ describe('the device sandbox of tributary.service', () => {
 
   it('lets a serial port node through to its driver: ttyS opens with ENXIO/ENODEV (no such device), not EPERM', () => {
     expect(['ENXIO', 'ENODEV']).toContain(underUnit['/dev/ttyS9']);
+  });
+
+  it('lets the first USB serial ports through by number, with or without their driver: ttyUSB0 and ttyACM3 open with ENXIO/ENODEV', () => {
+    // This machine has no USB serial driver at all, so char-ttyUSB/char-ttyACM alone would refuse both (EPERM).
+    expect(['ENXIO', 'ENODEV']).toContain(underUnit['/dev/ttyUSB0']);
+    expect(['ENXIO', 'ENODEV']).toContain(underUnit['/dev/ttyACM3']);
   });
 
   it('resolves char-ttyUSB from the kernel\'s drivers when the unit starts: allowed once usbserial is loaded, else refused', () => {
