@@ -2,6 +2,8 @@ import { RollingWindow } from './rolling-window.js';
 import { SortedValues } from './sorted-values.js';
 
 const MAD_TO_SIGMA = 1.4826;
+/** The spread is refreshed after 1/SPREAD_REFRESH of the history is new. */
+const SPREAD_REFRESH = 32;
 
 /**
  * How new a number is against the last `history` numbers of the same kind: its robust z (distance from their
@@ -12,6 +14,13 @@ const MAD_TO_SIGMA = 1.4826;
 export class NoveltyScore {
   private readonly sorted = new SortedValues();
   private readonly window: RollingWindow;
+  /**
+   * The spread (a median absolute deviation, O(n)) is recomputed once the history has taken in a thirty-second of
+   * its size since the last time: one number barely moves it, and recomputing it per reading was a third of the
+   * detector's time.
+   */
+  private cachedSpread = Number.NaN;
+  private addedSinceSpread = 0;
 
   constructor(history: number) {
     this.window = new RollingWindow({ readings: history }, (value) => this.sorted.remove(value));
@@ -37,6 +46,14 @@ export class NoveltyScore {
 
   /** The robust spread: MAD as a standard deviation, at least a tenth of the 5–95% range, never 0. */
   get spread(): number {
+    if (Number.isNaN(this.cachedSpread) || this.addedSinceSpread * SPREAD_REFRESH > this.sorted.size) {
+      this.cachedSpread = this.computeSpread();
+      this.addedSinceSpread = 0;
+    }
+    return this.cachedSpread;
+  }
+
+  private computeSpread(): number {
     const median = this.sorted.median;
     const mad = this.sorted.medianAbsoluteDeviation() * MAD_TO_SIGMA;
     const range = (this.sorted.quantile(0.95) - this.sorted.quantile(0.05)) / 10;
@@ -58,10 +75,12 @@ export class NoveltyScore {
   /** Forgets all but the newest `count` numbers: the history starts again from them. */
   keepNewest(count: number): void {
     this.window.keepNewest(count);
+    this.cachedSpread = Number.NaN;
   }
 
   add(value: number): void {
     this.window.push(0, value);
     this.sorted.insert(value);
+    this.addedSinceSpread += 1;
   }
 }
