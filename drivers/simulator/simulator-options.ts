@@ -41,6 +41,13 @@ export const simulatedSensorOptions = z
       )
       .default([])
       .describe('Injected faults, for trying out anomaly alerts.'),
+    follows: z
+      .strictObject({
+        sensor: z.string().min(1).describe('A sensor listed before this one.'),
+        gain: z.number().describe("Added per unit the leader is above its base: value += gain · (leader − leader's base)."),
+      })
+      .optional()
+      .describe('Moves with another sensor of the source (a pump: flow, pressure and current follow its speed), for relational anomalies.'),
   })
   .refine((sensor) => sensor.min === undefined || sensor.max === undefined || sensor.min <= sensor.max, {
     error: 'min must not be greater than max',
@@ -59,6 +66,24 @@ const GREENHOUSE: z.input<typeof simulatedSensorOptions>[] = [
   { name: 'greenhouse/humidity', base: 60, amplitude: -10, noise: 1.5, min: 0, max: 100 },
   { name: 'greenhouse/soil_moisture', base: 35, amplitude: -3, noise: 0.5, min: 0, max: 100 },
 ];
+
+/**
+ * A fault of the whole device: several sensors change together, each by its own amount, while the relationship
+ * between them breaks (a valve closing part-way: flow down, pressure and current up, each within its usual range).
+ */
+const relationalFault = z.strictObject({
+  name: z.string().min(1).default('fault').describe('Label of the fault, written by the recording generator.'),
+  after: duration().describe('When the fault starts, counted from the start of the source.'),
+  duration: duration().prefault('10m'),
+  every: duration().optional().describe('Repeat with this period.'),
+  ramp: duration().prefault('0s').describe('The shifts grow linearly to their full size over this long (a valve closing slowly).'),
+  shift: z
+    .record(z.string(), z.number())
+    .refine((shift) => Object.keys(shift).length >= 1, 'name at least one sensor')
+    .describe('Sensor name → amount added while the fault lasts, e.g. { pump/flow: -4, pump/pressure: 0.3 }.'),
+});
+
+export type RelationalFault = z.output<typeof relationalFault>;
 
 export const simulatorOptions = z.strictObject({
   driver: z.literal('simulator'),
@@ -83,6 +108,22 @@ export const simulatorOptions = z.strictObject({
     .record(z.string(), z.string())
     .default({})
     .describe('Tags added to every reading, e.g. { site: demo }.'),
+  faults: z
+    .array(relationalFault)
+    .default([])
+    .describe('Faults of the whole device that shift several sensors together (relational anomalies).'),
+}).superRefine((options, context) => {
+  const names = options.sensors.map((sensor) => sensor.name);
+  options.sensors.forEach((sensor, index) => {
+    if (sensor.follows && !names.slice(0, index).includes(sensor.follows.sensor)) {
+      context.addIssue({ code: 'custom', path: ['sensors', index, 'follows', 'sensor'], message: `follows a sensor listed before this one: ${names.slice(0, index).join(', ') || 'none'}` });
+    }
+  });
+  options.faults.forEach((fault, index) => {
+    for (const name of Object.keys(fault.shift)) {
+      if (!names.includes(name)) context.addIssue({ code: 'custom', path: ['faults', index, 'shift', name], message: `no sensor ${name}; sensors: ${names.join(', ')}` });
+    }
+  });
 });
 
 export type SimulatorOptions = z.output<typeof simulatorOptions>;

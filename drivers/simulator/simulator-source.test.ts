@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import type { Reading } from '../../rules/reading.js';
 import type { DriverContext } from '../driver.js';
 import { gaussian, mulberry32 } from './seeded-random.js';
-import { simulatedSensorOptions, simulatorOptions } from './simulator-options.js';
-import { createSimulatorSource, simulateReadings, simulateValue } from './simulator-source.js';
+import { simulatedSensorOptions, type SimulatorOptions, simulatorOptions } from './simulator-options.js';
+import { activeFaults, createSimulatorSource, simulateReadings, simulateValue } from './simulator-source.js';
 
 const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
 
@@ -230,3 +230,53 @@ describe('simulator source', () => {
     expect(new Set(values.slice(30, 40)).size).toBeGreaterThan(1);
   });
 });
+
+describe('related sensors and device faults (pump-sample.yaml)', () => {
+  const pump = () => simulatorOptions.parse((parse(readFileSync(new URL('./pump-sample.yaml', import.meta.url), 'utf8')) as { sources: { pump: unknown } }).sources.pump);
+
+  function record(opts: SimulatorOptions, ticks: number) {
+    const state = { startedAt: T0, walks: new Map<string, number>(), held: new Map<string, number>() };
+    return Array.from({ length: ticks }, (_, tick) => simulateReadings(opts, 'pump', tick, T0 + tick * 1000, state));
+  }
+
+  it('moves flow with speed: correlation above 0.9 over an hour without faults', () => {
+    const rows = record({ ...pump(), faults: [] }, 3600);
+    const speed = rows.map((row) => row[0]!.value);
+    const flow = rows.map((row) => row[1]!.value);
+    expect(correlation(speed, flow)).toBeGreaterThan(0.9);
+  });
+
+  it('shifts flow by -2 and pressure by +0.12 once the valve has closed, on the same noise', () => {
+    const healthy = record({ ...pump(), faults: [] }, 3721);
+    const faulty = record(pump(), 3721);
+    // 1h in (tick 3600), plus the two-minute ramp: full shift from tick 3720.
+    expect(faulty[3720]![1]!.value - healthy[3720]![1]!.value).toBeCloseTo(-2, 9);
+    expect(faulty[3720]![2]!.value - healthy[3720]![2]!.value).toBeCloseTo(0.12, 9);
+    expect(faulty[3660]![1]!.value - healthy[3660]![1]!.value).toBeCloseTo(-1, 9); // half-way through the ramp
+    expect(faulty[3599]![1]!.value).toBe(healthy[3599]![1]!.value);
+    expect(activeFaults(pump(), 3660_000)).toEqual(['valve_closing']);
+    expect(activeFaults(pump(), 3599_000)).toEqual([]);
+  });
+
+  it('refuses a sensor that follows one listed after it, and a fault on an unknown sensor', () => {
+    const sensors = [{ name: 'a', base: 1, follows: { sensor: 'b', gain: 1 } }, { name: 'b', base: 2 }];
+    expect(simulatorOptions.safeParse({ driver: 'simulator', sensors }).error?.issues[0]?.path).toEqual(['sensors', 0, 'follows', 'sensor']);
+    const faults = [{ after: '1m', shift: { c: 1 } }];
+    expect(simulatorOptions.safeParse({ driver: 'simulator', sensors: [{ name: 'a', base: 1 }], faults }).error?.issues[0]?.message).toBe('no sensor c; sensors: a');
+  });
+});
+
+function correlation(x: number[], y: number[]): number {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const mx = mean(x);
+  const my = mean(y);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}

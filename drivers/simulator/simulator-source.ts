@@ -1,7 +1,7 @@
 import type { Reading, Tags } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
 import { gaussian, hashString, mixSeed, mulberry32 } from './seeded-random.js';
-import type { SimulatedSensor, SimulatorOptions } from './simulator-options.js';
+import type { RelationalFault, SimulatedSensor, SimulatorOptions } from './simulator-options.js';
 
 /** What a running simulation remembers between ticks: where each random walk stands, when the source started. */
 export interface SimulationState {
@@ -17,7 +17,15 @@ export interface SimulationState {
  * from a stream seeded by (seed, sensor, tick), so it does not depend on earlier values or on the other sensors;
  * a random walk does depend on its previous value, kept in `state`.
  */
-export function simulateValue(sensor: SimulatedSensor, seed: number, tick: number, timestamp: number, state?: SimulationState): number {
+export function simulateValue(
+  sensor: SimulatedSensor,
+  seed: number,
+  tick: number,
+  timestamp: number,
+  state?: SimulationState,
+  /** Added before clamping: what the sensor's leader and the device's faults contribute (see `simulateReadings`). */
+  offset = 0,
+): number {
   const random = mulberry32(mixSeed(seed, hashString(sensor.name), tick));
   let value: number;
   if (sensor.signal === 'step') {
@@ -33,6 +41,7 @@ export function simulateValue(sensor: SimulatedSensor, seed: number, tick: numbe
     value = sensor.base + sensor.amplitude * Math.sin(2 * Math.PI * phase) + sensor.noise * gaussian(random);
   }
   if (state && sensor.anomalies.length > 0) value = applyAnomalies(sensor, value, timestamp - state.startedAt, state, random);
+  value += offset;
   if (sensor.min !== undefined && value < sensor.min) value = sensor.min;
   if (sensor.max !== undefined && value > sensor.max) value = sensor.max;
   return value;
@@ -72,9 +81,26 @@ function applyAnomalies(sensor: SimulatedSensor, value: number, elapsed: number,
   return value;
 }
 
+/**
+ * How far into each device fault `elapsed` ms since start is, as the share of its full shift (0 to 1, growing over
+ * `ramp`), or undefined when the fault is not active: for the shifts, and for the labels of a recording.
+ */
+export function faultProgress(fault: RelationalFault, elapsed: number): number | undefined {
+  const since = elapsed - fault.after;
+  if (since < 0) return undefined;
+  const into = fault.every === undefined ? since : since % fault.every;
+  if (into >= fault.duration) return undefined;
+  return fault.ramp > 0 ? Math.min(1, into / fault.ramp) : 1;
+}
+
+/** The names of the device faults active at `elapsed` ms since start. */
+export function activeFaults(options: Pick<SimulatorOptions, 'faults'>, elapsed: number): string[] {
+  return options.faults.filter((fault) => faultProgress(fault, elapsed) !== undefined).map((fault) => fault.name);
+}
+
 /** The readings of every sensor for one tick, in the order the sensors are configured; dropped-out ones left out. */
 export function simulateReadings(
-  options: Pick<SimulatorOptions, 'seed' | 'sensors' | 'tags'>,
+  options: Pick<SimulatorOptions, 'seed' | 'sensors' | 'tags'> & Partial<Pick<SimulatorOptions, 'faults'>>,
   source: string,
   tick: number,
   timestamp: number,
@@ -82,9 +108,31 @@ export function simulateReadings(
 ): Reading[] {
   const tags: Tags = options.tags;
   const readings: Reading[] = [];
+  const faults = options.faults ?? [];
+  const related = faults.length > 0 || options.sensors.some((sensor) => sensor.follows !== undefined);
+  // This tick's values by name, for sensors that follow another; only kept when some sensor does.
+  const values = related ? new Map<string, number>() : undefined;
+  const led = related ? new Set(options.sensors.map((sensor) => sensor.follows?.sensor)) : undefined;
+  const elapsed = state ? timestamp - state.startedAt : Number.NaN;
   for (const sensor of options.sensors) {
-    if (sensor.dropout > 0 && mulberry32(mixSeed(options.seed, hashString(sensor.name), tick, 0x0d0d))() < sensor.dropout) continue;
-    readings.push({ source, sensor: sensor.name, value: simulateValue(sensor, options.seed, tick, timestamp, state), timestamp, tags });
+    const dropped = sensor.dropout > 0 && mulberry32(mixSeed(options.seed, hashString(sensor.name), tick, 0x0d0d))() < sensor.dropout;
+    // A dropped reading is still computed when another sensor follows it: the pump turns whether or not its speed
+    // reading got through.
+    if (dropped && !led?.has(sensor.name)) continue;
+    let offset = 0;
+    if (sensor.follows) {
+      const leader = options.sensors.find((candidate) => candidate.name === sensor.follows!.sensor)!;
+      offset += sensor.follows.gain * ((values!.get(leader.name) ?? leader.base) - leader.base);
+    }
+    for (const fault of faults) {
+      const shift = fault.shift[sensor.name];
+      if (shift === undefined) continue;
+      const progress = faultProgress(fault, elapsed);
+      if (progress !== undefined) offset += shift * progress;
+    }
+    const value = simulateValue(sensor, options.seed, tick, timestamp, state, offset);
+    values?.set(sensor.name, value);
+    if (!dropped) readings.push({ source, sensor: sensor.name, value, timestamp, tags });
   }
   return readings;
 }
