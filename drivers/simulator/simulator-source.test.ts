@@ -246,13 +246,13 @@ describe('related sensors and device faults (pump-sample.yaml)', () => {
     expect(correlation(speed, flow)).toBeGreaterThan(0.9);
   });
 
-  it('shifts flow by -2 and pressure by +0.12 once the valve has closed, on the same noise', () => {
+  it('shifts flow by -1.2 and pressure by +0.06 once the valve has closed, on the same noise', () => {
     const healthy = record({ ...pump(), faults: [] }, 3721);
     const faulty = record(pump(), 3721);
     // 1h in (tick 3600), plus the two-minute ramp: full shift from tick 3720.
-    expect(faulty[3720]![1]!.value - healthy[3720]![1]!.value).toBeCloseTo(-2, 9);
-    expect(faulty[3720]![2]!.value - healthy[3720]![2]!.value).toBeCloseTo(0.12, 9);
-    expect(faulty[3660]![1]!.value - healthy[3660]![1]!.value).toBeCloseTo(-1, 9); // half-way through the ramp
+    expect(faulty[3720]![1]!.value - healthy[3720]![1]!.value).toBeCloseTo(-1.2, 9);
+    expect(faulty[3720]![2]!.value - healthy[3720]![2]!.value).toBeCloseTo(0.06, 9);
+    expect(faulty[3660]![1]!.value - healthy[3660]![1]!.value).toBeCloseTo(-0.6, 9); // half-way through the ramp
     expect(faulty[3599]![1]!.value).toBe(healthy[3599]![1]!.value);
     expect(activeFaults(pump(), 3660_000)).toEqual(['valve_closing']);
     expect(activeFaults(pump(), 3599_000)).toEqual([]);
