@@ -13,8 +13,11 @@
  *   pass-through rule, console sink), best of 5.
  * - `footprint.disk`: bytes the agent had written to storage per reading (/proc/<pid>/io write_bytes) at 1,000
  *   readings/s with 10 s windows, synchronous: full (the default).
+ * - `footprint.write_budget`: bytes written per day at the load of a Pi, with the sink up and down, history on and
+ *   off, beside the results' own size and a raw batched insert of them (bench/footprint/write-budget.ts).
  *
- *   npm run bench:footprint
+ *   npm run bench:footprint                            (everything)
+ *   npm run bench:footprint -- --only write-budget     (the write budget alone)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,11 +28,14 @@ import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
 import { agentNodeFlags } from './agent-node-flags.js';
+import { measureWriteBudget } from './footprint/write-budget.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = path.join(REPO, 'dist/agent/cli.js');
 const SECONDS = Number(process.env.BENCH_FOOTPRINT_SECONDS ?? 30);
 const WARM_UP_SECONDS = 10;
+/** `--only write-budget` runs that scenario alone (the rest takes several minutes). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const CLOCK_TICKS = 100; // USER_HZ on Linux: /proc/<pid>/stat counts CPU time in 1/100 s
 
 const procStatus = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -95,128 +101,131 @@ const lines: Record<string, unknown>[] = [];
 const agentArgs = (file: string, dataDir: string) => [...agentNodeFlags(), CLI, 'run', '--config', file, '--data-dir', dataDir];
 const agentReady = /agent running[\s\S]*connected to MQTT broker|connected to MQTT broker[\s\S]*agent running/;
 try {
-  // The yardstick.
-  const bare = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare.sqlite')], /ready/);
-  await sleep(3_000);
-  const bareRss = procStatus(bare.pid!, 'VmRSS');
-  await stopChild(bare);
+  if (ONLY !== 'write-budget') {
+    // The yardstick.
+    const bare = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare.sqlite')], /ready/);
+    await sleep(3_000);
+    const bareRss = procStatus(bare.pid!, 'VmRSS');
+    await stopChild(bare);
 
-  // Memory: idle, then under load.
-  const loadFile = path.join(work, 'load.yaml');
-  await writeFile(loadFile, fleetAgentConfig(broker.url, twentyRules()));
-  const agent = await startProcess(agentArgs(loadFile, path.join(work, 'load')), agentReady);
-  await sleep(3_000);
-  const idleRss = procStatus(agent.pid!, 'VmRSS');
-  await publish(broker.url, 10_000 * SECONDS, 10_000);
-  const loadRss = procStatus(agent.pid!, 'VmRSS');
-  const peakRss = procStatus(agent.pid!, 'VmHWM');
-  await stopChild(agent);
-  lines.push({
-    bench: 'footprint.memory',
-    sensors: 1_000,
-    rules: 20,
-    readings_per_s: 10_000,
-    seconds: SECONDS,
-    bare_node_rss_mb: mb(bareRss),
-    idle_rss_mb: mb(idleRss),
-    load_rss_mb: mb(loadRss),
-    peak_rss_mb: mb(peakRss),
-    load_ratio_to_bare_node: Number((loadRss / bareRss).toFixed(2)),
-    peak_ratio_to_bare_node: Number((peakRss / bareRss).toFixed(2)),
-  });
-
-  // CPU at the typical load of a Pi, 100 readings/s, with the health server on as shipped; the yardstick is the
-  // bare Node process above, subscribed to the same readings (what MQTT.js alone costs to receive them).
-  const summary = '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }';
-  const withHttp = (config: string) => config.replace('http: { enabled: false }', 'http: { enabled: true, listen: "127.0.0.1:0" }');
-  // Measured after a warm-up, so the JIT compiling the hot paths is not counted as the steady cost.
-  const cpuShare = async (child: ChildProcess, sensors: number | undefined) => {
-    const publishing = sensors === undefined ? sleep((WARM_UP_SECONDS + SECONDS) * 1000) : publish(broker.url, 100 * (WARM_UP_SECONDS + SECONDS), 100, sensors);
-    await sleep(WARM_UP_SECONDS * 1000);
-    const before = cpuSeconds(child.pid!);
-    const started = performance.now();
-    await sleep(SECONDS * 1000);
-    const share = { seconds: (performance.now() - started) / 1000, cpu: cpuSeconds(child.pid!) - before };
-    await publishing;
-    return share;
-  };
-  const bareReceiver = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare-cpu.sqlite')], /ready/);
-  const bareCpu = await cpuShare(bareReceiver, 20);
-  await stopChild(bareReceiver);
-  // And the floor under both: Node reading the same packets off a bare socket, parsing nothing.
-  const rawReceiver = await startProcess([path.join(REPO, 'bench/footprint/raw-receiver.mjs'), broker.url, 'bench/in/#'], /ready/);
-  const rawCpu = await cpuShare(rawReceiver, 20);
-  await stopChild(rawReceiver);
-  const percent = (share: { seconds: number; cpu: number }) => Number(((share.cpu / share.seconds) * 100).toFixed(2));
-  const ratio = (share: { seconds: number; cpu: number }, to: { seconds: number; cpu: number }) => Number((share.cpu / share.seconds / (to.cpu / to.seconds)).toFixed(2));
-  // A handful of sensors read often (a greenhouse: 20 sensors at 5 Hz, a summary each 10 s) and a fleet read
-  // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in).
-  for (const [scenario, sensors] of [['MQTT: 20 sensors at 5 Hz', 20], ['MQTT: 1,000 sensors at 0.1 Hz', 1_000]] as const) {
-    const file = path.join(work, `cpu-${sensors}.yaml`);
-    await writeFile(file, withHttp(fleetAgentConfig(broker.url, summary)));
-    const measured = await startProcess(agentArgs(file, path.join(work, `cpu-${sensors}`)), agentReady);
-    const share = await cpuShare(measured, sensors);
-    await stopChild(measured);
+    // Memory: idle, then under load.
+    const loadFile = path.join(work, 'load.yaml');
+    await writeFile(loadFile, fleetAgentConfig(broker.url, twentyRules()));
+    const agent = await startProcess(agentArgs(loadFile, path.join(work, 'load')), agentReady);
+    await sleep(3_000);
+    const idleRss = procStatus(agent.pid!, 'VmRSS');
+    await publish(broker.url, 10_000 * SECONDS, 10_000);
+    const loadRss = procStatus(agent.pid!, 'VmRSS');
+    const peakRss = procStatus(agent.pid!, 'VmHWM');
+    await stopChild(agent);
     lines.push({
-      bench: 'footprint.cpu',
-      scenario,
-      readings_per_s: 100,
-      seconds: Number(share.seconds.toFixed(1)),
-      cpu_seconds: share.cpu,
-      percent_of_one_core: percent(share),
-      bare_node_receiving_percent: percent(bareCpu),
-      ratio_to_bare_node: ratio(share, bareCpu),
-      raw_socket_receiving_percent: percent(rawCpu),
-      ratio_to_raw_socket: ratio(share, rawCpu),
+      bench: 'footprint.memory',
+      sensors: 1_000,
+      rules: 20,
+      readings_per_s: 10_000,
+      seconds: SECONDS,
+      bare_node_rss_mb: mb(bareRss),
+      idle_rss_mb: mb(idleRss),
+      load_rss_mb: mb(loadRss),
+      peak_rss_mb: mb(peakRss),
+      load_ratio_to_bare_node: Number((loadRss / bareRss).toFixed(2)),
+      peak_ratio_to_bare_node: Number((peakRss / bareRss).toFixed(2)),
     });
-  }
-  // Sensors on the device itself (serial, GPIO, 1-Wire: here the simulator, 20 sensors every 200 ms), nothing
-  // coming in over the network: what the agent itself costs.
-  {
-    const file = path.join(work, 'cpu-local.yaml');
-    const sensors = Array.from({ length: 20 }, (_, i) => `      - { name: room${i}/temperature, base: 20, amplitude: 2, noise: 0.2 }`);
-    const config = fleetAgentConfig(broker.url, summary).replace(/^ {2}fleet: .*$/m, ['  local:', '    driver: simulator', '    interval: 200ms', '    sensors:', ...sensors].join('\n'));
-    await writeFile(file, withHttp(config));
-    const measured = await startProcess(agentArgs(file, path.join(work, 'cpu-local')), agentReady);
-    const share = await cpuShare(measured, undefined);
-    await stopChild(measured);
-    lines.push({ bench: 'footprint.cpu', scenario: 'local: 20 sensors at 5 Hz', readings_per_s: 100, seconds: Number(share.seconds.toFixed(1)), cpu_seconds: share.cpu, percent_of_one_core: percent(share) });
-  }
 
-  // Bytes written per reading at a busier rate.
-  {
-    const file = path.join(work, 'disk.yaml');
-    await writeFile(file, fleetAgentConfig(broker.url, summary));
-    const measured = await startProcess(agentArgs(file, path.join(work, 'disk')), agentReady);
-    await sleep(1_000);
-    const writtenBefore = writtenBytes(measured.pid!);
-    await publish(broker.url, 1_000 * SECONDS, 1_000);
-    const written = writtenBytes(measured.pid!) - writtenBefore;
-    await stopChild(measured);
-    lines.push({ bench: 'footprint.disk', readings_per_s: 1_000, readings: 1_000 * SECONDS, written_bytes: written, bytes_per_reading: Number((written / (1_000 * SECONDS)).toFixed(1)), synchronous: 'full' });
-  }
+    // CPU at the typical load of a Pi, 100 readings/s, with the health server on as shipped; the yardstick is the
+    // bare Node process above, subscribed to the same readings (what MQTT.js alone costs to receive them).
+    const summary = '  summary: { window: { size: 10s }, aggregates: [count, mean, min, max] }';
+    const withHttp = (config: string) => config.replace('http: { enabled: false }', 'http: { enabled: true, listen: "127.0.0.1:0" }');
+    // Measured after a warm-up, so the JIT compiling the hot paths is not counted as the steady cost.
+    const cpuShare = async (child: ChildProcess, sensors: number | undefined) => {
+      const publishing = sensors === undefined ? sleep((WARM_UP_SECONDS + SECONDS) * 1000) : publish(broker.url, 100 * (WARM_UP_SECONDS + SECONDS), 100, sensors);
+      await sleep(WARM_UP_SECONDS * 1000);
+      const before = cpuSeconds(child.pid!);
+      const started = performance.now();
+      await sleep(SECONDS * 1000);
+      const share = { seconds: (performance.now() - started) / 1000, cpu: cpuSeconds(child.pid!) - before };
+      await publishing;
+      return share;
+    };
+    const bareReceiver = await startProcess([path.join(REPO, 'bench/footprint/bare-node.mjs'), broker.url, path.join(work, 'bare-cpu.sqlite')], /ready/);
+    const bareCpu = await cpuShare(bareReceiver, 20);
+    await stopChild(bareReceiver);
+    // And the floor under both: Node reading the same packets off a bare socket, parsing nothing.
+    const rawReceiver = await startProcess([path.join(REPO, 'bench/footprint/raw-receiver.mjs'), broker.url, 'bench/in/#'], /ready/);
+    const rawCpu = await cpuShare(rawReceiver, 20);
+    await stopChild(rawReceiver);
+    const percent = (share: { seconds: number; cpu: number }) => Number(((share.cpu / share.seconds) * 100).toFixed(2));
+    const ratio = (share: { seconds: number; cpu: number }, to: { seconds: number; cpu: number }) => Number((share.cpu / share.seconds / (to.cpu / to.seconds)).toFixed(2));
+    // A handful of sensors read often (a greenhouse: 20 sensors at 5 Hz, a summary each 10 s) and a fleet read
+    // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in).
+    for (const [scenario, sensors] of [['MQTT: 20 sensors at 5 Hz', 20], ['MQTT: 1,000 sensors at 0.1 Hz', 1_000]] as const) {
+      const file = path.join(work, `cpu-${sensors}.yaml`);
+      await writeFile(file, withHttp(fleetAgentConfig(broker.url, summary)));
+      const measured = await startProcess(agentArgs(file, path.join(work, `cpu-${sensors}`)), agentReady);
+      const share = await cpuShare(measured, sensors);
+      await stopChild(measured);
+      lines.push({
+        bench: 'footprint.cpu',
+        scenario,
+        readings_per_s: 100,
+        seconds: Number(share.seconds.toFixed(1)),
+        cpu_seconds: share.cpu,
+        percent_of_one_core: percent(share),
+        bare_node_receiving_percent: percent(bareCpu),
+        ratio_to_bare_node: ratio(share, bareCpu),
+        raw_socket_receiving_percent: percent(rawCpu),
+        ratio_to_raw_socket: ratio(share, rawCpu),
+      });
+    }
+    // Sensors on the device itself (serial, GPIO, 1-Wire: here the simulator, 20 sensors every 200 ms), nothing
+    // coming in over the network: what the agent itself costs.
+    {
+      const file = path.join(work, 'cpu-local.yaml');
+      const sensors = Array.from({ length: 20 }, (_, i) => `      - { name: room${i}/temperature, base: 20, amplitude: 2, noise: 0.2 }`);
+      const config = fleetAgentConfig(broker.url, summary).replace(/^ {2}fleet: .*$/m, ['  local:', '    driver: simulator', '    interval: 200ms', '    sensors:', ...sensors].join('\n'));
+      await writeFile(file, withHttp(config));
+      const measured = await startProcess(agentArgs(file, path.join(work, 'cpu-local')), agentReady);
+      const share = await cpuShare(measured, undefined);
+      await stopChild(measured);
+      lines.push({ bench: 'footprint.cpu', scenario: 'local: 20 sensors at 5 Hz', readings_per_s: 100, seconds: Number(share.seconds.toFixed(1)), cpu_seconds: share.cpu, percent_of_one_core: percent(share) });
+    }
 
-  // Start-up: process start to the first result on standard output.
-  const startupFile = path.join(work, 'startup.yaml');
-  await writeFile(
-    startupFile,
-    [
-      'agent: { http: { enabled: false }, watch_config: false, log_format: json }',
-      'sources: { sim: { driver: simulator, interval: 1s } }',
-      'rules: { latest: { where: "value > -1000" } }',
-      'sinks: { out: { driver: console, format: json } }',
-      '',
-    ].join('\n'),
-  );
-  const startups: number[] = [];
-  for (let run = 0; run < 5; run++) {
-    const started = performance.now();
-    const child = spawn(process.execPath, agentArgs(startupFile, path.join(work, `startup-${run}`)), { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
-    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-    startups.push(performance.now() - started);
-    await stopChild(child);
+    // Bytes written per reading at a busier rate.
+    {
+      const file = path.join(work, 'disk.yaml');
+      await writeFile(file, fleetAgentConfig(broker.url, summary));
+      const measured = await startProcess(agentArgs(file, path.join(work, 'disk')), agentReady);
+      await sleep(1_000);
+      const writtenBefore = writtenBytes(measured.pid!);
+      await publish(broker.url, 1_000 * SECONDS, 1_000);
+      const written = writtenBytes(measured.pid!) - writtenBefore;
+      await stopChild(measured);
+      lines.push({ bench: 'footprint.disk', readings_per_s: 1_000, readings: 1_000 * SECONDS, written_bytes: written, bytes_per_reading: Number((written / (1_000 * SECONDS)).toFixed(1)), synchronous: 'full' });
+    }
+
+    // Start-up: process start to the first result on standard output.
+    const startupFile = path.join(work, 'startup.yaml');
+    await writeFile(
+      startupFile,
+      [
+        'agent: { http: { enabled: false }, watch_config: false, log_format: json }',
+        'sources: { sim: { driver: simulator, interval: 1s } }',
+        'rules: { latest: { where: "value > -1000" } }',
+        'sinks: { out: { driver: console, format: json } }',
+        '',
+      ].join('\n'),
+    );
+    const startups: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const started = performance.now();
+      const child = spawn(process.execPath, agentArgs(startupFile, path.join(work, `startup-${run}`)), { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      startups.push(performance.now() - started);
+      await stopChild(child);
+    }
+    lines.push({ bench: 'footprint.startup', runs: startups.length, best_ms: Math.round(Math.min(...startups)), median_ms: Math.round(startups.sort((a, b) => a - b)[2]!) });
   }
-  lines.push({ bench: 'footprint.startup', runs: startups.length, best_ms: Math.round(Math.min(...startups)), median_ms: Math.round(startups.sort((a, b) => a - b)[2]!) });
+  if (ONLY === undefined || ONLY === 'write-budget') lines.push(...(await measureWriteBudget(broker, work, REPO, agentArgs, stopChild)));
 } finally {
   await broker.dispose();
   await rm(work, { recursive: true, force: true });
