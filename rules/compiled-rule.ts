@@ -1,5 +1,6 @@
 import { compileAggregates } from './aggregates/compile-aggregates.js';
 import { type AcknowledgeOutcome, AlertTracker, type AlertTrackerSnapshot, type ForgottenAlert, type LiveAlert } from './anomaly/alert-tracker.js';
+import { GroupAlertTracker } from './anomaly/group-alert-tracker.js';
 import { DerivedReadings } from './derive/derived-readings.js';
 import { compileFilterExpression, type ReadingPredicate } from './filter-expression.js';
 import type { Reading } from './reading.js';
@@ -68,8 +69,8 @@ export class CompiledRule {
   private readonly window: WindowOperator | undefined;
   /** The window when it is a count window: the one window whose groups are forgotten only for their silence. */
   private readonly countWindow: CountWindows | undefined;
-  /** A detector and alert lifecycle per sensor, for rules with `alert:`. */
-  private readonly alerts: AlertTracker | undefined;
+  /** A detector and alert lifecycle per sensor (or per group, with `across`), for rules with `alert:`. */
+  private readonly alerts: AlertTracker | GroupAlertTracker | undefined;
   /** Windows go by arrival time: readings are re-stamped with `now`. */
   private readonly processingTime: boolean;
   /** Results made while taking readings (rules without a window), handed over at the next advance. */
@@ -97,7 +98,7 @@ export class CompiledRule {
     this.derive = spec.derive ? new DerivedReadings(spec.derive) : undefined;
     this.window = createWindow(spec);
     this.countWindow = this.window instanceof CountWindows ? this.window : undefined;
-    this.alerts = spec.alert ? new AlertTracker({ rule: spec.name, ...spec.alert }) : undefined;
+    this.alerts = spec.alert ? createAlertTracker(spec.name, spec.alert) : undefined;
     this.processingTime = spec.window?.time === 'processing';
   }
 
@@ -263,6 +264,10 @@ export class CompiledRule {
     last.value = reading.value;
     return prev;
   }
+}
+
+function createAlertTracker(rule: string, alert: NonNullable<RuleSpec['alert']>): AlertTracker | GroupAlertTracker {
+  return alert.group ? new GroupAlertTracker({ rule, ...alert, group: alert.group }) : new AlertTracker({ rule, ...alert });
 }
 
 function createWindow(spec: RuleSpec): WindowOperator | undefined {

@@ -1,5 +1,6 @@
 import type { AggregateItem } from './aggregates/compile-aggregates.js';
 import type { AlertRuleSpec } from './anomaly/alert-tracker.js';
+import type { GroupAnomalySpec } from './anomaly/group-anomaly.js';
 import type { DeriveSpec } from './derive/derive-spec.js';
 import type { SelectSpec } from './select/reading-selector.js';
 import type { GroupBy } from './windows/group-index.js';
@@ -29,6 +30,8 @@ export interface RuleSpec extends SelectSpec {
 
 /** A rule's alert: detector, lifecycle and message, and a local action the agent runs on transitions. */
 export interface AlertSpec extends Omit<AlertRuleSpec, 'rule'> {
+  /** `anomaly: { across: [...] }`: one detector and one alert per group of sensors instead of one per sensor. */
+  readonly group?: GroupAnomalySpec;
   /** Switch a GPIO output on while the alert fires. Run by the agent (the engine does no I/O). */
   readonly gpio?: { readonly pin: number; readonly activeLow: boolean; readonly maxOnMs?: number; readonly chipPath?: string };
 }

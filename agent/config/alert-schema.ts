@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
 import { AlertTracker } from '../../rules/anomaly/alert-tracker.js';
+import { GroupAlertTracker } from '../../rules/anomaly/group-alert-tracker.js';
+import { GROUP_DEFAULTS, type GroupAnomalySpec } from '../../rules/anomaly/group-anomaly.js';
 import type { DetectorSpec } from '../../rules/anomaly/detector-spec.js';
 import type { AlertSpec } from '../../rules/rule-spec.js';
 
@@ -83,10 +85,37 @@ const DETECTORS = {
       learn_new_normal_after: duration()
         .optional()
         .describe('A fault still outside the band from before it this long after firing is resolved and taken as the new normal; absent: it fires until it clears or is acknowledged.'),
+      // anomaly: { across: [...] } — one detector for a group of sensors (rules/anomaly/group-anomaly.ts).
+      across: z
+        .array(z.string().min(1))
+        .optional()
+        .describe('Watch these sensors together (2 to 16): full names (pump/flow) make one group per source, last levels (flow) one group per device. Fires when they stop moving together as learnt.'),
+      learn: count().optional().describe(`across: rows in the learning period (default ${GROUP_DEFAULTS.learn}).`),
+      variance: number().gt(0).max(1).optional().describe(`across: share of the variance the model's components explain (default ${GROUP_DEFAULTS.variance}).`),
+      smoothing: number().gt(0).max(1).optional().describe(`across: EWMA weight of a new row in the smoothed statistics, 1 = none (default ${GROUP_DEFAULTS.smoothing}).`),
+      quantile: number().gt(0).max(1).optional().describe(`across: quantile of the held-out statistic the limit is based on (default ${GROUP_DEFAULTS.quantile}, the largest).`),
+      margin: number().positive().optional().describe(`across: the limit is margin × that quantile (default ${GROUP_DEFAULTS.margin}).`),
+      watch: z.enum(['spe', 't2', 'both']).optional().describe(`across: spe (off the learnt relationship), t2 (along it, further out than learnt) or both (default ${GROUP_DEFAULTS.watch}).`),
+      stale_after: duration().optional().describe("across: how long a sensor's last value is carried into rows (default 3 of its intervals); older makes the group incomplete."),
+    })
+    .superRefine((spec, context) => {
+      const given = (keys: readonly string[]) => keys.filter((key) => (spec as Record<string, unknown>)[key] !== undefined);
+      const misplaced = spec.across === undefined ? given(GROUP_KEYS) : given(PER_SENSOR_KEYS);
+      for (const key of misplaced) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: spec.across === undefined ? `${key} is an option of a group: add across: [sensor, …]` : `${key} is an option of the per-sensor anomaly detector, not of a group (across)`,
+        });
+      }
     })
     .nullish()
     .transform((spec) => spec ?? {}),
 } as const;
+
+/** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
+const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after'] as const;
+const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'pattern', 'pattern_threshold', 'coarse', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
 
 type DetectorName = keyof typeof DETECTORS;
 const DETECTOR_NAMES = Object.keys(DETECTORS) as DetectorName[];
@@ -131,7 +160,9 @@ export const alertSchema = z
     }
     // The tracker checks what the schema cannot: hysteresis order, message template names.
     try {
-      new AlertTracker({ rule: 'check', ...toAlertSpec(alert) });
+      const spec = toAlertSpec(alert);
+      if (spec.group) new GroupAlertTracker({ rule: 'check', ...spec, group: spec.group });
+      else new AlertTracker({ rule: 'check', ...spec });
     } catch (error) {
       // The library names the part it blames ("threshold: …", "message: …"); the path says that already.
       const message = (error as Error).message;
@@ -153,9 +184,13 @@ function toAlertSpec(alert: Record<string, unknown>): AlertSpec {
   const kind = DETECTOR_NAMES.find((name) => alert[name] !== undefined)!;
   const gpio = alert.gpio as z.output<typeof gpioAction> | undefined;
   // Written with the detector it belongs to, applied by the lifecycle (which knows when the alert went firing).
-  const { learn_new_normal_after: learn, ...detector } = (alert[kind] ?? {}) as { learn_new_normal_after?: number };
+  const { learn_new_normal_after: learn, ...options } = (alert[kind] ?? {}) as { learn_new_normal_after?: number; across?: string[] };
+  // A group keeps its options apart: the per-sensor detector spec stays a plain `anomaly` with its defaults.
+  const group = options.across === undefined ? undefined : toGroupSpec(options as Partial<GroupAnomalySpec> & { across: string[] });
+  const detector = group ? {} : options;
   return {
     detector: { kind, ...detector } as DetectorSpec,
+    ...(group ? { group } : {}),
     lifecycle: {
       for: alert.for as number,
       keep_firing_for: alert.keep_firing_for as number,
@@ -170,4 +205,9 @@ function toAlertSpec(alert: Record<string, unknown>): AlertSpec {
       ? {}
       : { gpio: { pin: gpio.pin, activeLow: gpio.active_low, ...(gpio.max_on === undefined ? {} : { maxOnMs: gpio.max_on }), ...(gpio.chip_path === undefined ? {} : { chipPath: gpio.chip_path }) } }),
   };
+}
+
+function toGroupSpec(options: Partial<GroupAnomalySpec> & { readonly across: readonly string[] }): GroupAnomalySpec {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  return { ...GROUP_DEFAULTS, ...defined, across: options.across };
 }

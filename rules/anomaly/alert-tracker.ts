@@ -318,7 +318,8 @@ function prefixed(prefix: string, values: Readonly<Record<string, string>>): Rec
 const STATES = new Set(['inactive', 'pending', 'firing', 'resolved']);
 const isTime = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
 
-function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
+/** Checks a stored `AlertTrackerSnapshot` (also used for group alerts, which store the same shape). */
+export function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
   const fail = (why: string): never => {
     throw new Error(`alert state: ${why}; delete the stored state for this rule to start afresh`);
   };

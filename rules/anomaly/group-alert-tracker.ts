@@ -1,0 +1,245 @@
+import type { Reading, Tags } from '../reading.js';
+import type { AlertResult } from '../rule-result.js';
+import { SensorStates } from '../sensor-states.js';
+import { AlertLifecycle, type LifecycleTransition } from './alert-lifecycle.js';
+import {
+  type AcknowledgeOutcome,
+  type AlertRuleSpec,
+  type AlertTrackerSnapshot,
+  checkSnapshot,
+  type ForgottenAlert,
+  type LiveAlert,
+  type StoredAlert,
+} from './alert-tracker.js';
+import { hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
+import { GroupAnomalyDetector, type GroupAnomalySpec, INCOMPLETE } from './group-anomaly.js';
+import { GroupMembers } from './group-members.js';
+import { MessageTemplate } from './message-template.js';
+
+/** An alert rule over groups of sensors: `anomaly: { across: [...] }`. */
+export interface GroupAlertRuleSpec extends AlertRuleSpec {
+  readonly group: GroupAnomalySpec;
+}
+
+/** `{{reason}}` carries the contributing sensors: "relationship broken: pump/flow 61%, pump/pressure 24%". */
+const GROUP_MESSAGE = '{{sensor}}: {{reason}} (score {{score:1}})';
+const RESOLVED_MESSAGE = '{{sensor}}: sensors move together as learnt again';
+const ACKNOWLEDGED_MESSAGE = '{{sensor}} acknowledged; learning how its sensors move together afresh';
+const NEW_NORMAL_MESSAGE = '{{sensor}}: how its sensors move now is taken as the new normal; learning it afresh';
+
+interface GroupAlert {
+  readonly source: string;
+  readonly group: string;
+  tags: Tags;
+  readonly detector: GroupAnomalyDetector;
+  readonly lifecycle: AlertLifecycle;
+  /** The detector's latest opinion and its contributors, for transitions that time alone causes. */
+  readonly lastVerdict: Verdict;
+  contributors: string;
+}
+
+/**
+ * Runs one group alert rule: a `GroupAnomalyDetector` and one lifecycle per group (per source, or per device when
+ * `across` names last levels), and an `AlertResult` per transition whose `sensor` is the group's name and whose
+ * `value` is the score (the smoothed statistic over its limit). Same surface as `AlertTracker`, so the rule, the
+ * agent's state store, acknowledgements and sinks treat group alerts like any other. Pure: time comes from readings
+ * and `tick(now)`.
+ */
+export class GroupAlertTracker {
+  private readonly groups = new SensorStates<GroupAlert>();
+  private readonly live = new Set<GroupAlert>();
+  private readonly members: GroupMembers;
+  private readonly template: MessageTemplate;
+  private readonly resolvedTemplate: MessageTemplate;
+  private readonly acknowledgedTemplate: MessageTemplate;
+  private readonly newNormalTemplate: MessageTemplate;
+
+  constructor(private readonly spec: GroupAlertRuleSpec) {
+    this.members = new GroupMembers(spec.group.across);
+    this.template = new MessageTemplate(spec.message ?? GROUP_MESSAGE);
+    this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
+    this.acknowledgedTemplate = new MessageTemplate(spec.message ?? ACKNOWLEDGED_MESSAGE);
+    this.newNormalTemplate = new MessageTemplate(spec.message ?? NEW_NORMAL_MESSAGE);
+    // Made now, so a bad spec fails at load time.
+    new GroupAnomalyDetector(spec.group, spec.group.across);
+    new AlertLifecycle(spec.lifecycle);
+  }
+
+  /** Groups whose detector and lifecycle are kept. */
+  get trackedSensors(): number {
+    return this.groups.size;
+  }
+
+  /** The detector of a group, for tests and health (undefined before its first reading). */
+  detectorOf(source: string, group: string): GroupAnomalyDetector | undefined {
+    return this.groups.get(source, group)?.detector;
+  }
+
+  /** Takes a reading; readings of sensors outside the group are ignored. */
+  observe(reading: Reading, now: number = reading.timestamp): AlertResult | undefined {
+    const member = this.members.of(reading.sensor);
+    if (member === undefined) return undefined;
+    const alert = this.groupAlert(reading.source, member.group, reading.tags, now);
+    alert.tags = reading.tags;
+    const verdict = alert.detector.update(member.index, reading.timestamp, reading.value);
+    // No row closed, still learning, or a sensor's value too old: no opinion, only time moves on.
+    if (verdict === undefined || hasNoOpinion(verdict) || verdict.reason === INCOMPLETE) {
+      const transition = alert.lifecycle.tick(reading.timestamp);
+      return transition && this.result(alert, transition, reading.timestamp);
+    }
+    setVerdict(alert.lastVerdict, verdict.active, verdict.score, verdict.value, verdict.threshold, verdict.reason);
+    const transition = alert.lifecycle.observe(reading.timestamp, verdict.active);
+    return transition && this.result(alert, transition, reading.timestamp);
+  }
+
+  /** Time passes: `for:` and `keep_firing_for:` running out for pending and firing groups. */
+  tick(now: number): AlertResult[] {
+    const results: AlertResult[] = [];
+    for (const alert of this.live) {
+      const transition = alert.lifecycle.tick(now);
+      if (transition) results.push(this.result(alert, transition, now));
+    }
+    return results;
+  }
+
+  /** A person acknowledged the firing alert of group `sensor`: it resolves and the group is learnt afresh. */
+  acknowledge(sensor: string, source: string | undefined, now: number): AcknowledgeOutcome {
+    const matches: GroupAlert[] = [];
+    this.groups.forEach((alert) => {
+      if (alert.group === sensor && (source === undefined || alert.source === source)) matches.push(alert);
+    });
+    const where = source === undefined ? sensor : `${source}/${sensor}`;
+    if (matches.length === 0) return { ok: false, reason: 'unknown sensor', message: `rule ${this.spec.rule} has no alert for group ${where}` };
+    const firing = matches.filter((alert) => alert.lifecycle.current === 'firing');
+    if (firing.length === 0) {
+      return { ok: false, reason: 'not firing', message: `the alert of rule ${this.spec.rule} for ${where} is not firing: nothing to acknowledge` };
+    }
+    if (firing.length > 1) {
+      const sources = firing.map((alert) => alert.source).join(', ');
+      return { ok: false, reason: 'ambiguous source', message: `group ${sensor} fires in rule ${this.spec.rule} from several sources (${sources}); name the source` };
+    }
+    const alert = firing[0]!;
+    return { ok: true, result: this.result(alert, alert.lifecycle.acknowledge(now)!, now) };
+  }
+
+  liveAlerts(): LiveAlert[] {
+    const alerts: LiveAlert[] = [];
+    const { rule, severity } = this.spec;
+    this.groups.forEach(({ source, group, lifecycle }) => {
+      const state = lifecycle.current;
+      const since = lifecycle.episodeStart;
+      if (state === 'pending' || state === 'firing') alerts.push({ rule, source, sensor: group, state, severity, since });
+      const resolution = lifecycle.resolvedBy;
+      if (resolution !== undefined) alerts.push({ rule, source, sensor: group, state: 'resolved', resolution, severity, since });
+    });
+    return alerts;
+  }
+
+  clockStepped(stepMs: number): void {
+    this.groups.clockStepped(stepMs);
+    this.groups.forEach((alert) => {
+      alert.lifecycle.clockStepped(stepMs);
+      alert.detector.clockStepped(stepMs);
+    });
+  }
+
+  /** Forgets groups none of whose sensors reported for `silentMs`, unless their alert is pending or firing. */
+  forgetSilent(now: number, silentMs: number, forgotten?: (alert: ForgottenAlert) => void): void {
+    this.groups.forgetSilent(
+      now,
+      silentMs,
+      (alert) => this.live.has(alert),
+      (alert) => {
+        if (alert.lifecycle.current === 'inactive') return;
+        forgotten?.({ rule: this.spec.rule, source: alert.source, sensor: alert.group, severity: this.spec.severity });
+      },
+    );
+  }
+
+  exportState(): AlertTrackerSnapshot {
+    const alerts: StoredAlert[] = [];
+    this.groups.forEach(({ source, group, tags, lifecycle }) => {
+      if (lifecycle.current !== 'inactive') alerts.push({ source, sensor: group, tags, lifecycle: lifecycle.exportState() });
+    });
+    return { version: 1, alerts };
+  }
+
+  /** Restores `exportState` output: lifecycles come back, the detectors learn afresh (their statistics are not kept). */
+  importState(snapshot: unknown): void {
+    for (const entry of checkSnapshot(snapshot).alerts) {
+      const alert = this.groupAlert(entry.source, entry.sensor, entry.tags, Number.NaN);
+      alert.lifecycle.importState(entry.lifecycle);
+      this.track(alert);
+    }
+  }
+
+  private track(alert: GroupAlert): void {
+    const state = alert.lifecycle.current;
+    if (state === 'pending' || state === 'firing') this.live.add(alert);
+    else this.live.delete(alert);
+  }
+
+  private groupAlert(source: string, group: string, tags: Tags, now: number): GroupAlert {
+    const known = this.groups.seen(source, group, now);
+    if (known) return known;
+    const detector = new GroupAnomalyDetector(this.spec.group, this.members.names(group));
+    const alert: GroupAlert = { source, group, tags, detector, lifecycle: new AlertLifecycle(this.spec.lifecycle), lastVerdict: newVerdict(), contributors: '' };
+    return this.groups.add(source, group, now, alert);
+  }
+
+  private result(alert: GroupAlert, transition: LifecycleTransition, now: number): AlertResult {
+    this.track(alert);
+    const verdict = alert.lastVerdict;
+    // Named when the episode starts or fires; a resolve keeps the names that started it.
+    if (transition.state !== 'resolved') alert.contributors = alert.detector.contributors();
+    if (transition.resolution !== undefined) alert.detector.acceptNewNormal();
+    const template =
+      transition.state !== 'resolved'
+        ? this.template
+        : transition.resolution === 'acknowledged'
+          ? this.acknowledgedTemplate
+          : transition.resolution === 'new normal'
+            ? this.newNormalTemplate
+            : this.resolvedTemplate;
+    const reason = alert.contributors === '' ? verdict.reason : `${verdict.reason}: ${alert.contributors}`;
+    const message = template.render({
+      rule: this.spec.rule,
+      source: alert.source,
+      sensor: alert.group,
+      value: verdict.score,
+      statistic: verdict.value,
+      threshold: verdict.threshold,
+      score: verdict.score,
+      reason,
+      detector: this.spec.detector.kind,
+      state: transition.state,
+      severity: this.spec.severity,
+      since: new Date(transition.since).toISOString(),
+      ...prefixed('tags.', alert.tags),
+      ...prefixed('labels.', this.spec.labels ?? {}),
+    });
+    return {
+      kind: 'alert',
+      rule: this.spec.rule,
+      source: alert.source,
+      sensor: alert.group,
+      tags: alert.tags,
+      timestamp: now,
+      state: transition.state,
+      previous: transition.previous,
+      detector: this.spec.detector.kind,
+      severity: this.spec.severity,
+      value: verdict.score,
+      message,
+      since: transition.since,
+      ...(this.spec.labels ? { labels: this.spec.labels } : {}),
+      ...(transition.resolution === undefined ? {} : { resolution: transition.resolution }),
+    };
+  }
+}
+
+function prefixed(prefix: string, values: Readonly<Record<string, string>>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) result[prefix + name] = value;
+  return result;
+}
