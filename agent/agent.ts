@@ -120,6 +120,9 @@ export class Agent {
   private readonly forwarders: Forwarder[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private checkpointTimer: NodeJS.Timeout | undefined;
+  private historyTimer: NodeJS.Timeout | undefined;
+  /** Why the last history write failed, until one succeeds again: said once, not at every flush. */
+  private historyFault: string | undefined;
   private immediateTick: NodeJS.Immediate | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private syncChecked = false;
@@ -249,6 +252,7 @@ export class Agent {
 
     this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
     this.checkpointTimer = setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
+    this.historyTimer = setInterval(() => this.commitHistory(), config.history.flush_interval);
     if (this.clock) this.scheduleSyncCheck();
 
     const emit = (reading: Reading) => this.accept(reading);
@@ -284,6 +288,7 @@ export class Agent {
     this.stopped = true;
     clearInterval(this.tickTimer);
     clearInterval(this.checkpointTimer);
+    clearInterval(this.historyTimer);
     clearImmediate(this.immediateTick);
     clearTimeout(this.syncTimer);
     await this.alertCommands?.stop();
@@ -398,7 +403,7 @@ export class Agent {
     this.watchClock();
     this.readingsIn += 1;
     this.tap.reading(reading);
-    if (this.history.recordReading(reading)) this.scheduleCommit();
+    if (this.history.recordReading(reading)) this.commitHistory();
     this.engine.push(reading, this.now());
     // A reading passed on or an alert transition goes out now, not up to a tick later; windows wait for time anyway.
     if (this.engine.resultsWaiting && this.immediateTick === undefined) {
@@ -553,6 +558,24 @@ export class Agent {
     }
   }
 
+  /** Writes the history's queued rows (every `history.flush_interval`, or sooner when many are queued). */
+  private commitHistory(): void {
+    try {
+      this.history.commit(this.now());
+      if (this.historyFault !== undefined) this.log.info({ history: this.history.file }, 'local history is written again');
+      this.historyFault = undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (this.historyFault === undefined) {
+        this.log.error(
+          { history: this.history.file, error: message, dropped: this.history.droppedRows },
+          'local history could not be written; its queued rows are dropped until it can; the buffer and delivery carry on',
+        );
+      }
+      this.historyFault = message;
+    }
+  }
+
   private closeHistory(): void {
     try {
       this.history.close(this.now());
@@ -591,7 +614,7 @@ export class Agent {
     }
     this.resultsOut += 1;
     this.tap.result(result);
-    this.history.recordResult(result);
+    if (this.history.recordResult(result)) this.commitHistory();
     // Made while the clock was not synchronised: the buffer keeps where its times were stamped, for re-dating.
     this.outbox.append(result, clock);
     this.scheduleCommit();
@@ -611,11 +634,6 @@ export class Agent {
     this.commitTimer = undefined;
     this.lastCommitAt = performance.now();
     this.saveAlerts();
-    try {
-      this.history.commit(this.now());
-    } catch (error) {
-      this.log.error({ error: (error as Error).message }, 'local history could not be written; the buffer and delivery carry on');
-    }
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
       this.bufferFault = undefined;

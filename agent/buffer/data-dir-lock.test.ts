@@ -13,7 +13,7 @@ const CONFIG = [
   'sources: { sim: { driver: simulator, interval: 50ms } }',
   'rules: { passed_on: {} }',
   'sinks: { away: { driver: mqtt, url: "mqtt://127.0.0.1:1", reconnect_period: 10s } }',
-  'history: { results: 1d }',
+  'history: { results: 1d, flush_interval: 100ms }',
   '',
 ].join('\n');
 

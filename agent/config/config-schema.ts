@@ -137,6 +137,10 @@ const historySection = z
       .enum(['full', 'normal'])
       .default('normal')
       .describe('normal (default): history survives a crash of the agent; full: also a power cut, with more writes.'),
+    flush_interval: duration()
+      .prefault('1m')
+      .refine((ms) => ms > 0, { error: 'flush_interval must be longer than 0' })
+      .describe('History rows are written in one transaction this often (and at stop): fewer writes to the SD card; a crash or power cut loses at most this much history.'),
   })
   .prefault({});
 

@@ -54,6 +54,7 @@ describe('config checking', () => {
       max_quarantined: 10_000,
     });
     expect(checked.config.forwarding).toEqual({ batch_size: 500, retry_initial: 1_000, retry_max: 30_000, backfill_after: 30_000 });
+    expect(checked.config.history).toEqual({ readings: 0, results: 604_800_000, synchronous: 'normal', flush_interval: 60_000 });
     expect(checked.config.rules).toEqual([
       {
         name: 'avg',

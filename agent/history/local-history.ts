@@ -14,6 +14,8 @@ export interface HistoryOptions {
 }
 
 const SCHEMA_VERSION = 1;
+/** Rows queued beyond this are written before the flush interval ends, so memory stays bounded (readings kept at 1,000/s). */
+const MAX_QUEUED_ROWS = 10_000;
 /** Old rows are deleted at most this often, and at most this many per statement, so a prune never stalls the agent. */
 const PRUNE_EVERY_MS = 60_000;
 const PRUNE_BATCH = 5_000;
@@ -21,7 +23,9 @@ const PRUNE_BATCH = 5_000;
 /**
  * What happened on this device, kept for a while for `tributary query`: raw readings and results, each for its own
  * retention, in a SQLite file of its own (not the delivery buffer, whose rows go once every sink has them). Rows are
- * queued in memory and written in one transaction per commit, as the buffer does, to spare the SD card.
+ * queued in memory and written in one transaction per `commit`, which the agent calls once per
+ * `history.flush_interval` (and at stop): an SD card wears by the write, not by the byte, so a minute of rows in one
+ * transaction costs about what one row alone would.
  */
 export class LocalHistory {
   private db: Database.Database | undefined;
@@ -36,6 +40,8 @@ export class LocalHistory {
       }
     | undefined;
   private lastPrune = Number.NEGATIVE_INFINITY;
+  /** Rows lost because a write failed (full or read-only disk), since open: history is not worth memory without end. */
+  droppedRows = 0;
 
   constructor(
     readonly file: string,
@@ -68,18 +74,29 @@ export class LocalHistory {
     };
   }
 
-  /** Queues a reading; true when it was queued (and a commit is due), false when readings are not kept. */
+  /** Queues a reading, if readings are kept; true when so many rows are queued that they should be committed now. */
   recordReading(reading: Reading): boolean {
     if (this.db === undefined || this.options.readingsMs <= 0) return false;
     this.readings.push(reading);
-    return true;
+    return this.queuedRows >= MAX_QUEUED_ROWS;
   }
 
-  recordResult(result: RuleResult): void {
-    if (this.db !== undefined && this.options.resultsMs > 0) this.results.push(result);
+  /** Queues a result, if results are kept; true when so many rows are queued that they should be committed now. */
+  recordResult(result: RuleResult): boolean {
+    if (this.db === undefined || this.options.resultsMs <= 0) return false;
+    this.results.push(result);
+    return this.queuedRows >= MAX_QUEUED_ROWS;
   }
 
-  /** Writes what was queued in one transaction, and prunes rows past their retention now and then. */
+  /** Rows waiting for the next commit. */
+  get queuedRows(): number {
+    return this.readings.length + this.results.length;
+  }
+
+  /**
+   * Writes what was queued in one transaction, and prunes rows past their retention now and then. If the disk refuses,
+   * the queued rows are dropped (counted in `droppedRows`) and the error thrown: history never holds up delivery.
+   */
   commit(now: number): void {
     const db = this.db;
     const statements = this.statements;
@@ -87,17 +104,22 @@ export class LocalHistory {
     const readings = this.readings;
     const results = this.results;
     if (readings.length > 0 || results.length > 0) {
-      db.transaction(() => {
-        for (const r of readings) {
-          statements.insertReading.run(r.timestamp, r.source, r.sensor, r.value, Object.keys(r.tags).length > 0 ? JSON.stringify(r.tags) : null);
-        }
-        for (const result of results) {
-          const [time, end] = result.kind === 'window' ? [result.start, result.end] : [result.timestamp, null];
-          statements.insertResult.run(time, end, result.kind, result.rule, result.source, result.sensor, JSON.stringify(result));
-        }
-      })();
       this.readings = [];
       this.results = [];
+      try {
+        db.transaction(() => {
+          for (const r of readings) {
+            statements.insertReading.run(r.timestamp, r.source, r.sensor, r.value, Object.keys(r.tags).length > 0 ? JSON.stringify(r.tags) : null);
+          }
+          for (const result of results) {
+            const [time, end] = result.kind === 'window' ? [result.start, result.end] : [result.timestamp, null];
+            statements.insertResult.run(time, end, result.kind, result.rule, result.source, result.sensor, JSON.stringify(result));
+          }
+        })();
+      } catch (error) {
+        this.droppedRows += readings.length + results.length;
+        throw error;
+      }
     }
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;

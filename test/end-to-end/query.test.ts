@@ -25,7 +25,7 @@ describe('tributary query', () => {
         '  greenhouse: { driver: simulator, interval: 100ms }',
         'rules:',
         '  fast: { window: { size: 500ms, allowed_lateness: 0s }, aggregates: [count, mean] }',
-        'history: { readings: 1h, results: 1d }',
+        'history: { readings: 1h, results: 1d, flush_interval: 200ms }',
         // Nothing listens there: results wait in the buffer; the test reads the history.
         'sinks: { away: { driver: mqtt, url: "mqtt://127.0.0.1:1", reconnect_period: 10s } }',
         '',
