@@ -75,6 +75,7 @@ const DETECTORS = {
       window: count().optional(),
       min_readings: count().optional(),
       threshold: number().positive().optional(),
+      range_margin: number().nonnegative().optional(),
       pattern: z.number().int().nonnegative().optional(),
       pattern_threshold: number().positive().optional(),
       coarse: z.number().int().nonnegative().optional(),
@@ -115,7 +116,7 @@ const DETECTORS = {
 
 /** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
 const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after'] as const;
-const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'pattern', 'pattern_threshold', 'coarse', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
+const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'coarse', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
 
 type DetectorName = keyof typeof DETECTORS;
 const DETECTOR_NAMES = Object.keys(DETECTORS) as DetectorName[];

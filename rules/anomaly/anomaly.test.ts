@@ -78,6 +78,27 @@ describe('default anomaly detector (anomaly: {})', () => {
     expect(withoutCoarse.filter((onset) => Number.parseInt(onset, 10) < 3 * 1440 + 720)).toEqual([]);
   });
 
+  it('takes a new maximum by a hair for normal, unless range_margin is 0, and still fires well beyond the range', () => {
+    // Two levels a day, as a heater that is on for a third of the time: far from the median is ordinary here.
+    const onsetsWith = (range_margin: number, odd: (highest: number) => number) => {
+      const random = seededNoise(9);
+      const detector = new AnomalyDetector({ range_margin });
+      let highest = Number.NEGATIVE_INFINITY;
+      const plateau = (minute: number) => (minute % 300 < 200 ? 20 : 80) + 0.2 * random();
+      run(detector, 0, 3000, (minute) => {
+        const value = plateau(minute);
+        highest = Math.max(highest, value);
+        return value;
+      });
+      const onsets = run(detector, 3000, 3300, (minute) => (minute === 3250 ? odd(highest) : plateau(minute)));
+      return onsets.filter((onset) => onset.endsWith('normal'));
+    };
+    const byAHair = (highest: number) => highest + 0.3;
+    expect(onsetsWith(0, byAHair)).toEqual(['3250:above normal']);
+    expect(onsetsWith(1, byAHair)).toEqual([]);
+    expect(onsetsWith(1, () => 120)).toEqual(['3250:above normal']);
+  });
+
   it('reports silence much longer than the usual interval on tick, and nothing on tick otherwise', () => {
     const random = seededNoise(5);
     const detector = new AnomalyDetector();

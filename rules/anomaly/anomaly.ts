@@ -6,7 +6,7 @@ import { PatternScale } from './pattern-scale.js';
  * The default detector, `anomaly: {}`: useful alerts on any sensor with no tuning. It learns each sensor's normal
  * level, the shapes its readings make, its flat runs and its reporting interval from its own recent history, and
  * fires on what that history has never shown:
- * - level: a reading beyond the range of the window and far from its median (robust z);
+ * - level: a reading beyond the range of the window (by a margin) and far from its median (robust z);
  * - pattern: the last `pattern` readings unlike any stretch in the window (nearest-neighbour distance), which
  *   catches a changed shape inside the normal range: new noise, a burst of spikes, a flat stretch; and the same
  *   on means of `coarse` readings, which sees slower shapes (a missing daily peak, a changed cycle);
@@ -28,6 +28,11 @@ export interface AnomalySpec {
   readonly min_readings: number;
   /** Robust z of the level that fires (beyond the range seen). */
   readonly threshold: number;
+  /**
+   * How far beyond the range of the window, in robust σ, a level must be to count as never seen: a new maximum by a
+   * hair (the top of a daily cycle a little higher than last time) is not news.
+   */
+  readonly range_margin: number;
   /** Readings in a pattern (0 turns pattern novelty off), and the robust z of its novelty that fires. */
   readonly pattern: number;
   readonly pattern_threshold: number;
@@ -47,6 +52,7 @@ export const ANOMALY_DEFAULTS: AnomalySpec = {
   window: 1000,
   min_readings: 100,
   threshold: 5,
+  range_margin: 1,
   pattern: 12,
   pattern_threshold: 5,
   coarse: 24,
@@ -100,7 +106,8 @@ export class AnomalyDetector implements Detector {
     if (!(pattern === 0 || (pattern >= 2 && window > 3 * pattern))) {
       throw new Error(`anomaly: pattern must be 0 or 2..${Math.floor(window / 3)}, got ${pattern}`);
     }
-    this.levels = new NoveltyScore(window);
+    if (!(this.spec.range_margin >= 0)) throw new Error(`anomaly: range_margin must be at least 0, got ${this.spec.range_margin}`);
+    this.levels = new NoveltyScore(window, this.spec.range_margin);
     if (!(coarse === 0 || coarse >= 2)) throw new Error(`anomaly: coarse must be 0 (off) or at least 2, got ${coarse}`);
     if (pattern > 0) {
       this.patterns.push(new PatternScale(1, pattern, window, min_readings / 2));
@@ -200,6 +207,10 @@ export class AnomalyDetector implements Detector {
     this.episodeStart = this.lastOutside = this.seen;
     // Too little of a level learnt since a new normal was accepted to say what its band is: no band this time.
     if (levels.size < this.spec.min_readings) return;
+    // Nor before the history was ever full: a sensor seen for less than `window` readings may not have shown all
+    // of its normal yet, and a level it had not shown would page until acknowledged. Such an episode ends as any
+    // other, `hold` readings after its last finding.
+    if (this.seen < this.spec.window) return;
     const reach = BAND_RETURN * this.spec.threshold * levels.spread;
     this.bandLow = Math.min(levels.min, levels.median - reach);
     this.bandHigh = Math.max(levels.max, levels.median + reach);

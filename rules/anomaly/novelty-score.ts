@@ -22,7 +22,11 @@ export class NoveltyScore {
   private cachedSpread = Number.NaN;
   private addedSinceSpread = 0;
 
-  constructor(history: number) {
+  constructor(
+    history: number,
+    /** How far beyond the range seen, in spreads, a number must be to count as never seen. */
+    private readonly rangeMargin = 0,
+  ) {
     this.window = new RollingWindow({ readings: history }, (value) => this.sorted.remove(value));
   }
 
@@ -65,10 +69,11 @@ export class NoveltyScore {
     return (value - this.sorted.median) / this.spread;
   }
 
-  /** |z| / threshold, held at 0.9 at most while `value` is within the range the history has seen. */
+  /** |z| / threshold, held at 0.9 at most while `value` is within the range the history has seen, widened by the margin. */
   score(value: number, threshold: number): number {
     const score = Math.abs(this.z(value)) / threshold;
-    const seen = value >= this.sorted.quantile(0) && value <= this.sorted.quantile(1);
+    const margin = this.rangeMargin * this.spread;
+    const seen = value >= this.sorted.quantile(0) - margin && value <= this.sorted.quantile(1) + margin;
     return seen ? Math.min(0.9, score) : score;
   }
 

@@ -49,6 +49,17 @@ describe('a fault that persists stays firing (anomaly: {})', () => {
     expect(out[0]!.message).toMatch(/^pump\/pressure below normal at (2\.9|3)/);
   });
 
+  it('does not keep a level as a persistent fault before the history was ever full (window, 1000 readings)', () => {
+    const pump = new Pump(new AlertTracker(pumpRule()));
+    expect(pump.run(500, 4)).toEqual([]);
+    // Half a window of 4 bar is all the detector knows: 3 bar may be a normal it has not seen yet.
+    const events = pump.run(1440, 3);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toBe('firing@500');
+    // Resolved `hold` (100) readings after its last finding (the step's pattern stays new for a few readings).
+    expect(events[1]).toMatch(/^resolved@6[0-4]\d$/);
+  });
+
   it('resolves once the readings are back inside the band they kept before the alert, after `hold` readings', () => {
     const pump = new Pump(new AlertTracker(pumpRule()));
     pump.run(2 * 1440, 4);
