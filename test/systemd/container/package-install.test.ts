@@ -47,8 +47,10 @@ describe('the npm package installed as a systemd service', () => {
 
   // --ignore-scripts: the bundled native modules are already built (see above), and their install scripts would try
   // to build them again with a compiler the container lacks. Tributary itself has no install script.
+  // --loglevel=verbose: npm once hung here until the timeout (in one CI run of several); a failure then shows the
+  // last step npm was in (the error carries the tail of its output).
   const npmInstall = (tgz: string) =>
-    container.exec(['npm', 'install', '-g', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tgz], { timeoutMs: 180_000 });
+    container.exec(['npm', 'install', '-g', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=verbose', tgz], { timeoutMs: 180_000 });
   const isActive = async () => (await container.exec(['systemctl', 'is-active', 'tributary'], { check: false })).stdout.trim();
   const mainPid = async () => Number(await container.show('tributary', 'MainPID'));
   /** `tributary status --json` of the running service, once it answers. */
