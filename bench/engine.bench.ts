@@ -8,11 +8,17 @@
  *   with median, p95 and p99.
  * - `stateful`: the per-sensor state that is forgotten once a sensor falls silent (agent.forget_silent_sensors): a
  *   filter on `prev`, a deadband, a count window and a threshold alert.
+ * - `group_anomaly`: `anomaly: { across: [...] }` over 8 correlated sensors, in rows per second, and the heap held
+ *   per group (bench/group-anomaly/group-anomaly.bench.ts).
+ * - `anomaly_default`: the default detector `anomaly: {}` through the engine and alone, and its bytes per sensor
+ *   ([`engine/anomaly-default.ts`](engine/anomaly-default.ts); BENCH_ANOMALY_READINGS per sensor, default 2,000).
  *
  * Every scenario runs BENCH_ROUNDS times (default 5), interleaved; the fastest round of each is reported.
  *
  *   npm run bench            (BENCH_READINGS=… to change the count, BENCH_ROUNDS=… the rounds)
  */
+import { measureAnomalyDefault } from './engine/anomaly-default.js';
+import { groupAnomalyBench } from './group-anomaly/group-anomaly.bench.js';
 import { RuleEngine } from '../rules/rule-engine.js';
 import type { Reading } from '../rules/reading.js';
 import type { RuleSpec } from '../rules/rule-spec.js';
@@ -243,3 +249,5 @@ const lines = [
   },
 ];
 for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+process.stdout.write(`${JSON.stringify(groupAnomalyBench(ROUNDS))}\n`);
+process.stdout.write(`${JSON.stringify(measureAnomalyDefault(Math.min(ROUNDS, 3)))}\n`);
