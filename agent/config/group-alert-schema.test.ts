@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GROUP_DEFAULTS } from '../../rules/anomaly/group-anomaly.js';
 import { formatProblem } from './config-problem.js';
 import { checkConfigText } from './load-config.js';
 
@@ -43,5 +45,21 @@ describe('group anomaly alerts in the config (anomaly: { across })', () => {
       'group.yaml:7:23: rules.together.alert.anomaly: across: name 2 to 16 sensors, got 1',
     ]);
     expect(problemsOf('    alert: { anomaly: { across: [pump/flow, pressure] } }\n')[0]).toContain('write every sensor as a full name (pump/flow) or every one as a last level (flow)');
+  });
+
+  it("match the docs: the README's group example is a valid config, and both references give every option's default", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('#### Anomalies across the sensors of one device'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const checked = checkConfigText(example, 'README.md', {}, ['rules']);
+    expect(checked.ok && checked.config.rules.map((rule) => rule.alert?.group?.across)).toEqual([
+      ['pump/flow', 'pump/pressure', 'pump/current', 'pump/vibration'],
+      ['flow', 'pressure', 'current'],
+    ]);
+    const reference = readFileSync(new URL('../../rules/anomaly/README.md', import.meta.url), 'utf8');
+    for (const [key, value] of Object.entries(GROUP_DEFAULTS)) {
+      expect(section).toMatch(new RegExp(`\\| \`${key}\` \\| \`${value}\` \\|`));
+      expect(reference).toMatch(new RegExp(`\\| \`${key}\` \\| \`?${value}\`? \\|`));
+    }
   });
 });
