@@ -1,4 +1,3 @@
-import { RollingWindow } from './rolling-window.js';
 import { SortedValues } from './sorted-values.js';
 
 const MAD_TO_SIGMA = 1.4826;
@@ -13,7 +12,10 @@ const SPREAD_REFRESH = 32;
  */
 export class NoveltyScore {
   private readonly sorted = new SortedValues();
-  private readonly window: RollingWindow;
+  /** The numbers in arrival order (a ring: `head` the oldest), so the oldest can leave the sorted copy. */
+  private readonly ring: Float64Array;
+  private head = 0;
+  private count = 0;
   /**
    * The spread (a median absolute deviation, O(n)) is recomputed once the history has taken in a thirty-second of
    * its size since the last time: one number barely moves it, and recomputing it per reading was a third of the
@@ -27,7 +29,8 @@ export class NoveltyScore {
     /** How far beyond the range seen, in spreads, a number must be to count as never seen. */
     private readonly rangeMargin = 0,
   ) {
-    this.window = new RollingWindow({ readings: history }, (value) => this.sorted.remove(value));
+    if (!(history >= 1)) throw new Error(`novelty score: history must be at least 1, got ${history}`);
+    this.ring = new Float64Array(history);
   }
 
   get size(): number {
@@ -79,13 +82,26 @@ export class NoveltyScore {
 
   /** Forgets all but the newest `count` numbers: the history starts again from them. */
   keepNewest(count: number): void {
-    this.window.keepNewest(count);
+    while (this.count > Math.max(0, count)) {
+      this.sorted.remove(this.ring[this.head]!);
+      this.head = (this.head + 1) % this.ring.length;
+      this.count -= 1;
+    }
     this.cachedSpread = Number.NaN;
   }
 
   add(value: number): void {
-    this.window.push(0, value);
-    this.sorted.insert(value);
+    const { ring } = this;
+    if (this.count === ring.length) {
+      // Full: the oldest number makes way for the new one, in one move of the sorted copy.
+      this.sorted.replace(ring[this.head]!, value);
+      ring[this.head] = value;
+      this.head = (this.head + 1) % ring.length;
+    } else {
+      ring[(this.head + this.count) % ring.length] = value;
+      this.count += 1;
+      this.sorted.insert(value);
+    }
     this.addedSinceSpread += 1;
   }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { NoveltyScore } from './novelty-score.js';
 import { RollingWindow } from './rolling-window.js';
 import { SortedValues } from './sorted-values.js';
 
@@ -38,6 +39,41 @@ describe('rolling statistics', () => {
         expect(Math.abs(sorted.median - median)).toBeLessThanOrEqual(1e-12 * scale);
         const mad = naiveMedian(kept.map((value) => Math.abs(value - median)));
         expect(Math.abs(sorted.medianAbsoluteDeviation() - mad)).toBeLessThanOrEqual(1e-12 * scale);
+      }),
+    );
+  });
+
+  it('replace(old, new) leaves the sorted values exactly as remove then insert would', () => {
+    fc.assert(
+      fc.property(values, fc.array(fc.nat(), { minLength: 1, maxLength: 50 }), values, (start, picks, news) => {
+        const sorted = new SortedValues();
+        const naive = [...start];
+        start.forEach((value) => sorted.insert(value));
+        picks.forEach((pick, index) => {
+          const old = naive[pick % naive.length]!;
+          const value = news[index % news.length]!;
+          sorted.replace(old, value);
+          naive.splice(naive.indexOf(old), 1, value);
+        });
+        naive.sort((a, b) => a - b);
+        expect(Array.from({ length: naive.length }, (_, index) => sorted.quantile(naive.length === 1 ? 0 : index / (naive.length - 1)))).toEqual(naive);
+      }),
+    );
+  });
+
+  it('a novelty score keeps the newest `history` numbers, also after keepNewest', () => {
+    fc.assert(
+      fc.property(values, fc.integer({ min: 1, max: 40 }), fc.nat({ max: 45 }), values, (series, history, keep, more) => {
+        const novelty = new NoveltyScore(history);
+        series.forEach((value) => novelty.add(value));
+        novelty.keepNewest(keep);
+        more.forEach((value) => novelty.add(value));
+        const keptByKeepNewest = keep === 0 ? [] : series.slice(-history).slice(-keep);
+        const expected = [...keptByKeepNewest, ...more].slice(-history);
+        expect(novelty.size).toBe(expected.length);
+        expect(novelty.min).toBe(Math.min(...expected));
+        expect(novelty.max).toBe(Math.max(...expected));
+        expect(Math.abs(novelty.median - naiveMedian(expected))).toBeLessThanOrEqual(1e-12 * Math.max(1, ...expected.map(Math.abs)));
       }),
     );
   });
