@@ -136,6 +136,8 @@ export class Agent {
   /** Holds results stamped while the clock is not synchronised, for every forwarder; made with `clock`. */
   private hold: UnsynchronisedHold | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Wakes the buffer when the oldest result sent from memory is due to be written (`buffer.spill_after`). */
+  private spillTimer: NodeJS.Timeout | undefined;
   /** When the buffer last committed (ms of performance.now()), to group commits. */
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Readings and results kept for `tributary query`. */
@@ -165,6 +167,7 @@ export class Agent {
       maxResults: config.buffer.max_results,
       maxBytes: config.buffer.max_bytes,
       maxQuarantined: config.buffer.max_quarantined,
+      spillAfterMs: config.buffer.spill_after,
       agentName: this.agentName,
       // A full buffer degrades the oldest backlog: say what it gave up, every time.
       onTrim: (report) =>
@@ -295,6 +298,7 @@ export class Agent {
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
     clearTimeout(this.commitTimer);
+    clearTimeout(this.spillTimer);
     this.commitTimer = undefined;
     this.outbox.commit(this.now());
     await Promise.all(this.forwarders.map((forwarder) => forwarder.stop(STOP_DRAIN_MS)));
@@ -636,13 +640,38 @@ export class Agent {
     this.saveAlerts();
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
+      // A sink down or refusing: what it has not confirmed goes to disk now, not spill_after later.
+      if (this.aSinkIsDown()) this.outbox.spillAll();
+      if (this.bufferFault !== undefined) this.log.info({ buffer: this.outbox.file }, 'buffer commits again');
       this.bufferFault = undefined;
+      this.scheduleSpill();
     } catch (error) {
-      // A full or failing disk must not kill the agent: keep the results queued and try again.
-      this.bufferFault = (error as Error).message;
-      this.log.error({ error: (error as Error).message }, 'buffer commit failed; retrying');
+      // A full or failing disk must not kill the agent: keep the results queued and try again. Said once per cause.
+      const message = (error as Error).message;
+      if (this.bufferFault !== message) this.log.error({ error: message }, 'buffer commit failed; retrying');
+      this.bufferFault = message;
       this.commitTimer = setTimeout(() => this.commit(), Math.max(1_000, this.config.buffer.commit_interval));
     }
+  }
+
+  /** A sink reports no connection, or its last send failed: results it has not confirmed belong on disk. */
+  private aSinkIsDown(): boolean {
+    if (this.forwarders.some((forwarder) => forwarder.failing)) return true;
+    // A sink that never reports its connection (console) has no reason and counts as up, as in /healthz.
+    for (const [key, state] of this.connections) if (key.startsWith('sink:') && !state.connected && state.reason !== undefined) return true;
+    return false;
+  }
+
+  /** Comes back when the oldest result sent from memory is due for the disk, also when no new results arrive. */
+  private scheduleSpill(): void {
+    if (this.spillTimer !== undefined || this.stopped) return;
+    const wait = this.outbox.nextSpillIn();
+    if (wait === undefined) return;
+    this.spillTimer = setTimeout(() => {
+      this.spillTimer = undefined;
+      // A commit already on its way spills too.
+      if (this.commitTimer === undefined) this.commit();
+    }, wait + 1);
   }
 
   private contextFor(name: string, kind: 'source' | 'sink'): DriverContext {
@@ -660,6 +689,8 @@ export class Agent {
         state.reason = reason;
         // A sink reachable again sends its backlog now instead of when its backoff ends.
         if (cameBack && kind === 'sink') this.forwarders.find((forwarder) => forwarder.sinkName === name)?.sinkReachable();
+        // One gone: what it has not confirmed (some of it perhaps in flight) is written now, not spill_after later.
+        if (!connected && kind === 'sink' && this.outbox.isOpen && this.outbox.inMemoryCount > 0 && this.commitTimer === undefined) this.commit();
       },
     };
   }

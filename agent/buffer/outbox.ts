@@ -22,6 +22,23 @@ export interface OutboxOptions {
   readonly agentName?: string;
   /** Told about every compaction and drop, so the agent can log and count it. */
   readonly onTrim?: (report: TrimReport) => void;
+  /**
+   * How long a result may wait in memory for every sink to acknowledge it before it is written to the file (see
+   * `commit`); 0 (the default here) writes every result before any sink sees it.
+   */
+  readonly spillAfterMs?: number;
+  /** Monotonic ms for the age of results in memory (a step of the wall clock must not keep them from the disk). */
+  readonly monotonic?: () => number;
+}
+
+/** A result sent from memory, not yet written to the file: see `Outbox.commit`. */
+interface MemoryResult {
+  readonly seq: number;
+  readonly result: RuleResult;
+  readonly clock: string | null;
+  readonly createdAt: number;
+  /** On the monotonic clock, for its age. */
+  readonly madeAt: number;
 }
 
 /** Per-sink delivery state for status and metrics. */
@@ -43,13 +60,26 @@ export const WAL_SIZE_LIMIT_BYTES = 4 * 1_048_576;
 const DEFAULT_MAX_QUARANTINED = 10_000;
 /** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
 const MAX_QUEUED = 100_000;
+/** Results sent from memory beyond this are written without waiting for `spillAfterMs`, so memory stays bounded. */
+const MAX_IN_MEMORY = 20_000;
+/**
+ * Sequence numbers are reserved in the file this many at a time before results in memory get them, so a number a sink
+ * saw is never given to another result after a crash: one small write per block, not one per result.
+ */
+const SEQ_BLOCK = 100_000;
 const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
 /**
- * The store-and-forward buffer: every rule result is committed to SQLite before any sink sees it, and stays until
- * every sink has confirmed it. Each sink has a cursor (the last sequence number it confirmed), so delivery is in
- * order, a restart resumes where each sink left off, and a confirmation is one small write. Results a sink
- * rejected for good are copied to `quarantine` with the reason. Bounded by rows and bytes: see BacklogTrimmer.
+ * The store-and-forward buffer. Every result gets its sequence number when committed and stays until every sink has
+ * confirmed it. Each sink has a cursor (the last sequence number it confirmed), so delivery is in order, a restart
+ * resumes where each sink left off, and a confirmation is one small write. Results a sink rejected for good are
+ * copied to `quarantine` with the reason. Bounded by rows and bytes: see BacklogTrimmer.
+ *
+ * With `spillAfterMs` 0 every result is written to SQLite before any sink sees it. Above 0, memory comes first: a
+ * committed result is handed to the sinks from memory and written to the file only if some sink has not confirmed it
+ * within `spillAfterMs` (or on `spillAll`, or at close); one all sinks confirmed in time never touches the disk. The
+ * file then holds a prefix of the sequence (everything up to `spilledThrough` that a sink still needs) and memory
+ * the rest, in order; cursors are written with every spill, so those on disk cover everything the file holds.
  */
 export class Outbox {
   private db: Database.Database | undefined;
@@ -61,7 +91,7 @@ export class Outbox {
   private segments: ClockSegmentStore | undefined;
   private statements:
     | {
-        insert: Database.Statement<[number, string, string, number, string, string | null]>;
+        insertWithSeq: Database.Statement<[number, number, string, string, number, string, string | null]>;
         pending: Database.Statement<[number, number], { seq: number; rule: string; created_at: number; payload: string; clock: string | null }>;
         setCursor: Database.Statement<[number, string]>;
         prunedSize: Database.Statement<[number], { rows: number; bytes: number | null }>;
@@ -70,12 +100,19 @@ export class Outbox {
         quarantine: Database.Statement<[string, number, number, number, string, string, string]>;
         trimQuarantine: Database.Statement<[number]>;
         syncNormal: Database.Statement<[]>;
+        reserveSeqs: Database.Statement<[number]>;
         syncFull: Database.Statement<[]>;
       }
     | undefined;
   private trimmer: BacklogTrimmer | undefined;
   private readonly cursors = new Map<string, number>();
   private lastSeq = 0;
+  /** Results committed but not written to the file, oldest first, with consecutive sequence numbers. */
+  private memory: MemoryResult[] = [];
+  /** Every result up to this sequence number is in the file or confirmed by every sink; memory holds those after. */
+  private spilledThrough = 0;
+  /** Numbers up to this one are recorded as used in the file (sqlite_sequence), so a restart goes on after them. */
+  private reservedThrough = 0;
   private rows = 0;
   private bytes = 0;
   /** Results dropped because the buffer was full (or the disk refused them for too long), since open. */
@@ -188,7 +225,7 @@ export class Outbox {
       })();
     }
     this.statements = {
-      insert: db.prepare('INSERT INTO results (created_at, rule, payload, bytes, kind, clock) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertWithSeq: db.prepare('INSERT INTO results (seq, created_at, rule, payload, bytes, kind, clock) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       pending: db.prepare('SELECT seq, rule, created_at, payload, clock FROM results WHERE seq > ? ORDER BY seq LIMIT ?'),
       setCursor: db.prepare('INSERT INTO sink_cursors (acked_seq, sink) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET acked_seq = excluded.acked_seq'),
       prunedSize: db.prepare('SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM results WHERE seq <= ?'),
@@ -199,16 +236,22 @@ export class Outbox {
       ),
       trimQuarantine: db.prepare('DELETE FROM quarantine WHERE id <= (SELECT MAX(id) FROM quarantine) - ?'),
       syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      // AUTOINCREMENT's own record of the highest number used: the restart reads it back as where to go on.
+      reserveSeqs: db.prepare("INSERT OR REPLACE INTO sqlite_sequence (rowid, name, seq) VALUES ((SELECT rowid FROM sqlite_sequence WHERE name = 'results'), 'results', ?)"),
       syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
     this.trimmer = new BacklogTrimmer(db, this.options.maxResults, this.options.maxBytes ?? Number.POSITIVE_INFINITY);
     this.segments = new ClockSegmentStore(db);
-    this.lastSeq = this.statements.lastSeq.get()?.seq ?? 0;
+    const stored = db.prepare('SELECT sink, acked_seq FROM sink_cursors').all() as { sink: string; acked_seq: number }[];
+    // A sink may have confirmed results that were never written (sent from memory): numbers go on after those too.
+    this.lastSeq = Math.max(this.statements.lastSeq.get()?.seq ?? 0, ...stored.map((row) => row.acked_seq));
+    this.spilledThrough = this.lastSeq;
+    this.reservedThrough = this.lastSeq;
+    this.memory = [];
     const size = db.prepare('SELECT COUNT(*) AS rows, SUM(bytes) AS bytes FROM results').get() as { rows: number; bytes: number | null };
     this.rows = size.rows;
     this.bytes = size.bytes ?? 0;
 
-    const stored = db.prepare('SELECT sink, acked_seq FROM sink_cursors').all() as { sink: string; acked_seq: number }[];
     const oldest = (db.prepare('SELECT MIN(seq) AS seq FROM results').get() as { seq: number | null }).seq;
     // Reopening after close: cursors of sinks no longer configured must not hold rows back any more.
     this.cursors.clear();
@@ -232,9 +275,14 @@ export class Outbox {
     return this.db !== undefined;
   }
 
-  /** Results held, and their size in bytes (the JSON stored), for status and the limits. */
+  /** Results held in the file, and their size in bytes (the JSON stored), for status and the limits. */
   get size(): { rows: number; bytes: number } {
     return { rows: this.rows, bytes: this.bytes };
+  }
+
+  /** Results committed and handed to the sinks from memory, not written to the file (yet). */
+  get inMemoryCount(): number {
+    return this.memory.length;
   }
 
   /** Queues a result; it is durable, and visible to sinks, after the next `commit`. */
@@ -264,10 +312,13 @@ export class Outbox {
   }
 
   /**
-   * Writes every queued result, and the clock segments they were stamped in, in one transaction. Returns how many
-   * results were committed; throws if the disk refused.
+   * Commits every queued result: gives each its sequence number and makes it visible to the sinks. With
+   * `spillAfterMs` 0 they are written, with the clock segments they were stamped in, in one transaction; above 0 they
+   * join the results in memory, and those older than `spillAfterMs` that a sink still needs are written (`spill`).
+   * Returns how many results were committed; throws if the disk refused (the results stay queued or in memory).
    */
   commit(now: number): number {
+    if ((this.options.spillAfterMs ?? 0) > 0) return this.commitToMemory(now);
     const { db, statements, segments } = this.opened();
     const count = this.queued.length;
     if (count === 0 && this.queuedSegments.size === 0) return 0;
@@ -279,11 +330,14 @@ export class Outbox {
         const payload = JSON.stringify(result);
         const size = Buffer.byteLength(payload);
         bytes += size;
-        lastSeq = Number(statements.insert.run(now, result.rule, payload, size, result.kind, this.queuedClocks[index]!).lastInsertRowid);
+        // Numbered here, not by AUTOINCREMENT: a sink may have confirmed numbers never written (sent from memory).
+        lastSeq += 1;
+        statements.insertWithSeq.run(lastSeq, now, result.rule, payload, size, result.kind, this.queuedClocks[index]!);
       });
     })();
     // Counted only once the transaction held: a failed commit keeps everything queued, as it was.
     this.lastSeq = lastSeq;
+    this.spilledThrough = lastSeq;
     this.rows += count;
     this.bytes += bytes;
     this.queued.length = 0;
@@ -297,29 +351,51 @@ export class Outbox {
 
   /**
    * Up to `limit` committed results that `sink` has not confirmed, oldest first, of the given rules (and the agent's
-   * own events, which go to every sink).
+   * own events, which go to every sink): those in the file first, then those in memory.
    */
   pending(sink: string, limit: number, rules: ReadonlySet<string>): { batch: BufferedResult[]; lastSeq: number; scanned: number } {
     const { statements } = this.opened();
     const cursor = this.cursorOf(sink);
-    const rows = statements.pending.all(cursor, limit);
+    // Every row of the file is at or below spilledThrough: past it, the file has nothing for this sink.
+    const rows = cursor < this.spilledThrough ? statements.pending.all(cursor, limit) : [];
     const batch: BufferedResult[] = [];
     const agent = this.options.agentName ?? '';
+    let lastSeq = cursor;
     for (const row of rows) {
+      lastSeq = row.seq;
       if (!rules.has(row.rule) && row.rule !== AGENT_RULE) continue;
       const result = JSON.parse(row.payload) as RuleResult;
       const item = { seq: row.seq, result, id: resultId(agent, result), createdAt: row.created_at };
       batch.push(row.clock === null ? item : { ...item, clock: JSON.parse(row.clock) as ClockStamp });
     }
-    return { batch, lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : cursor, scanned: rows.length };
+    let scanned = rows.length;
+    const first = this.memory[0];
+    if (scanned < limit && first !== undefined) {
+      // Consecutive numbers: the first result after `lastSeq` is found by subtraction.
+      for (let index = Math.max(0, lastSeq + 1 - first.seq); index < this.memory.length && scanned < limit; index++) {
+        const entry = this.memory[index]!;
+        lastSeq = entry.seq;
+        scanned += 1;
+        if (!rules.has(entry.result.rule) && entry.result.rule !== AGENT_RULE) continue;
+        const item = { seq: entry.seq, result: entry.result, id: resultId(agent, entry.result), createdAt: entry.createdAt };
+        batch.push(entry.clock === null ? item : { ...item, clock: JSON.parse(entry.clock) as ClockStamp });
+      }
+    }
+    return { batch, lastSeq, scanned };
   }
 
-  /** Records that `sink` has everything up to `seq`, and drops results every sink has. */
+  /**
+   * Records that `sink` has everything up to `seq`, and drops results every sink has. Only a confirmation of results
+   * in the file is written: one of results in memory changes nothing on disk (the next spill writes the cursor).
+   */
   acknowledge(sink: string, seq: number): void {
     const { db, statements } = this.opened();
     const previous = this.cursorOf(sink);
     if (seq <= previous) return;
     this.cursors.set(sink, seq);
+    const inFile = previous < this.spilledThrough;
+    this.forgetConfirmed();
+    if (!inFile) return;
     // Not synced to disk, even with synchronous full: an acknowledgement lost in a power cut only means the sink
     // gets those results again (with the same ids), and it halves the syncs an SD card sees while results flow.
     // The next commit of results syncs it anyway.
@@ -354,9 +430,98 @@ export class Outbox {
     this.quarantinedResults += items.length;
   }
 
-  /** Undelivered results per sink (an upper bound once results were compacted or dropped). */
+  /** Undelivered results per sink, in the file and in memory (an upper bound once results were compacted or dropped). */
   backlog(): SinkBacklog[] {
-    return [...this.cursors].map(([sink, cursor]) => ({ sink, pending: Math.min(this.lastSeq - cursor, this.rows) }));
+    return [...this.cursors].map(([sink, cursor]) => ({ sink, pending: Math.min(this.lastSeq - cursor, this.rows + this.memory.length) }));
+  }
+
+  /** Writes every result in memory that a sink still needs, now: a sink is down, or the agent stops. */
+  spillAll(): number {
+    return this.spill(this.memory.length);
+  }
+
+  /** Ms until the oldest result in memory is due to be written; undefined when memory holds none. */
+  nextSpillIn(): number | undefined {
+    const oldest = this.memory[0];
+    if (oldest === undefined) return undefined;
+    return Math.max(0, oldest.madeAt + (this.options.spillAfterMs ?? 0) - this.monotonic());
+  }
+
+  private commitToMemory(now: number): number {
+    const count = this.queued.length;
+    const madeAt = this.monotonic();
+    if (this.lastSeq + count > this.reservedThrough) this.reserveThrough(this.lastSeq + count + SEQ_BLOCK);
+    for (let index = 0; index < count; index++) {
+      this.lastSeq += 1;
+      this.memory.push({ seq: this.lastSeq, result: this.queued[index]!, clock: this.queuedClocks[index]!, createdAt: now, madeAt });
+    }
+    this.queued.length = 0;
+    this.queuedClocks.length = 0;
+    if (this.memory.length > MAX_QUEUED) {
+      // Only reached while spills keep failing (a full or read-only disk): memory must not grow without end.
+      const dropped = this.memory.length - MAX_QUEUED;
+      this.memory.splice(0, dropped);
+      this.spilledThrough = this.memory[0]!.seq - 1;
+      this.droppedResults += dropped;
+    }
+    const dueBefore = madeAt - (this.options.spillAfterMs ?? 0);
+    let due = 0;
+    while (due < this.memory.length && this.memory[due]!.madeAt <= dueBefore) due += 1;
+    // Memory stays bounded even while sinks confirm slower than spillAfterMs lets results wait.
+    this.spill(Math.max(due, this.memory.length - MAX_IN_MEMORY));
+    return count;
+  }
+
+  /**
+   * Writes the oldest `count` results in memory, the clock segments begun since the last write and every sink's
+   * cursor, in one transaction; throws if the disk refused (then everything stays in memory, to be tried again).
+   */
+  private spill(count: number): number {
+    const { db, statements, segments } = this.opened();
+    if (count === 0 && this.queuedSegments.size === 0) return 0;
+    const spilled = this.memory.slice(0, count);
+    let bytes = 0;
+    db.transaction(() => {
+      segments.write(this.queuedSegments);
+      for (const { seq, result, clock, createdAt } of spilled) {
+        const payload = JSON.stringify(result);
+        const size = Buffer.byteLength(payload);
+        bytes += size;
+        statements.insertWithSeq.run(seq, createdAt, result.rule, payload, size, result.kind, clock);
+      }
+      if (spilled.length > 0) for (const [sink, cursor] of this.cursors) statements.setCursor.run(cursor, sink);
+    })();
+    this.queuedSegments.clear();
+    if (spilled.length === 0) return 0;
+    this.memory.splice(0, spilled.length);
+    this.spilledThrough = spilled[spilled.length - 1]!.seq;
+    this.rows += spilled.length;
+    this.bytes += bytes;
+    this.enforceLimits();
+    if (this.cursors.size === 0) this.prune();
+    return spilled.length;
+  }
+
+  /** Records in the file that numbers up to `seq` are used; throws if the disk refused (then none is handed out). */
+  private reserveThrough(seq: number): void {
+    const { db, statements } = this.opened();
+    db.transaction(() => statements.reserveSeqs.run(seq))();
+    this.reservedThrough = seq;
+  }
+
+  /** Drops from memory the results every sink has confirmed: they never need the disk. */
+  private forgetConfirmed(): void {
+    const first = this.memory[0];
+    if (first === undefined) return;
+    const everyoneHas = Math.min(...this.cursors.values());
+    const confirmed = Math.min(this.memory.length, everyoneHas - first.seq + 1);
+    if (confirmed <= 0) return;
+    this.memory.splice(0, confirmed);
+    this.spilledThrough = Math.max(this.spilledThrough, first.seq + confirmed - 1);
+  }
+
+  private monotonic(): number {
+    return this.options.monotonic?.() ?? performance.now();
   }
 
   /**
@@ -369,11 +534,14 @@ export class Outbox {
     return result?.log ?? 0;
   }
 
-  /** Commits what is queued and closes the database. */
+  /** Commits what is queued, writes everything in memory a sink still needs, and closes the database. */
   close(now: number): void {
     if (!this.db) return;
     try {
       this.commit(now);
+      this.spillAll();
+      // A clean stop gives back the numbers reserved but not used: the next run goes on from the last one used.
+      if (this.reservedThrough > this.lastSeq) this.reserveThrough(this.lastSeq);
     } finally {
       this.db.close();
       this.db = undefined;

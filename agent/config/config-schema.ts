@@ -91,6 +91,11 @@ const bufferSection = z
       .enum(['full', 'normal'])
       .default('full')
       .describe('full: a committed result survives a power cut; normal: faster, survives a crash of the agent only.'),
+    spill_after: duration()
+      .prefault('5s')
+      .describe(
+        'Results are sent from memory at once and written to the buffer file only if a sink has not confirmed them within this (and when a sink is down, and at stop); a crash or power cut loses at most this much unconfirmed results. 0s: every result is written before it is sent.',
+      ),
     checkpoint_interval: duration()
       .prefault('30s')
       .describe('How often the write-ahead log is copied into the buffer file and started again: fewer, larger writes to the SD card when longer, a larger log in between.'),

@@ -48,6 +48,7 @@ describe('config checking', () => {
     expect(checked.config.buffer).toEqual({
       commit_interval: 100,
       synchronous: 'full',
+      spill_after: 5_000,
       checkpoint_interval: 30_000,
       max_results: 1_000_000,
       max_bytes: 256_000_000,

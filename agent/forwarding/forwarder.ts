@@ -77,6 +77,11 @@ export class Forwarder {
     private readonly log: Logger,
   ) {}
 
+  /** The sink refused or could not be reached at the last try: what it has not confirmed belongs on disk. */
+  get failing(): boolean {
+    return this.failingSince !== undefined;
+  }
+
   start(): void {
     this.running = true;
     this.loop = this.run();

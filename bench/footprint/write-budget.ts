@@ -41,6 +41,8 @@ export const WRITE_BUDGET_SCENARIOS: readonly Scenario[] = [
   { name: 'up, history off', sinkUp: true, history: false },
   { name: 'down', sinkUp: false, history: true },
   { name: 'down, history off', sinkUp: false, history: false },
+  { name: 'up, spill_after 0s', sinkUp: true, history: true, spillAfter: '0s' },
+  { name: 'up, history off, spill_after 0s', sinkUp: true, history: false, spillAfter: '0s' },
 ];
 
 /** The Pi load: 20 simulated sensors at 1 Hz, three 10 s window rules, one alert rule, an MQTT sink at QoS 1. */

@@ -6,6 +6,7 @@ import { startAgentProcess } from '../helpers/agent-process.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { eventually, recordMqtt } from '../helpers/mqtt-recorder.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { BUFFER_MODES } from './outage-fixture.js';
 
 /** Identity of a window result, the same in the buffer and on the wire. */
 const windowKey = (r: { rule: unknown; sensor: unknown; start: unknown }) => `${String(r.rule)}|${String(r.sensor)}|${Number(r.start)}`;
@@ -22,7 +23,7 @@ describe('the agent as a process', () => {
     await dir.remove();
   });
 
-  async function writeConfig(): Promise<string> {
+  async function writeConfig(spillAfter = '5s'): Promise<string> {
     const file = path.join(dir.path, 'tributary.yaml');
     await writeFile(
       file,
@@ -43,22 +44,23 @@ sinks:
     driver: mqtt
     url: ${broker.url}
     reconnect_period: 100ms
-buffer: { commit_interval: 20ms }
+buffer: { commit_interval: 20ms, spill_after: ${spillAfter} }
 forwarding: { retry_initial: 50ms, retry_max: 200ms }
 `,
     );
     return file;
   }
 
-  it('delivers every result it had committed after being killed with SIGKILL and restarted on the same data directory', async () => {
-    const config = await writeConfig();
+  it.each(BUFFER_MODES)('delivers every result it had committed after being killed with SIGKILL and restarted on the same data directory (buffer $mode)', async ({ spillAfter }) => {
+    const config = await writeConfig(spillAfter);
     const dataDir = path.join(dir.path, 'data');
     const recorder = await recordMqtt(broker.url, 'tributary/#', 'crash-recorder');
     try {
       const first = startAgentProcess(config, dataDir);
       await first.waitForLog(/agent running/);
       await recorder.waitFor((messages) => messages.length >= 6, 10_000, 'results before the outage');
-      // With the broker gone results pile up in the buffer; then the agent dies without any chance to clean up.
+      // With the broker gone results pile up in the buffer (also in memory-first mode: a sink that is down is spilled
+      // for at once); then the agent dies without any chance to clean up.
       await broker.stop();
       await new Promise((resolve) => setTimeout(resolve, 800));
       first.child.kill('SIGKILL');

@@ -9,6 +9,7 @@ import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.j
 import { startInfluxd, type Influxd } from '../helpers/influxd.js';
 import { eventually } from '../helpers/mqtt-recorder.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { BUFFER_MODES } from './outage-fixture.js';
 
 // Faults of the machine under the buffer: the agent killed mid-drain, a corrupt file, a full disk.
 // Each runs the agent as its own process, as systemd would.
@@ -144,7 +145,7 @@ buffer: { commit_interval: 20ms }
     expect(agent.child.exitCode).toBeNull();
   });
 
-  it('keeps running with a clear error while the disk is full, and buffers again once there is room', { timeout: 90_000 }, async () => {
+  it.each(BUFFER_MODES)('keeps running with a clear error while the disk is full, and buffers again once there is room (buffer $mode)', async ({ spillAfter }) => {
     const dir = await tempDir('disk-full');
     const mountPoint = path.join(dir.path, 'small-disk');
     mkdirSync(mountPoint);
@@ -165,7 +166,7 @@ rules:
 sinks:
   # Never reachable: every result stays in the buffer until the disk is full.
   upstream: { driver: influxdb, api: v1, url: 'http://127.0.0.1:9', database: farm, timeout: 1s }
-buffer: { commit_interval: 20ms }
+buffer: { commit_interval: 20ms, spill_after: ${spillAfter} }
 `,
     );
     const agent = run(config, dataDir);
@@ -194,5 +195,5 @@ buffer: { commit_interval: 20ms }
     await eventually(() => rows() > whileFull, 20_000, 'new results in the buffer');
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toMatchObject({ code: 0 });
-  });
+  }, 90_000);
 });

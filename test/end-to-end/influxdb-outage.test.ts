@@ -3,7 +3,7 @@ import { startAgentProcess } from '../helpers/agent-process.js';
 import { startInfluxd, type Influxd } from '../helpers/influxd.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { expectedWindows, outageConfig, sleep, startPublisher } from './outage-fixture.js';
+import { BUFFER_MODES, expectedWindows, outageConfig, sleep, startPublisher } from './outage-fixture.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -16,7 +16,7 @@ async function storedWindows(server: Influxd): Promise<Map<number, { count: numb
   return new Map(rows.map(([time, count, sum]) => [Number(time), { count: Number(count), sum: Number(sum) }]));
 }
 
-describe('a 60 s outage of InfluxDB', () => {
+describe.each(BUFFER_MODES)('a 60 s outage of InfluxDB, buffer $mode', ({ spillAfter }) => {
   it('stores every window of readings arriving at 100/s at its own time once InfluxDB is back, and marks the outage', { timeout: 240_000 }, async () => {
     const devices = await startMosquitto();
     cleanups.push(() => devices.dispose());
@@ -25,7 +25,7 @@ describe('a 60 s outage of InfluxDB', () => {
     await influx.createDatabase('farm');
     const dir = await makeTempDir('influxdb-outage');
     cleanups.push(() => dir.remove());
-    const config = outageConfig(dir.path, devices.url, `  influx: { driver: influxdb, api: v1, url: ${influx.url}, database: farm, timeout: 2s }`);
+    const config = outageConfig(dir.path, devices.url, `  influx: { driver: influxdb, api: v1, url: ${influx.url}, database: farm, timeout: 2s }`, spillAfter);
 
     const agent = startAgentProcess(config, `${dir.path}/data`);
     cleanups.push(async () => {

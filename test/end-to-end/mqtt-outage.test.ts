@@ -3,15 +3,15 @@ import { startAgentProcess } from '../helpers/agent-process.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { recordMqtt } from '../helpers/mqtt-recorder.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { expectedWindows, outageConfig, sleep, startPublisher } from './outage-fixture.js';
+import { BUFFER_MODES, expectedWindows, outageConfig, sleep, startPublisher } from './outage-fixture.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe('a 60 s outage of the upstream MQTT broker', () => {
-  it('delivers every window of readings arriving at 100/s, none lost, duplicates only as the same id', { timeout: 240_000 }, async () => {
+describe.each(BUFFER_MODES)('a 60 s outage of the upstream MQTT broker, buffer $mode', ({ spillAfter }) => {
+  it('delivers every window of readings arriving at 100/s, in order, none lost, duplicates only as the same id', { timeout: 240_000 }, async () => {
     // Devices publish to a broker on the Pi, which stays up; results go to an upstream broker, which goes away.
     const devices = await startMosquitto();
     cleanups.push(() => devices.dispose());
@@ -19,7 +19,7 @@ describe('a 60 s outage of the upstream MQTT broker', () => {
     cleanups.push(() => upstream.dispose());
     const dir = await makeTempDir('mqtt-outage');
     cleanups.push(() => dir.remove());
-    const config = outageConfig(dir.path, devices.url, `  upstream: { driver: mqtt, url: ${upstream.url}, reconnect_period: 200ms }`);
+    const config = outageConfig(dir.path, devices.url, `  upstream: { driver: mqtt, url: ${upstream.url}, reconnect_period: 200ms }`, spillAfter);
     const recorder = await recordMqtt(upstream.url, 'tributary/#');
     cleanups.push(() => recorder.close());
 
@@ -59,6 +59,9 @@ describe('a 60 s outage of the upstream MQTT broker', () => {
     expect([...delivered.keys()].sort((a, b) => a - b)).toEqual(windowStarts);
     expect(Object.fromEntries(delivered)).toEqual(Object.fromEntries(expected));
     expect([...expected.values()].reduce((n, w) => n + w.count, 0)).toBe(device.published.length);
+    // In order: each result first arrives after every result numbered before it (a resend may repeat older ones).
+    const firstArrivals = [...new Map(windows.map((w) => [String(w['id']), Number(w['seq'])])).values()];
+    expect(firstArrivals).toEqual([...firstArrivals].sort((a, b) => a - b));
 
     // Windows closed during the outage were sent late, flagged, with their own times; the outage itself is an event.
     const late = [...byId.values()].map(([w]) => w!).filter((w) => w['backfilled'] === true);

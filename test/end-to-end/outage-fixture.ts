@@ -5,8 +5,17 @@ import mqtt from 'mqtt';
 /** The window of the outage tests' rule: count and sum of integer readings, so every total is exact. */
 export const WINDOW_MS = 1_000;
 
+/**
+ * Both ways the buffer can keep results (`buffer.spill_after`): sent from memory and written only when a sink is late
+ * (the default), and written before they are sent (`0s`). Every outage test runs in both.
+ */
+export const BUFFER_MODES = [
+  { mode: 'memory first (spill_after 5s, the default)', spillAfter: '5s' },
+  { mode: 'written first (spill_after 0s)', spillAfter: '0s' },
+] as const;
+
 /** The YAML both outage tests share: a device broker feeding an MQTT source, one rule, and `sink`. */
-export function outageConfig(dir: string, deviceBrokerUrl: string, sink: string): string {
+export function outageConfig(dir: string, deviceBrokerUrl: string, sink: string, spillAfter = '5s'): string {
   const file = path.join(dir, 'tributary.yaml');
   writeFileSync(
     file,
@@ -26,7 +35,7 @@ rules:
     aggregates: [count, sum]
 sinks:
 ${sink}
-buffer: { commit_interval: 50ms }
+buffer: { commit_interval: 50ms, spill_after: ${spillAfter} }
 forwarding: { retry_initial: 200ms, retry_max: 2s, backfill_after: 10s }
 `,
   );
