@@ -94,7 +94,7 @@ const DETECTORS = {
       learn: count().optional().describe(`across: rows in the learning period (default ${GROUP_DEFAULTS.learn}).`),
       variance: number().gt(0).max(1).optional().describe(`across: share of the variance the model's components explain (default ${GROUP_DEFAULTS.variance}).`),
       smoothing: number().gt(0).max(1).optional().describe(`across: EWMA weight of a new row in the smoothed statistics, 1 = none (default ${GROUP_DEFAULTS.smoothing}).`),
-      quantile: number().gt(0).max(1).optional().describe(`across: quantile of the held-out statistic the limit is based on (default ${GROUP_DEFAULTS.quantile}, the largest).`),
+      quantile: number().gt(0).max(1).optional().describe(`across: quantile of the held-out statistic the limit is based on (default ${GROUP_DEFAULTS.quantile}; 1 = the largest value).`),
       margin: number().positive().optional().describe(`across: the limit is margin × that quantile (default ${GROUP_DEFAULTS.margin}).`),
       watch: z.enum(['spe', 't2', 'both']).optional().describe(`across: spe (off the learnt relationship), t2 (along it, further out than learnt) or both (default ${GROUP_DEFAULTS.watch}).`),
       stale_after: duration().optional().describe("across: how long a sensor's last value is carried into rows (default 3 of its intervals); older makes the group incomplete."),

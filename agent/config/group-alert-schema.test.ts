@@ -17,7 +17,7 @@ describe('group anomaly alerts in the config (anomaly: { across })', () => {
     const checked = check('    anomaly: { across: [pump/flow, pump/pressure, pump/current], learn: 600, stale_after: 10s }\n');
     expect(checked.ok && checked.config.rules[0]!.alert).toEqual({
       detector: { kind: 'anomaly' },
-      group: { across: ['pump/flow', 'pump/pressure', 'pump/current'], learn: 600, variance: 0.9, smoothing: 0.1, quantile: 1, margin: 1.5, watch: 'spe', stale_after: 10_000 },
+      group: { across: ['pump/flow', 'pump/pressure', 'pump/current'], learn: 600, variance: 0.9, smoothing: 0.05, quantile: 0.99, margin: 1.5, watch: 'spe', stale_after: 10_000 },
       lifecycle: { for: 0, keep_firing_for: 0, cooldown: 0 },
       severity: 'warning',
     });

@@ -4,8 +4,9 @@
  * the engine advanced once per row, as in the agent. Reported as one JSON line:
  * - `rows_per_s`: rows (8 readings each) per second on this core, learning period included, best of BENCH_ROUNDS;
  * - `detector_rows_per_s`: the detector alone (no engine, no reading objects), for scale;
- * - `bytes_per_group_learning` / `bytes_per_group`: heap held per group while it learns (its held-out statistics)
- *   and once it has learnt, measured over GROUPS groups between forced collections (needs --expose-gc).
+ * - `bytes_per_group_learning` / `bytes_per_group`: memory held per group (JavaScript heap plus typed arrays) while it
+ *   learns (with its held-out statistics) and once it has learnt, over GROUPS groups between forced collections
+ *   (needs --expose-gc).
  */
 import { GROUP_DEFAULTS, GroupAnomalyDetector, type GroupAnomalySpec } from '../../rules/anomaly/group-anomaly.js';
 import { gaussian, mulberry32 } from '../../drivers/simulator/seeded-random.js';
@@ -72,8 +73,10 @@ function bytesPerGroup(values: Float64Array, rows: number): number | null {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return null;
   const names = Array.from({ length: GROUPS }, (_, g) => LEVELS.map((level) => `dev${g}/${level}`));
+  // Typed arrays keep their numbers outside the JavaScript heap: count both.
+  const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   const engine = new RuleEngine([groupRule()]);
   for (let row = 0; row < rows; row++) {
     const timestamp = T0 + row * 1_000;
@@ -83,7 +86,7 @@ function bytesPerGroup(values: Float64Array, rows: number): number | null {
     engine.advance(timestamp);
   }
   gc();
-  const held = process.memoryUsage().heapUsed - before;
+  const held = used() - before;
   // Keeps the engine alive until measured.
   if (engine.counters().length !== 1) throw new Error('one rule expected');
   return Math.round(held / GROUPS);

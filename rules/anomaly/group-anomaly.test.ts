@@ -32,7 +32,7 @@ function runPump(detector: GroupAnomalyDetector, seconds: number, seed?: number,
 }
 
 describe('group anomaly across the sensors of one device (anomaly: { across })', () => {
-  it('learns for 1000 rows, then fires in both fault episodes and never between them (3 h of pump data)', () => {
+  it('learns for its learning period, then fires in both fault episodes and never between them (3 h of pump data)', () => {
     const detector = new GroupAnomalyDetector(spec(), ACROSS);
     const { onsets } = runPump(detector, 3 * HOUR);
     expect(detector.learnt).toBe(true);
