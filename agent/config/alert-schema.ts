@@ -98,6 +98,7 @@ const DETECTORS = {
       margin: number().positive().optional().describe(`across: the limit is margin × that quantile (default ${GROUP_DEFAULTS.margin}).`),
       watch: z.enum(['spe', 't2', 'both']).optional().describe(`across: spe (off the learnt relationship), t2 (along it, further out than learnt) or both (default ${GROUP_DEFAULTS.watch}).`),
       stale_after: duration().optional().describe("across: how long a sensor's last value is carried into rows (default 3 of its intervals); older makes the group incomplete."),
+      by_tag: z.string().min(1).optional().describe('across: one group per value of this tag (e.g. device) instead of per source or device name; readings without the tag are left out.'),
     })
     .superRefine((spec, context) => {
       const given = (keys: readonly string[]) => keys.filter((key) => (spec as Record<string, unknown>)[key] !== undefined);
@@ -115,7 +116,7 @@ const DETECTORS = {
 } as const;
 
 /** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
-const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after'] as const;
+const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after', 'by_tag'] as const;
 const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'coarse', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
 
 type DetectorName = keyof typeof DETECTORS;

@@ -31,6 +31,12 @@ describe('group anomaly alerts in the config (anomaly: { across })', () => {
     });
   });
 
+  it('take by_tag, and refuse it without across', () => {
+    const checked = check('    anomaly: { across: [flow, pressure], by_tag: device }\n');
+    expect(checked.ok && checked.config.rules[0]!.alert!.group).toMatchObject({ across: ['flow', 'pressure'], by_tag: 'device' });
+    expect(problemsOf('    anomaly: { by_tag: device }\n')[0]).toContain('by_tag is an option of a group: add across: [sensor, …]');
+  });
+
   it('say which options belong to a group and which to the per-sensor detector', () => {
     expect(problemsOf('    anomaly: { across: [flow, pressure], window: 500 }\n')).toEqual([
       'group.yaml:7:50: rules.together.anomaly.window: window is an option of the per-sensor anomaly detector, not of a group (across)',

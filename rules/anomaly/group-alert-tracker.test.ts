@@ -67,6 +67,30 @@ describe('group alerts (one alert per group through the alert lifecycle)', () =>
     expect(results[0]!.message).toContain('pump1/flow');
   });
 
+  it('keeps one group per tag value with by_tag, names the sensors as they came, and leaves out readings without the tag', () => {
+    const alerts = new GroupAlertTracker({
+      rule: 'pumps',
+      detector: { kind: 'anomaly' },
+      lifecycle: { ...NO_DELAYS, keep_firing_for: 2 * MINUTE },
+      severity: 'warning',
+      group: { ...GROUP_DEFAULTS, across: ['flow', 'pressure', 'current', 'vibration'], by_tag: 'device' },
+    });
+    const clean = [...pumpRounds({ ...pumpOptions(9), faults: [] }, 0, HOUR + 600)];
+    const results = run(alerts, HOUR + 600, (reading) => {
+      const twin = clean[Math.floor(reading.timestamp / 1000)]!.readings.find((other) => other.sensor === reading.sensor)!;
+      // Both pumps send the same sensor names; only the tag tells them apart. An untagged reading joins no group.
+      const level = reading.sensor.replace('pump/', 'line/');
+      return [
+        { ...reading, sensor: level, tags: { device: 'north' } },
+        { ...twin, sensor: level, tags: { device: 'south' } },
+        { ...twin, sensor: level, tags: {} },
+      ];
+    });
+    expect(alerts.trackedSensors).toBe(2);
+    expect(results.map((result) => `${result.sensor} ${result.state}`)).toEqual(['north firing']);
+    expect(results[0]!.message).toMatch(/^north: relationship broken: line\/(flow|pressure)/);
+  });
+
   it('holds `for:` pending before firing, and lists the group in liveAlerts', () => {
     const alerts = tracker(['pump/flow', 'pump/pressure', 'pump/current', 'pump/vibration'], { lifecycle: { ...NO_DELAYS, for: 60_000 } });
     const results = run(alerts, HOUR + 300);

@@ -32,6 +32,8 @@ interface GroupAlert {
   readonly group: string;
   tags: Tags;
   readonly detector: GroupAnomalyDetector;
+  /** The members' sensor names as seen, for the detector's messages (a `by_tag` group learns them from readings). */
+  readonly names: string[];
   readonly lifecycle: AlertLifecycle;
   /** The detector's latest opinion and its contributors, for transitions that time alone causes. */
   readonly lastVerdict: Verdict;
@@ -39,8 +41,8 @@ interface GroupAlert {
 }
 
 /**
- * Runs one group alert rule: a `GroupAnomalyDetector` and one lifecycle per group (per source, or per device when
- * `across` names last levels), and an `AlertResult` per transition whose `sensor` is the group's name and whose
+ * Runs one group alert rule: a `GroupAnomalyDetector` and one lifecycle per group (per source, per device when
+ * `across` names last levels, or per value of the `by_tag` tag), and an `AlertResult` per transition whose `sensor` is the group's name and whose
  * `value` is the score (the smoothed statistic over its limit). Same surface as `AlertTracker`, so the rule, the
  * agent's state store, acknowledgements and sinks treat group alerts like any other. Pure: time comes from readings
  * and `tick(now)`.
@@ -55,7 +57,7 @@ export class GroupAlertTracker {
   private readonly newNormalTemplate: MessageTemplate;
 
   constructor(private readonly spec: GroupAlertRuleSpec) {
-    this.members = new GroupMembers(spec.group.across);
+    this.members = new GroupMembers(spec.group.across, spec.group.by_tag);
     this.template = new MessageTemplate(spec.message ?? GROUP_MESSAGE);
     this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
     this.acknowledgedTemplate = new MessageTemplate(spec.message ?? ACKNOWLEDGED_MESSAGE);
@@ -77,11 +79,15 @@ export class GroupAlertTracker {
 
   /** Takes a reading; readings of sensors outside the group are ignored. */
   observe(reading: Reading, now: number = reading.timestamp): AlertResult | undefined {
-    const member = this.members.of(reading.sensor);
-    if (member === undefined) return undefined;
-    const alert = this.groupAlert(reading.source, member.group, reading.tags, now);
+    const index = this.members.indexOf(reading.sensor);
+    if (index < 0) return undefined;
+    // With by_tag, a member reading without the tag belongs to no group.
+    const group = this.members.groupOf(reading.sensor, reading.tags);
+    if (group === undefined) return undefined;
+    const alert = this.groupAlert(reading.source, group, reading.tags, now);
     alert.tags = reading.tags;
-    const verdict = alert.detector.update(member.index, reading.timestamp, reading.value);
+    if (alert.names[index] !== reading.sensor) alert.names[index] = reading.sensor;
+    const verdict = alert.detector.update(index, reading.timestamp, reading.value);
     // No row closed, still learning, or a sensor's value too old: no opinion, only time moves on.
     if (verdict === undefined || hasNoOpinion(verdict) || verdict.reason === INCOMPLETE) {
       const transition = alert.lifecycle.tick(reading.timestamp);
@@ -182,8 +188,9 @@ export class GroupAlertTracker {
   private groupAlert(source: string, group: string, tags: Tags, now: number): GroupAlert {
     const known = this.groups.seen(source, group, now);
     if (known) return known;
-    const detector = new GroupAnomalyDetector(this.spec.group, this.members.names(group));
-    const alert: GroupAlert = { source, group, tags, detector, lifecycle: new AlertLifecycle(this.spec.lifecycle), lastVerdict: newVerdict(), contributors: '' };
+    const names = this.members.names(group);
+    const detector = new GroupAnomalyDetector(this.spec.group, names);
+    const alert: GroupAlert = { source, group, tags, detector, names, lifecycle: new AlertLifecycle(this.spec.lifecycle), lastVerdict: newVerdict(), contributors: '' };
     return this.groups.add(source, group, now, alert);
   }
 

@@ -32,6 +32,8 @@ export interface GroupAnomalySpec {
   readonly watch: 'spe' | 't2' | 'both';
   /** Ms a sensor's last value may be carried into later rows; undefined: 3 × its typical interval. */
   readonly stale_after?: number;
+  /** One group per value of this tag, instead of per source or device (see `group-members.ts`). */
+  readonly by_tag?: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export function checkGroupSpec(spec: GroupAnomalySpec): void {
   if (!(spec.quantile > 0 && spec.quantile <= 1)) throw new Error(`quantile: between 0 and 1, got ${spec.quantile}`);
   if (!(spec.margin > 0)) throw new Error(`margin: more than 0, got ${spec.margin}`);
   if (spec.stale_after !== undefined && !(spec.stale_after > 0)) throw new Error(`stale_after: a positive duration, got ${spec.stale_after}`);
+  if (spec.by_tag !== undefined && spec.by_tag === '') throw new Error('by_tag: name a tag');
 }
 
 type Phase = 'fitting' | 'calibrating' | 'watching';

@@ -3,12 +3,14 @@
  * - Full names (`[pump/flow, pump/pressure]`): one group per source, named after the names' common prefix (`pump`).
  * - Last name levels (`[flow, pressure]`): one group per device, the sensor name without its last level, as `derive`
  *   groups its inputs — `pump1/flow` and `pump2/flow` belong to groups `pump1` and `pump2`, one alert each.
+ * - With `by_tag: <name>`, the group is the value of that tag instead (readings without it belong to no group), for
+ *   devices told apart by a tag rather than by their sensor names.
  */
-export interface GroupMember {
-  /** The group's name: the alert's `sensor`. */
-  readonly group: string;
+interface NamedMember {
   /** Index in `across`. */
   readonly index: number;
+  /** The group the sensor name alone gives. */
+  readonly group: string;
 }
 
 const MAX_CACHED = 4096;
@@ -18,9 +20,12 @@ export class GroupMembers {
   private readonly index: ReadonlyMap<string, number>;
   private readonly fixedGroup: string;
   /** Sensor name → its member (null: not one), so the hot path neither slices strings nor allocates. */
-  private readonly cache = new Map<string, GroupMember | null>();
+  private readonly cache = new Map<string, NamedMember | null>();
 
-  constructor(readonly across: readonly string[]) {
+  constructor(
+    readonly across: readonly string[],
+    private readonly byTag?: string,
+  ) {
     const withSlash = across.filter((name) => name.includes('/')).length;
     if (withSlash !== 0 && withSlash !== across.length) {
       throw new Error('across: write every sensor as a full name (pump/flow) or every one as a last level (flow), not both');
@@ -30,8 +35,23 @@ export class GroupMembers {
     this.fixedGroup = this.byLevel ? '' : commonPrefix(across);
   }
 
-  /** The member a sensor name is, or undefined when it is not in the group. */
-  of(sensor: string): GroupMember | undefined {
+  /** The sensor's index in `across`, or -1 when it is not in the group. */
+  indexOf(sensor: string): number {
+    return this.member(sensor)?.index ?? -1;
+  }
+
+  /** The group of a member's reading: by its name, or by the `by_tag` tag (undefined when the reading lacks it). */
+  groupOf(sensor: string, tags: Readonly<Record<string, string>>): string | undefined {
+    return this.byTag === undefined ? this.member(sensor)?.group : tags[this.byTag];
+  }
+
+  /** The sensor names of a group's members as far as the names tell them, for messages (the tracker corrects them). */
+  names(group: string): string[] {
+    if (!this.byLevel || this.byTag !== undefined) return [...this.across];
+    return this.across.map((level) => (group === '' ? level : `${group}/${level}`));
+  }
+
+  private member(sensor: string): NamedMember | undefined {
     const cached = this.cache.get(sensor);
     if (cached !== undefined) return cached ?? undefined;
     // Bounded: sensor names that come and go (ids in names) must not grow it for ever.
@@ -41,7 +61,7 @@ export class GroupMembers {
     return member;
   }
 
-  private find(sensor: string): GroupMember | undefined {
+  private find(sensor: string): NamedMember | undefined {
     if (!this.byLevel) {
       const index = this.index.get(sensor);
       return index === undefined ? undefined : { group: this.fixedGroup, index };
@@ -49,11 +69,6 @@ export class GroupMembers {
     const slash = sensor.lastIndexOf('/');
     const index = this.index.get(sensor.slice(slash + 1));
     return index === undefined ? undefined : { group: slash < 0 ? '' : sensor.slice(0, slash), index };
-  }
-
-  /** The sensor names of a group's members, for messages. */
-  names(group: string): string[] {
-    return this.byLevel ? this.across.map((level) => (group === '' ? level : `${group}/${level}`)) : [...this.across];
   }
 }
 
