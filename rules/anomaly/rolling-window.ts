@@ -9,6 +9,9 @@ export interface WindowBounds {
   readonly duration?: number;
 }
 
+/** Beyond this ratio of large to small terms, running sums keep fewer than ~10 of a double's 16 digits. */
+const PRECISION_RATIO = 1e6;
+
 export class RollingWindow {
   private times: Float64Array;
   private values: Float64Array;
@@ -109,7 +112,20 @@ export class RollingWindow {
     if (this.count === 0) {
       this.sum = 0;
       this.sumSquares = 0;
+    } else if (this.lostPrecision(shifted)) {
+      this.recompute();
     }
+  }
+
+  /**
+   * Whether the running sums have lost the spread of what is left: the value that just left dwarfed the rest (an
+   * outlier's square held most of the sum of squares), or the offset is far from the values kept (it was such an
+   * outlier). Either way the variance would be a small difference of large numbers; an exact pass rebases it.
+   */
+  private lostPrecision(evicted: number): boolean {
+    const meanPart = (this.sum * this.sum) / this.count;
+    const spreadPart = Math.max(0, this.sumSquares - meanPart);
+    return evicted * evicted > PRECISION_RATIO * this.sumSquares || meanPart > PRECISION_RATIO * spreadPart;
   }
 
   private grow(): void {
@@ -127,7 +143,12 @@ export class RollingWindow {
 
   private recompute(): void {
     this.sinceRecompute = 0;
-    this.offset = this.count > 0 ? this.valueAt(0) : this.offset;
+    // About the window's own mean: sums of deviations then stay small, and the offset test above stays quiet.
+    if (this.count > 0) {
+      let total = 0;
+      for (let index = 0; index < this.count; index++) total += this.valueAt(index);
+      this.offset = total / this.count;
+    }
     this.sum = 0;
     this.sumSquares = 0;
     for (let index = 0; index < this.count; index++) {
