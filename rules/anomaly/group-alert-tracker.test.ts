@@ -76,7 +76,7 @@ describe('group alerts (one alert per group through the alert lifecycle)', () =>
       group: { ...GROUP_DEFAULTS, across: ['flow', 'pressure', 'current', 'vibration'], by_tag: 'device' },
     });
     const clean = [...pumpRounds({ ...pumpOptions(9), faults: [] }, 0, HOUR + 600)];
-    const results = run(alerts, HOUR + 600, (reading) => {
+    const results = run(alerts, HOUR + 600, (reading): Reading[] => {
       const twin = clean[Math.floor(reading.timestamp / 1000)]!.readings.find((other) => other.sensor === reading.sensor)!;
       // Both pumps send the same sensor names; only the tag tells them apart. An untagged reading joins no group.
       const level = reading.sensor.replace('pump/', 'line/');
