@@ -50,4 +50,23 @@ describe('aligning a group of sensors into rows', () => {
     expect(rows.offer(0, 1000, 1)).toBe('incomplete');
     expect([...rows.missing]).toEqual([0, 1]);
   });
+
+  it('moves kept times with a clock step, so a carried value is not judged a day old after NTP sets the clock', () => {
+    const DAY = 86_400_000;
+    const rows = new GroupRows(2, undefined);
+    for (let t = 0; t < 5; t++) {
+      rows.offer(0, t * 1000, t);
+      rows.offer(1, t * 1000, 100 + t);
+    }
+    rows.clockStepped(DAY);
+    rows.offer(0, DAY + 5000, 5); // sensor 1 drops out of this round
+    expect(rows.offer(0, DAY + 6000, 6)).toBe('complete');
+    const unstepped = new GroupRows(2, undefined);
+    for (let t = 0; t < 5; t++) {
+      unstepped.offer(0, t * 1000, t);
+      unstepped.offer(1, t * 1000, 100 + t);
+    }
+    unstepped.offer(0, DAY + 5000, 5);
+    expect(unstepped.offer(0, DAY + 6000, 6)).toBe('incomplete');
+  });
 });
