@@ -17,6 +17,7 @@ import { AlertActions } from './alerts/alert-actions.js';
 import { HISTORY_FILE } from './history/history-file.js';
 import { LocalHistory } from './history/local-history.js';
 import { AlertStateStore } from './alerts/alert-state-store.js';
+import { settledAlerts } from './alerts/settled-alerts.js';
 import { MqttAlertCommands } from './alerts/mqtt-alert-commands.js';
 import { AgentClock } from './clock/agent-clock.js';
 import { checkClockSync } from './clock/clock-sync.js';
@@ -151,6 +152,8 @@ export class Agent {
   private alertCommands: MqttAlertCommands | undefined;
   /** An alert changed state since alert state was last saved. */
   private alertsChanged = false;
+  /** `settledAlerts` of what alert-state.sqlite holds: saving can wait while only pending alerts change. */
+  private savedSettledAlerts: string | undefined;
   readingsIn = 0;
   /** Steps of the wall clock noticed since start. */
   clockSteps = 0;
@@ -306,7 +309,7 @@ export class Agent {
       await driver.stop().catch((error: unknown) => this.log.warn({ sink: name, error: String(error) }, 'sink did not stop cleanly'));
     }
     this.outbox.close(this.now());
-    this.saveAlerts();
+    this.saveAlerts(true);
     this.alertStates.close();
     this.closeHistory();
     await this.alertActions.close();
@@ -487,15 +490,25 @@ export class Agent {
         if (alert.lifecycle.state === 'firing') await this.alertActions.transition({ rule, source: alert.source, sensor: alert.sensor, state: 'firing' });
       }
     }
+    this.savedSettledAlerts = settledAlerts(this.engine.exportAlerts());
     let restored = 0;
     for (const snapshot of this.engine.exportAlerts().values()) restored += (snapshot as AlertTrackerSnapshot).alerts.length;
     if (restored > 0) this.log.info({ alerts: restored }, 'pending and firing alerts restored');
   }
 
-  private saveAlerts(): void {
+  /**
+   * Saves alert state when an alert changed. Memory first (`buffer.spill_after` above 0): only when an alert went
+   * firing, resolved or was acknowledged, or at stop (`always`); changes of pending alerts alone wait for that. With
+   * `0s`: every change, as it happens.
+   */
+  private saveAlerts(always = false): void {
     if (!this.alertsChanged) return;
+    const states = this.engine.exportAlerts();
+    const settled = settledAlerts(states);
+    if (!always && this.running.buffer.spill_after > 0 && settled === this.savedSettledAlerts) return;
     try {
-      this.alertStates.save(this.engine.exportAlerts(), this.now());
+      this.alertStates.save(states, this.now());
+      this.savedSettledAlerts = settled;
       this.alertsChanged = false;
     } catch (error) {
       this.log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying with the next commit');

@@ -106,6 +106,8 @@ export class Outbox {
     | undefined;
   private trimmer: BacklogTrimmer | undefined;
   private readonly cursors = new Map<string, number>();
+  /** Each cursor as the file holds it, so a spill writes only those that moved (a sink down moves none). */
+  private readonly writtenCursors = new Map<string, number>();
   private lastSeq = 0;
   /** Results committed but not written to the file, oldest first, with consecutive sequence numbers. */
   private memory: MemoryResult[] = [];
@@ -255,6 +257,7 @@ export class Outbox {
     const oldest = (db.prepare('SELECT MIN(seq) AS seq FROM results').get() as { seq: number | null }).seq;
     // Reopening after close: cursors of sinks no longer configured must not hold rows back any more.
     this.cursors.clear();
+    this.writtenCursors.clear();
     db.transaction(() => {
       for (const { sink } of stored) {
         if (!sinks.includes(sink)) db.prepare('DELETE FROM sink_cursors WHERE sink = ?').run(sink);
@@ -265,6 +268,7 @@ export class Outbox {
         const cursor = found ? found.acked_seq : oldest === null ? this.lastSeq : oldest - 1;
         this.cursors.set(sink, cursor);
         this.statements!.setCursor.run(cursor, sink);
+        this.writtenCursors.set(sink, cursor);
       }
     })();
     this.prune();
@@ -406,6 +410,7 @@ export class Outbox {
         statements.setCursor.run(seq, sink);
         this.prune();
       })();
+      this.writtenCursors.set(sink, seq);
     } catch (error) {
       // Not recorded (a full disk): the sink gets these again, which at-least-once delivery allows.
       this.cursors.set(sink, previous);
@@ -489,8 +494,11 @@ export class Outbox {
         bytes += size;
         statements.insertWithSeq.run(seq, createdAt, result.rule, payload, size, result.kind, clock);
       }
-      if (spilled.length > 0) for (const [sink, cursor] of this.cursors) statements.setCursor.run(cursor, sink);
+      if (spilled.length > 0) {
+        for (const [sink, cursor] of this.cursors) if (this.writtenCursors.get(sink) !== cursor) statements.setCursor.run(cursor, sink);
+      }
     })();
+    if (spilled.length > 0) for (const [sink, cursor] of this.cursors) this.writtenCursors.set(sink, cursor);
     this.queuedSegments.clear();
     if (spilled.length === 0) return 0;
     this.memory.splice(0, spilled.length);
