@@ -9,8 +9,8 @@ import { eventually, recordMqtt } from '../helpers/mqtt-recorder.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
 /**
- * The sample pump (drivers/simulator/pump-sample.yaml) sped up 100×: a reading every 10 ms, the valve closing 8 s
- * after the start for 8 s, a learning period of 600 rows (6 s).
+ * The sample pump (drivers/simulator/pump-sample.yaml) sped up 100×: a reading every 10 ms, the valve closing 20 s
+ * after the start for 10 s, a learning period of 1000 rows (10 s, or longer when timers run late under load).
  */
 const PUMP = `
     driver: simulator
@@ -23,7 +23,7 @@ const PUMP = `
       - { name: pump/current, base: 12, noise: 0.1, follows: { sensor: pump/speed, gain: 0.01 } }
       - { name: pump/vibration, base: 2.5, noise: 0.1, min: 0, follows: { sensor: pump/speed, gain: 0.004 } }
     faults:
-      - { name: valve_closing, after: 8s, duration: 8s, ramp: 1200ms, shift: { pump/flow: -1.2, pump/pressure: 0.06, pump/current: 0.3 } }`;
+      - { name: valve_closing, after: 20s, duration: 10s, ramp: 1200ms, shift: { pump/flow: -1.2, pump/pressure: 0.06, pump/current: 0.3 } }`;
 
 describe('group anomaly in a running agent', () => {
   let dir: TempDir;
@@ -47,7 +47,7 @@ rules:
   pump_together:
     from: pump
     alert:
-      anomaly: { across: [pump/flow, pump/pressure, pump/current, pump/vibration], learn: 600 }
+      anomaly: { across: [pump/flow, pump/pressure, pump/current, pump/vibration], learn: 1000 }
       keep_firing_for: 500ms
 sinks:
   upstream: { driver: mqtt, url: "${broker.url}", topic: "out/{rule}/{sensor}" }
@@ -63,21 +63,24 @@ sinks:
     const started = Date.now();
     try {
       await agent.start();
-      await eventually(() => upstream.messages.some((m) => m.payload.state === 'firing'), 30_000, 'the group alert at the MQTT sink');
+      await eventually(() => upstream.messages.some((m) => m.payload.state === 'firing'), 45_000, 'the group alert at the MQTT sink');
       const firedAfter = alerts.find((alert) => alert.state === 'firing')!.timestamp - started;
-      // Not while learning or before the fault (8 s in), and within the fault's first seconds.
-      expect(firedAfter).toBeGreaterThan(8_000);
-      expect(firedAfter).toBeLessThan(14_000);
+      // Not while learning or before the fault (20 s in), and within the fault's first seconds.
+      expect(firedAfter).toBeGreaterThan(20_000);
+      expect(firedAfter).toBeLessThan(28_000);
       const message = upstream.messages.find((m) => m.payload.state === 'firing')!;
       expect(message.topic).toBe('out/pump_together/pump/alert'); // the MQTT sink's topic for alerts
       expect(message.payload).toMatchObject({ rule: 'pump_together', source: 'pump', sensor: 'pump', detector: 'anomaly', state: 'firing' });
-      expect(String(message.payload.message)).toMatch(/^pump: relationship broken: pump\/(flow|pressure|current) \d+%/);
-      // The valve opens again 16 s in: the alert resolves.
+      // Named early in the valve's ramp, beside the noise every sensor adds: at least two of the three it moves.
+      const text = String(message.payload.message);
+      expect(text).toMatch(/^pump: relationship broken: pump\/\w+ \d+%, pump\/\w+ \d+%, pump\/\w+ \d+% \(score \d+\.\d\)$/);
+      expect(['pump/flow', 'pump/pressure', 'pump/current'].filter((sensor) => text.includes(sensor)).length).toBeGreaterThanOrEqual(2);
+      // The valve opens again 30 s in: the alert resolves.
       await eventually(() => alerts.some((alert) => alert.state === 'resolved'), 20_000, 'the group alert resolved after the fault');
       expect(alerts.map((alert) => alert.state)).toEqual(['firing', 'resolved']);
     } finally {
       await agent.stop();
       await upstream.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
