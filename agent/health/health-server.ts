@@ -62,7 +62,7 @@ export class HealthServer {
     }
     const body = await readBody(request, MAX_ACK_BODY);
     if (body === undefined) {
-      sendJson(response, 413, { error: `an acknowledgement is at most ${MAX_ACK_BODY} bytes` });
+      sendJson(response, 413, { error: `an acknowledgement is at most ${MAX_ACK_BODY} bytes` }, { connection: 'close' });
       return;
     }
     const parsed = parseAcknowledgement(body);
@@ -132,13 +132,17 @@ function readBody(request: IncomingMessage, limit: number): Promise<string | und
   return new Promise((resolve, reject) => {
     let body = '';
     request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
+    const collect = (chunk: string) => {
       body += chunk;
       if (body.length > limit) {
+        // Read the rest without keeping it, so the client gets the 413 (destroying the request reset the connection
+        // before any answer); the answer closes the connection.
+        request.off('data', collect);
+        request.resume();
         resolve(undefined);
-        request.destroy();
       }
-    });
+    };
+    request.on('data', collect);
     request.on('end', () => resolve(body));
     request.on('error', reject);
   });
