@@ -3,7 +3,7 @@ import type { AlertResult, AlertSeverity } from '../rule-result.js';
 import { SensorStates } from '../sensor-states.js';
 import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition, type Resolution } from './alert-lifecycle.js';
 import { createDetector, type DetectorSpec } from './detector-spec.js';
-import { type Detector, hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
+import { type Detector, type DetectorEpisode, hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
 import { MessageTemplate } from './message-template.js';
 
 /** One alert rule as the tracker needs it: which detector, how its lifecycle runs, and what it says. */
@@ -28,6 +28,8 @@ export interface StoredAlert {
   readonly sensor: string;
   readonly tags: Tags;
   readonly lifecycle: LifecycleSnapshot;
+  /** The detector's part of a running episode (`Detector.exportEpisode`), when it has one to keep. */
+  readonly detector?: DetectorEpisode;
 }
 
 const DEFAULT_MESSAGE = '{{sensor}} {{reason}}: {{statistic}} (limit {{threshold}})';
@@ -211,8 +213,10 @@ export class AlertTracker {
 
   exportState(): AlertTrackerSnapshot {
     const alerts: StoredAlert[] = [];
-    this.sensors.forEach(({ source, sensor, tags, lifecycle }) => {
-      if (lifecycle.current !== 'inactive') alerts.push({ source, sensor, tags, lifecycle: lifecycle.exportState() });
+    this.sensors.forEach(({ source, sensor, tags, lifecycle, detector }) => {
+      if (lifecycle.current === 'inactive') return;
+      const episode = detector.exportEpisode?.();
+      alerts.push({ source, sensor, tags, lifecycle: lifecycle.exportState(), ...(episode === undefined ? {} : { detector: episode }) });
     });
     return { version: 1, alerts };
   }
@@ -223,6 +227,8 @@ export class AlertTracker {
       // Silent from the next sweep on: the time of its last reading before the restart is not known.
       const alert = this.sensorAlert(entry.source, entry.sensor, entry.tags, Number.NaN);
       alert.lifecycle.importState(entry.lifecycle);
+      // A persistent fault stays firing across the restart: the detector judges against the band it kept before it.
+      if (entry.detector !== undefined) alert.detector.resumeEpisode?.(entry.detector);
       this.track(alert);
     }
   }
@@ -328,9 +334,11 @@ export function checkSnapshot(snapshot: unknown): AlertTrackerSnapshot {
   if (version !== 1) return fail(`unknown version ${String(version)}`);
   if (!Array.isArray(alerts)) return fail('alerts is not a list');
   alerts.forEach((entry: unknown, index) => {
-    const { source, sensor, tags, lifecycle } = (entry ?? {}) as Record<string, unknown>;
+    const { source, sensor, tags, lifecycle, detector } = (entry ?? {}) as Record<string, unknown>;
     if (typeof source !== 'string' || typeof sensor !== 'string') fail(`alerts[${index}] lacks source or sensor`);
     if (typeof tags !== 'object' || tags === null) fail(`alerts[${index}].tags is not an object`);
+    const numbers = (value: unknown) => typeof value === 'object' && value !== null && Object.values(value).every((n) => typeof n === 'number' && Number.isFinite(n));
+    if (detector !== undefined && !numbers(detector)) fail(`alerts[${index}].detector is not an object of numbers`);
     const state = (lifecycle ?? {}) as Record<string, unknown>;
     if (!STATES.has(state.state as string)) fail(`alerts[${index}].lifecycle.state is ${String(state.state)}`);
     if (!isTime(state.since) || !isTime(state.lastActiveAt) || !isTime(state.resolvedAt)) {

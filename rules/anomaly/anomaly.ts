@@ -1,4 +1,4 @@
-import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { type Detector, type DetectorEpisode, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 import { NoveltyScore } from './novelty-score.js';
 import { PatternScale } from './pattern-scale.js';
 
@@ -77,7 +77,7 @@ export class AnomalyDetector implements Detector {
   private readonly spec: AnomalySpec;
   private readonly verdict = newVerdict();
   private readonly levels: NoveltyScore;
-  private readonly patterns: PatternScale[] = [];
+  private patterns: PatternScale[];
   private readonly intervals: NoveltyScore;
   private readonly fade: number;
   private seen = 0;
@@ -95,6 +95,8 @@ export class AnomalyDetector implements Detector {
   private episodeStart = 0;
   /** `seen` at the episode's last reading outside the band. */
   private lastOutside = 0;
+  /** The episode was resumed after a restart: what this detector learnt of patterns is the fault's alone. */
+  private resumed = false;
 
   constructor(spec: Partial<AnomalySpec> = {}) {
     this.spec = { ...ANOMALY_DEFAULTS, ...spec };
@@ -109,11 +111,7 @@ export class AnomalyDetector implements Detector {
     if (!(this.spec.range_margin >= 0)) throw new Error(`anomaly: range_margin must be at least 0, got ${this.spec.range_margin}`);
     this.levels = new NoveltyScore(window, this.spec.range_margin);
     if (!(coarse === 0 || coarse >= 2)) throw new Error(`anomaly: coarse must be 0 (off) or at least 2, got ${coarse}`);
-    if (pattern > 0) {
-      this.patterns.push(new PatternScale(1, pattern, window, min_readings / 2));
-      const blocks = Math.max(3 * pattern + 1, Math.round((2.5 * window) / coarse));
-      if (coarse > 0) this.patterns.push(new PatternScale(coarse, pattern, blocks, 30));
-    }
+    this.patterns = this.newPatternScales();
     this.intervals = new NoveltyScore(window);
     if (!(this.spec.memory > 0 && this.spec.hold >= 0)) throw new Error('anomaly: memory must be positive and hold at least 0');
     this.fade = Math.pow(0.5, 1 / this.spec.memory);
@@ -161,15 +159,16 @@ export class AnomalyDetector implements Detector {
     const onset = surprising && this.seen > this.heldUntil;
     if (onset) this.keepBand();
     this.learn(timestamp, value);
-    if (!ready) return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
+    if (!ready) {
+      // A band restored after a restart (`resumeEpisode`): readings outside it while relearning keep the episode on.
+      if (this.outsideBand(value)) this.stillOutside();
+      return setVerdict(this.verdict, false, 0, value, Number.NaN, LEARNING);
+    }
     this.recentWorst = Math.max(Math.min(score, WORST_CAP), this.recentWorst * this.fade);
     if (surprising) this.heldUntil = this.seen + this.spec.hold;
     const outside = !surprising && this.seen <= this.heldUntil && this.outsideBand(value);
     // Still outside what was normal before the episode: the fault goes on, whatever the history now calls normal.
-    if (outside) {
-      this.heldUntil = this.seen + this.spec.hold;
-      this.lastOutside = this.seen;
-    }
+    if (outside) this.stillOutside();
     const active = surprising || this.seen <= this.heldUntil;
     if (!active && !Number.isNaN(this.bandLow)) this.episodeOver();
     if (outside) {
@@ -189,6 +188,43 @@ export class AnomalyDetector implements Detector {
     if (!Number.isNaN(this.bandLow)) this.levels.keepNewest(this.seen - this.episodeStart);
     this.bandLow = this.bandHigh = Number.NaN;
     this.heldUntil = this.seen;
+    this.resumed = false;
+  }
+
+  private newPatternScales(): PatternScale[] {
+    const { window, min_readings, pattern, coarse } = this.spec;
+    if (pattern === 0) return [];
+    const blocks = Math.max(3 * pattern + 1, Math.round((2.5 * window) / coarse));
+    const fine = new PatternScale(1, pattern, window, min_readings / 2);
+    return coarse > 0 ? [fine, new PatternScale(coarse, pattern, blocks, 30)] : [fine];
+  }
+
+  /** The band from before a running episode; undefined when none is kept (no episode, or one without a band). */
+  exportEpisode(): DetectorEpisode | undefined {
+    return Number.isNaN(this.bandLow) ? undefined : { bandLow: this.bandLow, bandHigh: this.bandHigh };
+  }
+
+  /**
+   * After a restart during an episode: the band from before it comes back, so while the readings stay outside it the
+   * condition holds (reason `above normal`/`below normal`) once `min_readings` are relearnt, although the relearnt
+   * history holds nothing but the fault's level. It clears `hold` readings after the last reading outside.
+   */
+  resumeEpisode(episode: DetectorEpisode): void {
+    const low = episode.bandLow ?? Number.NaN;
+    const high = episode.bandHigh ?? Number.NaN;
+    if (!(Number.isFinite(low) && Number.isFinite(high) && low <= high)) {
+      throw new Error(`anomaly: a saved episode needs finite bandLow <= bandHigh, got ${JSON.stringify(episode)}`);
+    }
+    this.bandLow = low;
+    this.bandHigh = high;
+    this.episodeStart = this.seen;
+    this.resumed = true;
+    this.stillOutside();
+  }
+
+  private stillOutside(): void {
+    this.heldUntil = this.seen + this.spec.hold;
+    this.lastOutside = this.seen;
   }
 
   /**
@@ -199,6 +235,10 @@ export class AnomalyDetector implements Detector {
   private episodeOver(): void {
     if (this.outsideBand(this.levels.median)) this.levels.keepNewest(this.seen - this.lastOutside);
     this.bandLow = this.bandHigh = Number.NaN;
+    // Restarted during the fault, the pattern history holds only its shapes: the normal's would all look new (the
+    // slow return on the coarse scale fired again some 140 readings after the alert resolved). It starts afresh.
+    if (this.resumed) this.patterns = this.newPatternScales();
+    this.resumed = false;
   }
 
   /** Remembers, before the reading that starts an episode is learnt, the band of levels that were normal. */

@@ -42,7 +42,18 @@ export interface Detector {
    * Detectors that remember the normal from before an alert drop it and learn the new level; others leave it out.
    */
   acceptNewNormal?(): void;
+  /**
+   * What the detector needs to go on judging a running episode after a restart (plain JSON numbers), or undefined when
+   * it needs nothing: the anomaly detector's band from before the episode, without which a restarted detector would
+   * learn a persisting fault's level as normal and resolve its alert. Saved with the alert state.
+   */
+  exportEpisode?(): DetectorEpisode | undefined;
+  /** Takes `exportEpisode` output in a fresh detector after a restart; throws on a snapshot it cannot use. */
+  resumeEpisode?(episode: DetectorEpisode): void;
 }
+
+/** A detector's part of a running episode, saved with the alert's lifecycle: named finite numbers. */
+export type DetectorEpisode = Readonly<Record<string, number>>;
 
 /**
  * The reason a detector gives while it is still learning: it has no opinion yet, so the lifecycle keeps the alert

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertResult } from '../rule-result.js';
-import { AlertTracker, type AlertRuleSpec } from './alert-tracker.js';
+import { AlertTracker, type AlertRuleSpec, type AlertTrackerSnapshot } from './alert-tracker.js';
 import { seededNoise } from '../../test/helpers/seeded-noise.js';
 
 const MINUTE = 60_000;
@@ -71,6 +71,41 @@ describe('a fault that persists stays firing (anomaly: {})', () => {
     // `hold` (100 readings) after the last odd reading: the level back is no news, the step back is an unusual
     // pattern for up to `pattern` (12) readings.
     expect(Number(events[0]!.split('@')[1]) - back).toBeLessThanOrEqual(100 + 12 + 1);
+  });
+
+  it('keeps a persistent fault firing across a restart, until the readings are back inside the band kept before it', () => {
+    const before = new AlertTracker(pumpRule());
+    const pump = new Pump(before);
+    pump.run(2 * 1440, 4);
+    expect(pump.run(60, 3)).toEqual([`firing@${2 * 1440}`]);
+    // The agent stops and starts: the alert state goes through JSON (alert-state.sqlite), the detector starts empty.
+    const saved = JSON.parse(JSON.stringify(before.exportState())) as AlertTrackerSnapshot;
+    const after = new AlertTracker(pumpRule());
+    after.importState(saved);
+    const restarted = new Pump(after);
+    restarted.minute = pump.minute;
+    // A day at 3 bar: far more than min_readings (100), and the whole window (1000): the relearnt history knows only
+    // the fault's level, and the alert still fires.
+    expect(restarted.run(1440, 3)).toEqual([]);
+    expect(after.liveAlerts()).toMatchObject([{ sensor: 'pump/pressure', state: 'firing', since: 2 * 1440 * MINUTE }]);
+    const back = restarted.minute;
+    // Back to 4 bar for a day: resolved `hold` readings after the last odd one, and no page for the return itself.
+    const events = restarted.run(1440, 4);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^resolved@\d+$/);
+    expect(Number(events[0]!.split('@')[1]) - back).toBeLessThanOrEqual(100 + 12 + 1);
+    // What was saved: the band of 4 bar from before the fault, beside the lifecycle.
+    expect(saved.alerts[0]!.detector).toEqual({ bandLow: expect.closeTo(3.95, 1), bandHigh: expect.closeTo(4.05, 1) });
+  });
+
+  it('refuses a saved episode that is not a band', () => {
+    const tracker = new AlertTracker(pumpRule());
+    const lifecycle = { state: 'firing', since: 0, lastActiveAt: 0, resolvedAt: null, firings: [0], firedAt: 0 };
+    const entry = { source: 'rig', sensor: 'pump/pressure', tags: {}, lifecycle };
+    expect(() => tracker.importState({ version: 1, alerts: [{ ...entry, detector: { bandLow: '3' } }] })).toThrow(/alerts\[0\]\.detector is not an object of numbers/);
+    expect(() => new AlertTracker(pumpRule()).importState({ version: 1, alerts: [{ ...entry, detector: { bandLow: 5, bandHigh: 3 } }] })).toThrow(
+      /anomaly: a saved episode needs finite bandLow <= bandHigh/,
+    );
   });
 
   it('resolves an acknowledged alert at once and does not page again while the level stays where it was accepted', () => {
