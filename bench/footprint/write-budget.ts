@@ -5,13 +5,17 @@
  *
  * - `up`: MQTT sink up, history on (the default 7 d of results); `up, history off`;
  * - `down`: the sink's broker unreachable, history on and off;
- * - `up, spill_after 0s`: every result committed before it is sent (the behaviour before issue 21).
+ * - `up, spill_after 0s`: every result committed before it is sent (the behaviour before issue 21);
+ * - `noisy alert`: the alert rule's sensors cross its threshold every minute, so it fires and resolves all the time.
+ *
+ * BENCH_WRITE_ONLY=<text> runs only the scenarios whose name contains it (the first one always runs: it sizes the
+ * floor).
  *
  * Beside them, measured in the same run: the results' own bytes (their JSON as the sink sent it) per day, and the
  * floor, a raw batched better-sqlite3 insert of those same rows (bench/footprint/raw-batched-insert.ts), one
  * transaction per `history.flush_interval` worth of rows.
  *
- *   npm run bench:footprint -- --only write-budget     (BENCH_WRITE_SECONDS, default 120; warm-up 20 s)
+ *   npm run bench:footprint -- --only write-budget     (BENCH_WRITE_SECONDS, default 120; warm-up 40 s)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,7 +26,11 @@ import type { MosquittoBroker } from '../../test/helpers/mosquitto.js';
 import { freePort } from '../../test/helpers/free-port.js';
 
 const SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 120);
-const WARM_UP_SECONDS = Number(process.env.BENCH_WRITE_WARM_UP_SECONDS ?? 20);
+/**
+ * Past the first checkpoint of the buffer (every 30 s), which copies what the start wrote (schema, cursors, the first
+ * block of sequence numbers): a cost of each start, not of each day.
+ */
+const WARM_UP_SECONDS = Number(process.env.BENCH_WRITE_WARM_UP_SECONDS ?? 40);
 const DAY_S = 86_400;
 const SENSORS = 20;
 /** Rows per transaction of the raw insert: what the history groups by default (one minute of results). */
@@ -32,6 +40,12 @@ interface Scenario {
   readonly name: string;
   readonly sinkUp: boolean;
   readonly history: boolean;
+  /**
+   * The sensors' sine takes 2 min instead of a day (one period per default measurement): every sensor crosses the
+   * alert threshold twice a period, with noise, so the alert goes pending, fires and resolves on all 20 sensors every
+   * 2 minutes, about 1.3 transitions a second: a badly tuned alert, to show what alert state costs.
+   */
+  readonly noisyAlert?: boolean;
   /** Absent: the default. */
   readonly spillAfter?: string;
 }
@@ -43,11 +57,18 @@ export const WRITE_BUDGET_SCENARIOS: readonly Scenario[] = [
   { name: 'down, history off', sinkUp: false, history: false },
   { name: 'up, spill_after 0s', sinkUp: true, history: true, spillAfter: '0s' },
   { name: 'up, history off, spill_after 0s', sinkUp: true, history: false, spillAfter: '0s' },
+  { name: 'up, history off, noisy alert', sinkUp: true, history: false, noisyAlert: true },
+  { name: 'down, history off, noisy alert', sinkUp: false, history: false, noisyAlert: true },
 ];
 
-/** The Pi load: 20 simulated sensors at 1 Hz, three 10 s window rules, one alert rule, an MQTT sink at QoS 1. */
+/**
+ * The Pi load: 20 simulated sensors at 1 Hz, three 10 s window rules, one alert rule, an MQTT sink at QoS 1. The
+ * sensors follow a daily sine (20 ± 4) with noise, so the alert (above 23.5 for 10 s) goes pending, fires and
+ * resolves a few times a day per sensor, near the top of the sine, as a room's "too warm" alert would.
+ */
 function piConfig(url: string, topic: string, scenario: Scenario): string {
-  const sensors = Array.from({ length: SENSORS }, (_, i) => `      - { name: room${i}/temperature, base: 20, amplitude: 4, noise: 0.3, period: 10m }`);
+  const period = scenario.noisyAlert ? '2m' : '1d';
+  const sensors = Array.from({ length: SENSORS }, (_, i) => `      - { name: room${i}/temperature, base: 20, amplitude: 4, noise: 0.3, period: ${period} }`);
   return [
     'agent: { http: { enabled: true, listen: "127.0.0.1:0" }, watch_config: false, log_format: json }',
     'sources:',
@@ -104,7 +125,7 @@ export async function measureWriteBudget(
   repo: string,
   agentArgs: (file: string, dataDir: string) => string[],
   stop: (child: ChildProcess) => Promise<void>,
-  scenarios: readonly Scenario[] = WRITE_BUDGET_SCENARIOS,
+  scenarios: readonly Scenario[] = WRITE_BUDGET_SCENARIOS.filter((s, i) => i === 0 || s.name.includes(process.env.BENCH_WRITE_ONLY ?? '')),
 ): Promise<Record<string, unknown>[]> {
   const nobody = `mqtt://127.0.0.1:${await freePort()}`;
   // What the first scenario's sink sends: its results, to size the floor.
