@@ -4,7 +4,7 @@ import { SensorStates } from '../sensor-states.js';
 import { AlertLifecycle, type LifecycleSnapshot, type LifecycleSpec, type LifecycleTransition, type Resolution } from './alert-lifecycle.js';
 import { createDetector, type DetectorSpec } from './detector-spec.js';
 import { type Detector, type DetectorEpisode, hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
-import { MessageTemplate } from './message-template.js';
+import { AlertResultMaker } from './alert-result-maker.js';
 
 /** One alert rule as the tracker needs it: which detector, how its lifecycle runs, and what it says. */
 export interface AlertRuleSpec {
@@ -92,18 +92,12 @@ export class AlertTracker {
    */
   private readonly live = new Set<SensorAlert>();
   private readonly reportsMissing: boolean;
-  private readonly template: MessageTemplate;
-  private readonly resolvedTemplate: MessageTemplate;
-  private readonly acknowledgedTemplate: MessageTemplate;
-  private readonly newNormalTemplate: MessageTemplate;
+  private readonly results: AlertResultMaker;
 
   constructor(private readonly spec: AlertRuleSpec) {
     const kind = spec.detector.kind;
-    const fallback = kind === 'missing' ? MISSING_MESSAGE : kind === 'anomaly' ? ANOMALY_MESSAGE : DEFAULT_MESSAGE;
-    this.template = new MessageTemplate(spec.message ?? fallback);
-    this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
-    this.acknowledgedTemplate = new MessageTemplate(spec.message ?? ACKNOWLEDGED_MESSAGE);
-    this.newNormalTemplate = new MessageTemplate(spec.message ?? NEW_NORMAL_MESSAGE);
+    const active = kind === 'missing' ? MISSING_MESSAGE : kind === 'anomaly' ? ANOMALY_MESSAGE : DEFAULT_MESSAGE;
+    this.results = new AlertResultMaker(spec, { active, resolved: RESOLVED_MESSAGE, acknowledged: ACKNOWLEDGED_MESSAGE, newNormal: NEW_NORMAL_MESSAGE });
     // Made now, at load time, so a bad spec fails here rather than on the first reading.
     this.reportsMissing = createDetector(spec.detector).missingAt !== undefined;
   }
@@ -267,58 +261,12 @@ export class AlertTracker {
     // The reading that caused the transition; NaN when its absence did.
     const value = missing ? Number.NaN : alert.lastValue;
     const threshold = missing ? verdict.threshold / 1000 : verdict.threshold;
-    const template =
-      transition.state !== 'resolved'
-        ? this.template
-        : transition.resolution === 'acknowledged'
-          ? this.acknowledgedTemplate
-          : transition.resolution === 'new normal'
-            ? this.newNormalTemplate
-            : this.resolvedTemplate;
-    const message = template.render({
-      rule: this.spec.rule,
-      source: alert.source,
-      sensor: alert.sensor,
-      value,
-      statistic: verdict.value,
-      threshold,
-      score: verdict.score,
-      reason: verdict.reason,
-      detector: this.spec.detector.kind,
-      state: transition.state,
-      severity: this.spec.severity,
-      since: new Date(transition.since).toISOString(),
-      ...prefixed('tags.', alert.tags),
-      ...prefixed('labels.', this.spec.labels ?? {}),
-    });
-    return {
-      kind: 'alert',
-      rule: this.spec.rule,
-      source: alert.source,
-      sensor: alert.sensor,
-      tags: alert.tags,
-      timestamp: now,
-      state: transition.state,
-      previous: transition.previous,
-      detector: this.spec.detector.kind,
-      severity: this.spec.severity,
-      value,
-      message,
-      since: transition.since,
-      ...(this.spec.labels ? { labels: this.spec.labels } : {}),
-      ...(transition.resolution === undefined ? {} : { resolution: transition.resolution }),
-    };
+    return this.results.make(alert, transition, now, { value, statistic: verdict.value, threshold, score: verdict.score, reason: verdict.reason });
   }
 }
 
 function remember(into: Verdict, from: Readonly<Verdict>): void {
   setVerdict(into, from.active, from.score, from.value, from.threshold, from.reason);
-}
-
-function prefixed(prefix: string, values: Readonly<Record<string, string>>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) result[prefix + name] = value;
-  return result;
 }
 
 const STATES = new Set(['inactive', 'pending', 'firing', 'resolved']);

@@ -2,6 +2,7 @@ import type { Reading, Tags } from '../reading.js';
 import type { AlertResult } from '../rule-result.js';
 import { SensorStates } from '../sensor-states.js';
 import { AlertLifecycle, type LifecycleTransition } from './alert-lifecycle.js';
+import { AlertResultMaker } from './alert-result-maker.js';
 import {
   type AcknowledgeOutcome,
   type AlertRuleSpec,
@@ -14,7 +15,6 @@ import {
 import { hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
 import { GroupAnomalyDetector, type GroupAnomalySpec, INCOMPLETE } from './group-anomaly.js';
 import { GroupMembers } from './group-members.js';
-import { MessageTemplate } from './message-template.js';
 
 /** An alert rule over groups of sensors: `anomaly: { across: [...] }`. */
 export interface GroupAlertRuleSpec extends AlertRuleSpec {
@@ -51,17 +51,11 @@ export class GroupAlertTracker {
   private readonly groups = new SensorStates<GroupAlert>();
   private readonly live = new Set<GroupAlert>();
   private readonly members: GroupMembers;
-  private readonly template: MessageTemplate;
-  private readonly resolvedTemplate: MessageTemplate;
-  private readonly acknowledgedTemplate: MessageTemplate;
-  private readonly newNormalTemplate: MessageTemplate;
+  private readonly results: AlertResultMaker;
 
   constructor(private readonly spec: GroupAlertRuleSpec) {
     this.members = new GroupMembers(spec.group.across, spec.group.by_tag);
-    this.template = new MessageTemplate(spec.message ?? GROUP_MESSAGE);
-    this.resolvedTemplate = new MessageTemplate(spec.message ?? RESOLVED_MESSAGE);
-    this.acknowledgedTemplate = new MessageTemplate(spec.message ?? ACKNOWLEDGED_MESSAGE);
-    this.newNormalTemplate = new MessageTemplate(spec.message ?? NEW_NORMAL_MESSAGE);
+    this.results = new AlertResultMaker(spec, { active: GROUP_MESSAGE, resolved: RESOLVED_MESSAGE, acknowledged: ACKNOWLEDGED_MESSAGE, newNormal: NEW_NORMAL_MESSAGE });
     // Made now, so a bad spec fails at load time.
     new GroupAnomalyDetector(spec.group, spec.group.across);
     new AlertLifecycle(spec.lifecycle);
@@ -200,53 +194,8 @@ export class GroupAlertTracker {
     // Named when the episode starts or fires; a resolve keeps the names that started it.
     if (transition.state !== 'resolved') alert.contributors = alert.detector.contributors();
     if (transition.resolution !== undefined) alert.detector.acceptNewNormal();
-    const template =
-      transition.state !== 'resolved'
-        ? this.template
-        : transition.resolution === 'acknowledged'
-          ? this.acknowledgedTemplate
-          : transition.resolution === 'new normal'
-            ? this.newNormalTemplate
-            : this.resolvedTemplate;
     const reason = alert.contributors === '' ? verdict.reason : `${verdict.reason}: ${alert.contributors}`;
-    const message = template.render({
-      rule: this.spec.rule,
-      source: alert.source,
-      sensor: alert.group,
-      value: verdict.score,
-      statistic: verdict.value,
-      threshold: verdict.threshold,
-      score: verdict.score,
-      reason,
-      detector: this.spec.detector.kind,
-      state: transition.state,
-      severity: this.spec.severity,
-      since: new Date(transition.since).toISOString(),
-      ...prefixed('tags.', alert.tags),
-      ...prefixed('labels.', this.spec.labels ?? {}),
-    });
-    return {
-      kind: 'alert',
-      rule: this.spec.rule,
-      source: alert.source,
-      sensor: alert.group,
-      tags: alert.tags,
-      timestamp: now,
-      state: transition.state,
-      previous: transition.previous,
-      detector: this.spec.detector.kind,
-      severity: this.spec.severity,
-      value: verdict.score,
-      message,
-      since: transition.since,
-      ...(this.spec.labels ? { labels: this.spec.labels } : {}),
-      ...(transition.resolution === undefined ? {} : { resolution: transition.resolution }),
-    };
+    const subject = { source: alert.source, sensor: alert.group, tags: alert.tags };
+    return this.results.make(subject, transition, now, { value: verdict.score, statistic: verdict.value, threshold: verdict.threshold, score: verdict.score, reason });
   }
-}
-
-function prefixed(prefix: string, values: Readonly<Record<string, string>>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) result[prefix + name] = value;
-  return result;
 }
