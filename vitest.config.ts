@@ -12,6 +12,10 @@ export default defineConfig({
     // Child processes rather than threads: each test file gets its own process, so a helper's
     // process-exit cleanup (e.g. killing a leftover mosquitto) runs per file.
     pool: 'forks',
+    // Two files at a time (vitest's default on 2 cores is one): most of the suite waits on brokers, processes and
+    // outages rather than computing, so the slow files (60 s outages, npm install) overlap. run-all.sh runs the
+    // container tests with --no-file-parallelism, one at a time.
+    maxWorkers: 2,
     setupFiles: ['test/setup/fast-check-seed.ts'],
     // Two projects, so test/run-all.sh runs the container tests after the rest (`--project main`, then
     // `--project container`), while `npx vitest run <file>` still finds any test file.
