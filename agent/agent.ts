@@ -5,7 +5,6 @@ import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
-import type { AlertTrackerSnapshot } from '../rules/anomaly/alert-tracker.js';
 import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { DataDirLock } from './buffer/data-dir-lock.js';
@@ -13,12 +12,9 @@ import { Outbox } from './buffer/outbox.js';
 import { formatProblem, type ConfigProblem } from './config/config-problem.js';
 import { checkConfigFile, type RuleConfig, type TributaryConfig } from './config/load-config.js';
 import type { GpioPortFactory } from '../drivers/gpio/gpio-port.js';
-import { AlertActions } from './alerts/alert-actions.js';
+import { AlertKeeper } from './alerts/alert-keeper.js';
 import { HISTORY_FILE } from './history/history-file.js';
 import { LocalHistory } from './history/local-history.js';
-import { AlertStateStore } from './alerts/alert-state-store.js';
-import { settledAlerts } from './alerts/settled-alerts.js';
-import { MqttAlertCommands } from './alerts/mqtt-alert-commands.js';
 import { AgentClock } from './clock/agent-clock.js';
 import { checkClockSync } from './clock/clock-sync.js';
 import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
@@ -145,15 +141,8 @@ export class Agent {
   private readonly history: LocalHistory;
   /** Held from start to stop: one agent per data dir. */
   private readonly dataDirLock: DataDirLock;
-  /** Pending and firing alerts, kept across restarts. */
-  private readonly alertStates: AlertStateStore;
-  private readonly alertActions: AlertActions;
-  /** The MQTT command topic for acknowledging alerts, when an MQTT sink or source names a broker. */
-  private alertCommands: MqttAlertCommands | undefined;
-  /** An alert changed state since alert state was last saved. */
-  private alertsChanged = false;
-  /** `settledAlerts` of what alert-state.sqlite holds: saving can wait while only pending alerts change. */
-  private savedSettledAlerts: string | undefined;
+  /** Pending and firing alerts kept across restarts, their GPIO outputs, acknowledgements. */
+  private readonly alerts: AlertKeeper;
   readingsIn = 0;
   /** Steps of the wall clock noticed since start. */
   clockSteps = 0;
@@ -190,8 +179,17 @@ export class Agent {
       resultsMs: config.history.results,
       synchronous: config.history.synchronous,
     });
-    this.alertStates = new AlertStateStore(resolve(options.dataDir ?? config.agent.data_dir, 'alert-state.sqlite'));
-    this.alertActions = new AlertActions(this.log, options.gpioPortFactory);
+    this.alerts = new AlertKeeper({
+      engine: this.engine,
+      log: this.log,
+      now: this.now,
+      file: resolve(options.dataDir ?? config.agent.data_dir, 'alert-state.sqlite'),
+      spillAfterMs: config.buffer.spill_after,
+      ...(options.gpioPortFactory ? { gpioPortFactory: options.gpioPortFactory } : {}),
+      handOver: () => {
+        if (!this.stopped) this.tick();
+      },
+    });
     if (options.now === undefined || options.monotonic !== undefined) {
       this.clockSource = { monotonic: options.monotonic ?? monotonicMs, bootIdFile: options.bootIdFile };
     }
@@ -222,7 +220,7 @@ export class Agent {
       this.hold = new UnsynchronisedHold(this.clock, this.clockSource.monotonic, this.running.time.hold_unsynchronised);
       await this.checkSync();
     }
-    await this.restoreAlerts();
+    await this.alerts.open(this.running.rules);
     try {
       this.history.open();
     } catch (error) {
@@ -249,12 +247,10 @@ export class Agent {
       this.forwarders.push(forwarder);
     }
 
-    const broker = MqttAlertCommands.brokerOf(config.sinks, config.sources);
-    if (broker) {
+    this.alerts.listen(config.sinks, config.sources, this.agentName, () => {
       const { setConnected: _unused, ...context } = this.contextFor('alert-commands', 'source');
-      this.alertCommands = new MqttAlertCommands(broker, this.agentName, this, { ...context, setConnected: () => {} });
-      this.alertCommands.start();
-    }
+      return { ...context, setConnected: () => {} };
+    });
 
     this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
     this.checkpointTimer = setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
@@ -297,7 +293,7 @@ export class Agent {
     clearInterval(this.historyTimer);
     clearImmediate(this.immediateTick);
     clearTimeout(this.syncTimer);
-    await this.alertCommands?.stop();
+    await this.alerts.stopListening();
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
     clearTimeout(this.commitTimer);
@@ -309,10 +305,8 @@ export class Agent {
       await driver.stop().catch((error: unknown) => this.log.warn({ sink: name, error: String(error) }, 'sink did not stop cleanly'));
     }
     this.outbox.close(this.now());
-    this.saveAlerts(true);
-    this.alertStates.close();
+    await this.alerts.close();
     this.closeHistory();
-    await this.alertActions.close();
     this.dataDirLock.release();
     this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
   }
@@ -387,19 +381,12 @@ export class Agent {
    * resolves with resolution `acknowledged`, and the transition goes to the sinks at once. `via` is for the log.
    */
   acknowledgeAlert(rule: string, sensor: string, source: string | undefined, via: string): AlertAcknowledgement {
-    const outcome = this.engine.acknowledgeAlert(rule, sensor, source, this.now());
-    if (outcome.ok) {
-      this.log.info({ rule, source: outcome.result.source, sensor, via }, 'alert acknowledged');
-      if (!this.stopped) this.tick();
-    } else {
-      this.log.info({ rule, source, sensor, via, reason: outcome.reason }, `alert not acknowledged: ${outcome.message}`);
-    }
-    return outcome;
+    return this.alerts.acknowledgeAlert(rule, sensor, source, via);
   }
 
   /** Alerts pending or firing, and acknowledged ones whose condition still holds, for the health report. */
   liveAlerts(): LiveAlert[] {
-    return this.engine.liveAlerts();
+    return this.alerts.liveAlerts();
   }
 
   private accept(reading: Reading): void {
@@ -433,7 +420,7 @@ export class Agent {
    * state and its `tributary_alert_state` series go too, so neither grows with every sensor that ever alerted.
    */
   private alertForgotten(alert: ForgottenAlert): void {
-    this.alertsChanged = true;
+    this.alerts.forgotten(alert);
     this.scheduleCommit();
     this.tap.alertForgotten(alert);
   }
@@ -473,46 +460,6 @@ export class Agent {
       held: results.length,
       message: `wall clock set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; ${results.length} windows open at the step sent as they were`,
     });
-  }
-
-  /**
-   * Brings back the alerts that were pending or firing when the agent stopped, so a restart neither re-fires a firing
-   * alert nor forgets a pending one, and switches their outputs on again.
-   */
-  private async restoreAlerts(): Promise<void> {
-    const saved = this.alertStates.open();
-    for (const problem of this.engine.importAlerts(saved)) {
-      this.log.error(problem, 'saved alert state of this rule is unusable; its alerts start afresh');
-    }
-    await this.alertActions.open(this.running.rules);
-    for (const [rule, snapshot] of this.engine.exportAlerts()) {
-      for (const alert of (snapshot as AlertTrackerSnapshot).alerts) {
-        if (alert.lifecycle.state === 'firing') await this.alertActions.transition({ rule, source: alert.source, sensor: alert.sensor, state: 'firing' });
-      }
-    }
-    this.savedSettledAlerts = settledAlerts(this.engine.exportAlerts());
-    let restored = 0;
-    for (const snapshot of this.engine.exportAlerts().values()) restored += (snapshot as AlertTrackerSnapshot).alerts.length;
-    if (restored > 0) this.log.info({ alerts: restored }, 'pending and firing alerts restored');
-  }
-
-  /**
-   * Saves alert state when an alert changed. Memory first (`buffer.spill_after` above 0): only when an alert went
-   * firing, resolved or was acknowledged, or at stop (`always`); changes of pending alerts alone wait for that. With
-   * `0s`: every change, as it happens.
-   */
-  private saveAlerts(always = false): void {
-    if (!this.alertsChanged) return;
-    const states = this.engine.exportAlerts();
-    const settled = settledAlerts(states);
-    if (!always && this.running.buffer.spill_after > 0 && settled === this.savedSettledAlerts) return;
-    try {
-      this.alertStates.save(states, this.now());
-      this.savedSettledAlerts = settled;
-      this.alertsChanged = false;
-    } catch (error) {
-      this.log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying with the next commit');
-    }
   }
 
   /**
@@ -616,6 +563,11 @@ export class Agent {
     return this.agentName;
   }
 
+  /** The local history's file, for readers beside the agent (the live page). */
+  get historyFile(): string {
+    return this.history.file;
+  }
+
   /** Where results made now are stamped, and when: undefined while the clock is synchronised (or not watched). */
   private clockStamp(): ClockStamp | undefined {
     if (!this.clock || this.clock.isSynchronised) return undefined;
@@ -625,10 +577,7 @@ export class Agent {
 
   /** Buffers a result; `clock` is where its times were stamped (default: now), for re-dating once synchronised. */
   private keep(result: RuleResult, clock: ClockStamp | undefined = this.clockStamp()): void {
-    if (result.kind === 'alert') {
-      this.alertsChanged = true;
-      void this.alertActions.transition(result);
-    }
+    if (result.kind === 'alert') this.alerts.transition(result);
     this.resultsOut += 1;
     this.tap.result(result);
     if (this.history.recordResult(result)) this.commitHistory();
@@ -650,7 +599,7 @@ export class Agent {
   private commit(): void {
     this.commitTimer = undefined;
     this.lastCommitAt = performance.now();
-    this.saveAlerts();
+    this.alerts.save();
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
       // A sink down or refusing: what it has not confirmed goes to disk now, not spill_after later.
