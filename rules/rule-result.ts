@@ -52,7 +52,7 @@ export interface AlertResult {
   readonly timestamp: number;
   readonly state: Exclude<AlertState, 'inactive'>;
   readonly previous: AlertState;
-  /** Which detector raised it: threshold, rate, zscore, mad, ewma, cusum, flatline, range, missing, anomaly. */
+  /** Which detector raised it: its name under `alert:` (one of DETECTOR_NAMES, rules/anomaly/detectors.ts). */
   readonly detector: string;
   readonly severity: AlertSeverity;
   /** The reading value that caused the transition (NaN for missing data). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, nameList } from '../../drivers/option-types.js';
-import { alertSchema, anomalyShorthand } from './alert-schema.js';
+import { ALERT_DETECTOR_HELP, alertSchema, anomalyShorthand } from './alert-schema.js';
 import { AggregateError, compileAggregates, type AggregateItem } from '../../rules/aggregates/compile-aggregates.js';
 import type { DeriveSpec } from '../../rules/derive/derive-spec.js';
 import { compileNumericExpression, ExpressionError } from '../../rules/filter-expression.js';
@@ -153,7 +153,7 @@ export const ruleSchema = z
       .describe('Aggregates per window, e.g. [count, mean, p95, { integral: { unit: h } }] (default count, mean, min, max).'),
     alert: alertSchema
       .optional()
-      .describe('Watch each sensor with a detector (threshold, rate, zscore, mad, ewma, cusum, flatline, range, missing, anomaly) and emit alert transitions.'),
+      .describe(`Watch each sensor with a detector (${ALERT_DETECTOR_HELP}) and emit alert transitions.`),
     anomaly: anomalyShorthand.optional().describe('Shorthand for alert: { anomaly: … }: alerts on whatever is unusual for each sensor, no tuning.'),
     field: z.string().optional().describe("When reading another rule's windows: which aggregate becomes the value (default mean)."),
     to: nameList().optional().describe('Sink name(s) to forward results to; all sinks when absent, none with [].'),

@@ -1,6 +1,10 @@
 import { type Detector, type DetectorEpisode, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 import { NoveltyScore } from './novelty-score.js';
 import { PatternScale } from './pattern-scale.js';
+import { z } from 'zod';
+import { duration } from '../option-types.js';
+import { count, defineDetector, number } from './detector-definition.js';
+import { GROUP_DEFAULTS } from './group-anomaly.js';
 
 /**
  * The default detector, `anomaly: {}`: useful alerts on any sensor with no tuning. It learns each sensor's normal
@@ -301,3 +305,62 @@ export class AnomalyDetector implements Detector {
     this.previousTime = timestamp;
   }
 }
+
+/** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
+const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after', 'by_tag'] as const;
+const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'coarse', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
+
+/**
+ * `anomaly:` per sensor, or with `across` for a group of sensors (group-anomaly.ts; the alert schema keeps the group's
+ * options apart). `learn_new_normal_after` is written here but applied by the lifecycle.
+ */
+export const anomaly = defineDetector({
+  name: 'anomaly',
+  description: 'the default, no tuning: whatever is unusual for each sensor (level, pattern, stuck, missing); with across, several sensors that stop moving together',
+  schema: z
+    .strictObject({
+      window: count().optional().describe(`Readings of history for level, pattern and interval statistics (default ${ANOMALY_DEFAULTS.window}).`),
+      min_readings: count().optional().describe(`No verdict (reason learning) before this many readings (default ${ANOMALY_DEFAULTS.min_readings}).`),
+      threshold: number().positive().optional().describe(`Robust z of the level that fires, beyond the range seen (default ${ANOMALY_DEFAULTS.threshold}).`),
+      range_margin: number()
+        .nonnegative()
+        .optional()
+        .describe(`How far beyond the window's range (robust σ) a level must be to count as never seen; 0 = any new maximum or minimum (default ${ANOMALY_DEFAULTS.range_margin}).`),
+      pattern: z.number().int().nonnegative().optional().describe(`Readings (or blocks) in a pattern; 0 turns pattern novelty off (default ${ANOMALY_DEFAULTS.pattern}).`),
+      pattern_threshold: number().positive().optional().describe(`Robust z of a pattern's novelty that fires (default ${ANOMALY_DEFAULTS.pattern_threshold}).`),
+      coarse: z.number().int().nonnegative().optional().describe(`Block size (readings) of the coarse pattern scale; 0 turns it off (default ${ANOMALY_DEFAULTS.coarse}).`),
+      flat_factor: number().positive().optional().describe(`A flat run fires beyond this many times the longest seen (default ${ANOMALY_DEFAULTS.flat_factor}).`),
+      missing_factor: number().positive().optional().describe(`Silence fires beyond this many median intervals, and 3× the longest gap (default ${ANOMALY_DEFAULTS.missing_factor}).`),
+      memory: count().optional().describe(`Readings over which the recent worst score fades by half (default ${ANOMALY_DEFAULTS.memory}).`),
+      hold: z.number().int().nonnegative().optional().describe(`Readings the condition stays active after it fired (default ${ANOMALY_DEFAULTS.hold}).`),
+      learn_new_normal_after: duration()
+        .optional()
+        .describe('A fault still outside the band from before it this long after firing is resolved and taken as the new normal; absent: it fires until it clears or is acknowledged.'),
+      across: z
+        .array(z.string().min(1))
+        .optional()
+        .describe('Watch these sensors together (2 to 16): full names (pump/flow) make one group per source, last levels (flow) one group per device. Fires when they stop moving together as learnt.'),
+      learn: count().optional().describe(`across: rows in the learning period (default ${GROUP_DEFAULTS.learn}).`),
+      variance: number().gt(0).max(1).optional().describe(`across: share of the variance the model's components explain (default ${GROUP_DEFAULTS.variance}).`),
+      smoothing: number().gt(0).max(1).optional().describe(`across: EWMA weight of a new row in the smoothed statistics, 1 = none (default ${GROUP_DEFAULTS.smoothing}).`),
+      quantile: number().gt(0).max(1).optional().describe(`across: quantile of the held-out statistic the limit is based on (default ${GROUP_DEFAULTS.quantile}; 1 = the largest value).`),
+      margin: number().positive().optional().describe(`across: the limit is margin × that quantile (default ${GROUP_DEFAULTS.margin}).`),
+      watch: z.enum(['spe', 't2', 'both']).optional().describe(`across: spe (off the learnt relationship), t2 (along it, further out than learnt) or both (default ${GROUP_DEFAULTS.watch}).`),
+      stale_after: duration().optional().describe("across: how long a sensor's last value is carried into rows (default 3 of its intervals); older makes the group incomplete."),
+      by_tag: z.string().min(1).optional().describe('across: one group per value of this tag (e.g. device) instead of per source or device name; readings without the tag are left out.'),
+    })
+    .superRefine((spec, context) => {
+      const given = (keys: readonly string[]) => keys.filter((key) => (spec as Record<string, unknown>)[key] !== undefined);
+      const misplaced = spec.across === undefined ? given(GROUP_KEYS) : given(PER_SENSOR_KEYS);
+      for (const key of misplaced) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: spec.across === undefined ? `${key} is an option of a group: add across: [sensor, …]` : `${key} is an option of the per-sensor anomaly detector, not of a group (across)`,
+        });
+      }
+    })
+    .nullish()
+    .transform((spec) => spec ?? {}),
+  create: (spec: Partial<AnomalySpec>) => new AnomalyDetector(spec),
+});

@@ -1,5 +1,7 @@
 import { Baseline } from './baseline.js';
 import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { z } from 'zod';
+import { count, defineDetector, number } from './detector-definition.js';
 
 /**
  * Two-sided tabular CUSUM (Page 1954) on standardised readings: S⁺ = max(0, S⁺ + z − k), S⁻ = max(0, S⁻ − z − k);
@@ -50,3 +52,15 @@ export class CusumDetector implements Detector {
     return undefined;
   }
 }
+
+export const cusum = defineDetector({
+  name: 'cusum',
+  description: 'two-sided tabular CUSUM on standardised readings: a change point, a level that moved',
+  schema: z.strictObject({
+    k: number().nonnegative().default(0.5).describe('Half the shift worth detecting, in σ.'),
+    h: number().positive().default(5).describe('Decision limit: active while either sum exceeds it (4–5 is usual).'),
+    warmup: count().default(30).describe('Readings that learn the mean and deviation before any verdict.'),
+    baseline_alpha: number().min(0).max(1).default(0.001).describe('How fast the learnt mean and deviation follow the sensor while in control, per reading; 0 freezes them.'),
+  }),
+  create: (spec: CusumSpec) => new CusumDetector(spec),
+});

@@ -1,5 +1,7 @@
 import { Baseline } from './baseline.js';
 import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
+import { z } from 'zod';
+import { count, defineDetector, number } from './detector-definition.js';
 
 /**
  * EWMA control chart (Roberts 1959): z = λ·x + (1−λ)·z, alarm when z leaves mean ± L·σ·√(λ/(2−λ)). Averaging makes
@@ -52,3 +54,15 @@ export class EwmaDetector implements Detector {
     return undefined;
   }
 }
+
+export const ewma = defineDetector({
+  name: 'ewma',
+  description: 'EWMA control chart: fires when the smoothed value leaves mean ± limit·σ·√(λ/(2−λ)); good for small sustained shifts',
+  schema: z.strictObject({
+    lambda: number().gt(0).max(1).default(0.2).describe('Weight of a new reading in the average (0 < λ ≤ 1).'),
+    limit: number().positive().default(3).describe('Width of the control limits, in σ.'),
+    warmup: count().default(30).describe('Readings that learn the mean and deviation before any verdict.'),
+    baseline_alpha: number().min(0).max(1).default(0.001).describe('How fast the learnt mean and deviation follow the sensor while in control, per reading; 0 freezes them.'),
+  }),
+  create: (spec: EwmaSpec) => new EwmaDetector(spec),
+});

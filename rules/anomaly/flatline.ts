@@ -1,4 +1,7 @@
 import { type Detector, IGNORED, newVerdict, setVerdict } from './detector.js';
+import { z } from 'zod';
+import { duration } from '../option-types.js';
+import { count, defineDetector, number } from './detector-definition.js';
 
 /**
  * A stuck sensor: readings that stay within `epsilon` of each other for `readings` readings or for `duration` ms.
@@ -54,3 +57,14 @@ export class FlatlineDetector implements Detector {
     return undefined;
   }
 }
+
+export const flatline = defineDetector({
+  name: 'flatline',
+  description: 'stuck sensor: readings within epsilon of each other for readings readings or for duration',
+  schema: z.strictObject({
+    epsilon: number().nonnegative().default(0).describe('Largest spread that still counts as no change.'),
+    readings: count().optional().describe('Fires after this many readings without change.'),
+    duration: duration().optional().describe('Fires after this long without change.'),
+  }),
+  create: (spec: FlatlineSpec) => new FlatlineDetector(spec),
+});

@@ -1,7 +1,9 @@
 import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 import { RollingWindow } from './rolling-window.js';
 import { SortedValues } from './sorted-values.js';
-import { directed, type ZScoreSpec } from './zscore.js';
+import { directed, windowBounds, type ZScoreSpec } from './zscore.js';
+import { z } from 'zod';
+import { count, defineDetector, direction, number } from './detector-definition.js';
 
 /**
  * Robust z-score: distance from the window's median in units of its median absolute deviation (×1.4826, so it
@@ -50,3 +52,16 @@ export class MadDetector implements Detector {
     return undefined;
   }
 }
+
+export const mad = defineDetector({
+  name: 'mad',
+  description: 'robust z-score from the median and the median absolute deviation, so earlier outliers do not widen the limits',
+  schema: z.strictObject({
+    threshold: number().positive().default(3.5).describe('The robust z-score that fires.'),
+    window: windowBounds.prefault({ readings: 100 }).describe('The readings median and MAD are taken over: { readings: 100 }, { duration: 1h } or both.'),
+    min_readings: count().default(10).describe('No verdict before this many readings.'),
+    direction: direction(),
+    min_spread: number().nonnegative().default(0).describe('Smallest spread to divide by, in the sensor unit.'),
+  }),
+  create: (spec: MadSpec) => new MadDetector(spec),
+});

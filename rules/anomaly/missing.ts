@@ -1,4 +1,7 @@
 import { type Detector, newVerdict, setVerdict } from './detector.js';
+import { z } from 'zod';
+import { duration } from '../option-types.js';
+import { defineDetector } from './detector-definition.js';
 
 /**
  * Missing data (a deadman switch): no reading for `after` ms. Absence produces no reading, so this detector only
@@ -40,3 +43,10 @@ export class MissingDetector implements Detector {
     return setVerdict(this.verdict, active, silence / this.spec.after, Number.NaN, this.spec.after, reason);
   }
 }
+
+export const missing = defineDetector({
+  name: 'missing',
+  description: 'no data (deadman): fires when the last reading is older than after',
+  schema: z.strictObject({ after: duration().describe('Silence after which the sensor counts as missing.') }),
+  create: (spec: MissingSpec) => new MissingDetector(spec),
+});

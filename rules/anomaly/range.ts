@@ -1,4 +1,6 @@
 import { type Detector, newVerdict, setVerdict } from './detector.js';
+import { z } from 'zod';
+import { defineDetector, number } from './detector-definition.js';
 
 /** Out of physical range: a value the sensor cannot really measure (a DS18B20's 85 °C, a negative humidity). */
 export interface RangeSpec {
@@ -29,3 +31,13 @@ export class RangeDetector implements Detector {
     return undefined;
   }
 }
+
+export const range = defineDetector({
+  name: 'range',
+  description: 'out of physical range: values outside [min, max], and NaN',
+  schema: z.strictObject({
+    min: number().optional().describe('Fires below this.'),
+    max: number().optional().describe('Fires above this.'),
+  }),
+  create: (spec: RangeSpec) => new RangeDetector(spec),
+});

@@ -1,5 +1,8 @@
 import { type Detector, IGNORED, newVerdict, setVerdict } from './detector.js';
 import { RollingWindow } from './rolling-window.js';
+import { z } from 'zod';
+import { duration } from '../option-types.js';
+import { defineDetector, number } from './detector-definition.js';
 
 /**
  * Rate of change over a span: (newest − oldest reading within `span`) / elapsed time, per second or per minute.
@@ -48,3 +51,15 @@ export class RateDetector implements Detector {
     return undefined;
   }
 }
+
+export const rate = defineDetector({
+  name: 'rate',
+  description: 'rate of change over a span: (newest − oldest reading within span) / elapsed',
+  schema: z.strictObject({
+    above: number().optional().describe('Fires when rising faster than this, in units per `per`.'),
+    below: number().optional().describe('Fires when the rate is below this (e.g. -2: falling faster than 2 per `per`).'),
+    per: z.enum(['second', 'minute']).default('minute').describe('The time unit of above and below.'),
+    span: duration().prefault('5m').describe('The span the rate is measured over.'),
+  }),
+  create: (spec: RateSpec) => new RateDetector(spec),
+});

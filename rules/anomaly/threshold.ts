@@ -1,4 +1,6 @@
 import { type Detector, IGNORED, newVerdict, setVerdict } from './detector.js';
+import { z } from 'zod';
+import { defineDetector, number } from './detector-definition.js';
 
 /**
  * A static threshold with hysteresis: fires above `above` (or below `below`) and clears only once the value is back
@@ -49,3 +51,15 @@ export class ThresholdDetector implements Detector {
     return undefined;
   }
 }
+
+export const threshold = defineDetector({
+  name: 'threshold',
+  description: 'static limits with hysteresis: fires above `above` or below `below`, clears past `clear_below`/`clear_above`',
+  schema: z.strictObject({
+    above: number().optional().describe('Fires above this.'),
+    clear_below: number().optional().describe('Clears below this (default: above).'),
+    below: number().optional().describe('Fires below this.'),
+    clear_above: number().optional().describe('Clears above this (default: below).'),
+  }),
+  create: (spec: ThresholdSpec) => new ThresholdDetector(spec),
+});

@@ -1,5 +1,8 @@
 import { type Detector, IGNORED, LEARNING, newVerdict, setVerdict } from './detector.js';
 import { RollingWindow, type WindowBounds } from './rolling-window.js';
+import { z } from 'zod';
+import { count, defineDetector, direction, number } from './detector-definition.js';
+import { duration } from '../option-types.js';
 
 /**
  * Rolling z-score: how many standard deviations the reading is from the mean of the window before it. The reading
@@ -56,3 +59,23 @@ export class ZScoreDetector implements Detector {
     return undefined;
   }
 }
+
+/** `window:` of zscore and mad: by count, by time, or both. */
+export const windowBounds = z
+  .strictObject({
+    readings: count().optional().describe('The latest this many readings.'),
+    duration: duration().optional().describe('Readings of the last this long.'),
+  })
+  .refine((bounds) => bounds.readings !== undefined || bounds.duration !== undefined, 'give readings, duration or both');
+
+export const zscore = defineDetector({
+  name: 'zscore',
+  description: "rolling z-score: distance from the window's mean in standard deviations",
+  schema: z.strictObject({
+    threshold: number().positive().default(3).describe('The z-score that fires.'),
+    window: windowBounds.prefault({ readings: 100 }).describe('The readings the mean and deviation are taken over: { readings: 100 }, { duration: 1h } or both.'),
+    min_readings: count().default(10).describe('No verdict before this many readings.'),
+    direction: direction(),
+  }),
+  create: (spec: ZScoreSpec) => new ZScoreDetector(spec),
+});
