@@ -19,7 +19,10 @@ export interface AlertKeeperOptions {
   readonly now: () => number;
   /** alert-state.sqlite in the data dir. */
   readonly file: string;
-  /** `buffer.spill_after`: above 0, memory first (see `save`); 0, every change is saved as it happens. */
+  /**
+   * `buffer.spill_after`: above 0, memory first, alert state is saved at most once per this (see `save`), the same
+   * bound on what a power cut can lose as for results; 0, every change is saved as it happens.
+   */
   readonly spillAfterMs: number;
   /** How GPIO lines of alert actions are opened; tests pass a fake. */
   readonly gpioPortFactory?: () => Promise<GpioPortFactory>;
@@ -41,6 +44,10 @@ export class AlertKeeper implements AlertAcknowledger {
   private changed = false;
   /** `settledAlerts` of what alert-state.sqlite holds: saving can wait while only pending alerts change. */
   private savedSettled: string | undefined;
+  /** When alert state was last written (ms of performance.now()), to write at most once per `spillAfterMs`. */
+  private lastSavedAt = Number.NEGATIVE_INFINITY;
+  /** Saves what changed once `spillAfterMs` has passed since the last save (or retries a failed one). */
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AlertKeeperOptions) {
     this.store = new AlertStateStore(options.file);
@@ -100,22 +107,43 @@ export class AlertKeeper implements AlertAcknowledger {
 
   /**
    * Saves alert state when an alert changed. Memory first (`buffer.spill_after` above 0): only when an alert went
-   * firing, resolved or was acknowledged, or at stop (`always`); changes of pending alerts alone wait for that. With
-   * `0s`: every change, as it happens.
+   * firing, resolved or was acknowledged, or at stop (`always`); changes of pending alerts alone wait for that. And
+   * at most once per `spill_after`: a change within it of the last save is saved when it has passed, together with
+   * every change since (a flapping alert writes once per interval, not at each transition). So a power cut loses at
+   * most the last `spill_after` of transitions, and a firing alert once saved never fires again after a restart.
+   * With `0s`: every change, as it happens.
    */
   save(always = false): void {
     if (!this.changed) return;
     const { engine, log, now, spillAfterMs } = this.options;
+    // Already due at a time of its own: the commits in between need not look.
+    if (!always && this.saveTimer !== undefined) return;
     const states = engine.exportAlerts();
     const settled = settledAlerts(states);
-    if (!always && spillAfterMs > 0 && settled === this.savedSettled) return;
+    if (!always && spillAfterMs > 0) {
+      if (settled === this.savedSettled) return;
+      const wait = this.lastSavedAt + spillAfterMs - performance.now();
+      if (wait > 0) return this.saveIn(wait);
+    }
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     try {
       this.store.save(states, now());
       this.savedSettled = settled;
       this.changed = false;
+      this.lastSavedAt = performance.now();
     } catch (error) {
-      log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying with the next commit');
+      log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying');
+      // Also when no commit comes: an alert that fired and then stayed quiet must still reach the disk.
+      if (!always) this.saveIn(Math.max(1_000, spillAfterMs));
     }
+  }
+
+  private saveIn(ms: number): void {
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, ms);
   }
 
   /**
@@ -141,6 +169,8 @@ export class AlertKeeper implements AlertAcknowledger {
 
   /** Saves what changed since the last save, closes the file and switches the outputs off: last in a stop. */
   async close(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     this.save(true);
     this.store.close();
     await this.actions.close();

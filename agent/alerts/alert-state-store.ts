@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 
 /**
  * Where alert state outlives the process: pending and firing alerts per rule, as the engine exports them, in a small
- * SQLite file of their own beside the buffer. Written only when an alert changes state (rarely), each time in one
- * fully synchronous transaction, so a power cut neither re-fires a firing alert nor forgets a pending one.
+ * SQLite file of their own beside the buffer. Written when an alert fires, resolves or is acknowledged, at most once per
+ * `buffer.spill_after` (see `AlertKeeper.save`), each time in one fully synchronous transaction, so a power cut never
+ * re-fires a firing alert that was saved.
  */
 export class AlertStateStore {
   private db: Database.Database | undefined;

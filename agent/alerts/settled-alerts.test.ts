@@ -8,8 +8,9 @@ import { checkConfigText } from '../config/load-config.js';
 
 /**
  * Alert state and the SD card: with memory first (`buffer.spill_after` above 0) alert-state.sqlite is written when an
- * alert goes firing or resolves, not each time a noisy sensor starts a pending episode; with `0s` at every change. A
- * second connection to the real file counts the transactions (`data_version`).
+ * alert goes firing or resolves, not each time a noisy sensor starts a pending episode, and at most once per
+ * `spill_after`; with `0s` at every change. A second connection to the real file counts the transactions
+ * (`data_version`).
  */
 describe('saving alert state', () => {
   let dir: TempDir | undefined;
@@ -20,7 +21,15 @@ describe('saving alert state', () => {
     await dir?.remove();
   });
 
-  async function transactionsWhileRunning(spillAfter: string): Promise<{ commits: number; pendingTransitions: number; saved: () => string[] }> {
+  /** Fires and resolves at nearly every reading (20 ms apart): the worst case of a badly tuned alert. */
+  const FLAPPING_RULES = `
+  flapping: { select: noisy, alert: { threshold: { above: 10 } } }
+  steady: { select: hot, alert: { threshold: { above: 50 }, for: 200ms } }`;
+
+  async function transactionsWhileRunning(
+    spillAfter: string,
+    rules?: string,
+  ): Promise<{ commits: number; pendingTransitions: number; flappingStates: string[]; saved: () => string[]; savedState: (rule: string) => unknown }> {
     dir = await makeTempDir('alert-saves');
     const checked = checkConfigText(
       `
@@ -30,11 +39,11 @@ sources:
     driver: simulator
     interval: 20ms
     sensors: [{ name: noisy, base: 10, noise: 1 }, { name: hot, base: 100, noise: 0.1 }]
-rules:
+rules:${rules ?? `
   # Around its threshold all the time: pending episodes start and end, and never last the hour to fire.
   flapping: { select: noisy, alert: { threshold: { above: 10 }, for: 1h } }
   # Fires once, 200 ms after the start.
-  steady: { select: hot, alert: { threshold: { above: 50 }, for: 200ms } }
+  steady: { select: hot, alert: { threshold: { above: 50 }, for: 200ms } }`}
 sinks: { out: { driver: console, format: json } }
 buffer: { commit_interval: 10ms, spill_after: ${spillAfter} }
 `,
@@ -44,9 +53,11 @@ buffer: { commit_interval: 10ms, spill_after: ${spillAfter} }
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
     const dataDir = path.join(dir.path, 'data');
     let pendingTransitions = 0;
+    const flappingStates: string[] = [];
     agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir });
     agent.tap.onResult((result) => {
       if (result.kind === 'alert' && result.rule === 'flapping' && result.state === 'pending') pendingTransitions += 1;
+      if (result.kind === 'alert' && result.rule === 'flapping') flappingStates.push(result.state);
     });
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = (() => true) as typeof process.stdout.write; // the console sink's lines
@@ -65,7 +76,11 @@ buffer: { commit_interval: 10ms, spill_after: ${spillAfter} }
       }
       await agent.stop();
       const saved = () => (reader.prepare('SELECT rule FROM alert_state ORDER BY rule').all() as { rule: string }[]).map((row) => row.rule);
-      return { commits, pendingTransitions, saved };
+      const savedState = (rule: string) => {
+        const row = reader.prepare<[string], { state: string }>('SELECT state FROM alert_state WHERE rule = ?').get(rule);
+        return row === undefined ? undefined : (JSON.parse(row.state) as unknown);
+      };
+      return { commits, pendingTransitions, flappingStates, saved, savedState };
     } finally {
       process.stdout.write = write;
     }
@@ -75,6 +90,17 @@ buffer: { commit_interval: 10ms, spill_after: ${spillAfter} }
     const run = await transactionsWhileRunning('5s');
     expect(run.pendingTransitions).toBeGreaterThan(5);
     expect(run.commits).toBe(1);
+    expect(run.saved()).toEqual(['flapping', 'steady']);
+  });
+
+  it('memory first: an alert firing and resolving all the time is saved at most once per spill_after, and as it was at stop', async () => {
+    const run = await transactionsWhileRunning('1s', FLAPPING_RULES);
+    // Dozens of firings and resolves in 2.5 s; at most one write per second of them (the first at once).
+    expect(run.flappingStates.filter((state) => state === 'firing').length).toBeGreaterThan(10);
+    expect(run.commits).toBeGreaterThanOrEqual(2);
+    expect(run.commits).toBeLessThanOrEqual(4);
+    // Whatever came after the last of them was written at stop: the saved state is the last transition's.
+    expect(run.savedState('flapping')).toMatchObject({ alerts: [{ sensor: 'noisy', lifecycle: { state: run.flappingStates.at(-1) } }] });
     expect(run.saved()).toEqual(['flapping', 'steady']);
   });
 
