@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { defineAggregate, single, type Value } from './aggregate-definition.js';
+import { optionsOf, unitOption } from './aggregate-parameters.js';
+
+/**
+ * Aggregates over time: they need when each reading came (the window's series, or its ends), and what happened
+ * between two windows is in neither, so compaction drops them.
+ */
+
+const timeWeightedMean: Value = (s, _start, end) => s.series!.timeWeightedMean(end);
+
+const unit = (example: string) =>
+  z
+    .strictObject({
+      unit: z
+        .string()
+        .optional()
+        .describe(`A unit (ms, s, m, h, d) or a duration such as ${example}; default s.`),
+    })
+    .nullish();
+
+export const meanTimeWeighted = defineAggregate({
+  name: 'mean_time_weighted',
+  alias: 'twa',
+  help: 'mean_time_weighted (or twa)',
+  description: "sample-and-hold mean: each value weighted by how long it held, the last until the window's end",
+  create: (_options, written) => single(written, 'series', timeWeightedMean),
+  merge: null,
+});
+
+export const integral = defineAggregate({
+  name: 'integral',
+  help: 'integral { unit: h }',
+  description: 'trapezoidal area under the readings, in value × unit',
+  options: unit('1h'),
+  create: (options) => {
+    const unitMs = unitOption('integral', optionsOf('integral', options, ['unit'], '{ unit: h }').unit, 1_000);
+    return single('integral', 'series', (s) => s.series!.integral(unitMs));
+  },
+  merge: null,
+});
+
+export const derivative = defineAggregate({
+  name: 'derivative',
+  help: 'derivative { unit: 1m }',
+  description: '(last − first) / time between them, per unit',
+  options: unit('1m'),
+  create: (options) => {
+    const unitMs = unitOption('derivative', optionsOf('derivative', options, ['unit'], '{ unit: 1m }').unit, 1_000);
+    return single('derivative', 'ends', (s) =>
+      s.count > 1 && s.lastTime > s.firstTime ? ((s.lastValue - s.firstValue) / (s.lastTime - s.firstTime)) * unitMs : undefined,
+    );
+  },
+  merge: null,
+});
+
+export const rate = defineAggregate({
+  name: 'rate',
+  help: 'rate { unit: 1m }',
+  description: "increase of a counter per unit over the readings' span; a drop counts as a reset to 0",
+  options: unit('1m'),
+  create: (options) => {
+    const unitMs = unitOption('rate', optionsOf('rate', options, ['unit'], '{ unit: 1m }').unit, 1_000);
+    return single('rate', 'series', (s) => s.series!.counterRate(unitMs));
+  },
+  merge: null,
+});
