@@ -173,6 +173,10 @@ export class Agent {
     this.engine = new RuleEngine(config.rules.map(ruleSpecOf), {
       forgetSilentMs: config.agent.forget_silent_sensors,
       alertForgotten: (alert) => this.alertForgotten(alert),
+      groupModelChanged: (event) => {
+        this.alerts.modelChanged(event);
+        this.scheduleCommit();
+      },
     });
     this.history = new LocalHistory(resolve(options.dataDir ?? config.agent.data_dir, HISTORY_FILE), {
       readingsMs: config.history.readings,

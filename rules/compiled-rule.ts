@@ -1,6 +1,6 @@
 import { compileAggregates } from './aggregates/compile-aggregates.js';
 import { type AcknowledgeOutcome, AlertTracker, type AlertTrackerSnapshot, type ForgottenAlert, type LiveAlert } from './anomaly/alert-tracker.js';
-import { GroupAlertTracker } from './anomaly/group-alert-tracker.js';
+import { GroupAlertTracker, type GroupModelEvent, type GroupModelsSnapshot } from './anomaly/group-alert-tracker.js';
 import { DerivedReadings } from './derive/derived-readings.js';
 import { compileFilterExpression, type ReadingPredicate } from './filter-expression.js';
 import type { Reading } from './reading.js';
@@ -33,6 +33,8 @@ export interface EngineOptions {
   readonly forgetSilentMs?: number;
   /** Hears of each sensor whose alert (resolved) was forgotten, during `advance`. */
   readonly alertForgotten?: (alert: ForgottenAlert) => void;
+  /** Hears of each group (`anomaly: { across }`) whose model was learnt or dropped: the time to save models. */
+  readonly groupModelChanged?: (event: GroupModelEvent) => void;
 }
 
 /**
@@ -98,7 +100,7 @@ export class CompiledRule {
     this.derive = spec.derive ? new DerivedReadings(spec.derive) : undefined;
     this.window = createWindow(spec);
     this.countWindow = this.window instanceof CountWindows ? this.window : undefined;
-    this.alerts = spec.alert ? createAlertTracker(spec.name, spec.alert) : undefined;
+    this.alerts = spec.alert ? createAlertTracker(spec.name, spec.alert, options.groupModelChanged) : undefined;
     this.processingTime = spec.window?.time === 'processing';
   }
 
@@ -203,6 +205,16 @@ export class CompiledRule {
     return this.alerts?.liveAlerts() ?? [];
   }
 
+  /** The learnt models of the rule's groups (`anomaly: { across }`); undefined for other rules or before any. */
+  exportModels(): GroupModelsSnapshot | undefined {
+    return this.alerts instanceof GroupAlertTracker ? this.alerts.exportModels() : undefined;
+  }
+
+  /** Restores `exportModels` output of an earlier run; returns why it was not used (the groups then learn afresh). */
+  importModels(snapshot: unknown): string | undefined {
+    return this.alerts instanceof GroupAlertTracker ? this.alerts.importModels(snapshot) : 'the rule has no anomaly across a group';
+  }
+
   /** Restores `exportAlerts` output of an earlier run; throws on a snapshot that is not one. */
   importAlerts(snapshot: unknown): void {
     this.alerts?.importState(snapshot);
@@ -266,8 +278,12 @@ export class CompiledRule {
   }
 }
 
-function createAlertTracker(rule: string, alert: NonNullable<RuleSpec['alert']>): AlertTracker | GroupAlertTracker {
-  return alert.group ? new GroupAlertTracker({ rule, ...alert, group: alert.group }) : new AlertTracker({ rule, ...alert });
+function createAlertTracker(
+  rule: string,
+  alert: NonNullable<RuleSpec['alert']>,
+  groupModelChanged: EngineOptions['groupModelChanged'],
+): AlertTracker | GroupAlertTracker {
+  return alert.group ? new GroupAlertTracker({ rule, ...alert, group: alert.group }, groupModelChanged) : new AlertTracker({ rule, ...alert });
 }
 
 function createWindow(spec: RuleSpec): WindowOperator | undefined {

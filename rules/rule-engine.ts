@@ -7,6 +7,7 @@ import { sameSpec } from './same-spec.js';
 
 export type { RuleCounters, EngineOptions, TrackedSensors } from './compiled-rule.js';
 export type { ForgottenAlert, LiveAlert } from './anomaly/alert-tracker.js';
+export type { GroupModelEvent } from './anomaly/group-alert-tracker.js';
 
 /** What acknowledging an alert did: the resolved transition, or why nothing was acknowledged. */
 export type AlertAcknowledgement =
@@ -171,6 +172,31 @@ export class RuleEngine {
       } catch (error) {
         problems.push({ rule: rule.spec.name, error: (error as Error).message });
       }
+    }
+    return problems;
+  }
+
+  /** The learnt models of every rule with `anomaly: { across }` whose groups learnt anything, by rule name. */
+  exportModels(): Map<string, unknown> {
+    const models = new Map<string, unknown>();
+    for (const rule of this.rules) {
+      const snapshot = rule.exportModels();
+      if (snapshot) models.set(rule.spec.name, snapshot);
+    }
+    return models;
+  }
+
+  /**
+   * Restores models saved by `exportModels` (after a restart, before `importAlerts`): each group carries on watching,
+   * or learning where it was. Returns, per rule, why its saved models were not used (its group options changed, or the
+   * snapshot is unusable): its groups learn afresh. Rules no longer present are skipped.
+   */
+  importModels(models: ReadonlyMap<string, unknown>): { rule: string; reason: string }[] {
+    const problems: { rule: string; reason: string }[] = [];
+    for (const rule of this.rules) {
+      if (!models.has(rule.spec.name)) continue;
+      const reason = rule.importModels(models.get(rule.spec.name));
+      if (reason !== undefined) problems.push({ rule: rule.spec.name, reason });
     }
     return problems;
   }

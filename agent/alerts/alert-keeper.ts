@@ -1,7 +1,7 @@
 import type { DriverContext } from '../../drivers/driver.js';
 import type { GpioPortFactory } from '../../drivers/gpio/gpio-port.js';
 import type { AlertTrackerSnapshot } from '../../rules/anomaly/alert-tracker.js';
-import type { AlertAcknowledgement, ForgottenAlert, LiveAlert, RuleEngine } from '../../rules/rule-engine.js';
+import type { AlertAcknowledgement, ForgottenAlert, GroupModelEvent, LiveAlert, RuleEngine } from '../../rules/rule-engine.js';
 import type { AlertResult } from '../../rules/rule-result.js';
 import type { RuleSpec } from '../../rules/rule-spec.js';
 import type { DriverInstance } from '../config/load-config.js';
@@ -31,9 +31,10 @@ export interface AlertKeeperOptions {
 }
 
 /**
- * Alert keeping beside the pipeline: pending and firing alerts kept across restarts (alert-state.sqlite), local
- * actions on transitions (GPIO), and acknowledgements from the health server and the MQTT command topic. The agent
- * hands it every alert transition and calls `save` with each buffer commit; `open` and `close` bracket a run.
+ * Alert keeping beside the pipeline: pending and firing alerts kept across restarts (alert-state.sqlite), with the
+ * models groups of `anomaly: { across }` learnt, local actions on transitions (GPIO), and acknowledgements from the
+ * health server and the MQTT command topic. The agent hands it every alert transition and calls `save` with each
+ * buffer commit; `open` and `close` bracket a run.
  */
 export class AlertKeeper implements AlertAcknowledger {
   private readonly store: AlertStateStore;
@@ -48,6 +49,10 @@ export class AlertKeeper implements AlertAcknowledger {
   private lastSavedAt = Number.NEGATIVE_INFINITY;
   /** Saves what changed once `spillAfterMs` has passed since the last save (or retries a failed one). */
   private saveTimer: NodeJS.Timeout | undefined;
+  /** A group's model was learnt or dropped since group models were last saved. */
+  private modelsChanged = false;
+  /** Rules with group models in the file: none and none to save, nothing is written. */
+  private storedModels = 0;
 
   constructor(private readonly options: AlertKeeperOptions) {
     this.store = new AlertStateStore(options.file);
@@ -66,6 +71,15 @@ export class AlertKeeper implements AlertAcknowledger {
   async open(rules: readonly RuleSpec[]): Promise<void> {
     const { engine, log } = this.options;
     const saved = this.store.open();
+    // Models first: the alerts restored next belong to groups that then already watch with what they learnt.
+    const models = this.store.models();
+    this.storedModels = models.size;
+    for (const { rule, reason } of engine.importModels(models)) {
+      log.warn({ rule, reason }, `saved group models of rule ${rule} not used (${reason}); its groups learn afresh`);
+    }
+    let groups = 0;
+    for (const snapshot of engine.exportModels().values()) groups += (snapshot as { groups: unknown[] }).groups.length;
+    if (groups > 0) log.info({ groups }, 'what groups of sensors learnt restored: they watch (or learn on) from where they were');
     for (const problem of engine.importAlerts(saved)) {
       log.error(problem, 'saved alert state of this rule is unusable; its alerts start afresh');
     }
@@ -106,6 +120,16 @@ export class AlertKeeper implements AlertAcknowledger {
   }
 
   /**
+   * A group learnt how its sensors move together, or dropped what it learnt (acknowledged): its model is saved with
+   * the next commit, so a restart does not learn it again (or does not bring back one a person set aside).
+   */
+  modelChanged(event: GroupModelEvent): void {
+    this.modelsChanged = true;
+    const { rule, source, sensor: group, components } = event;
+    if (event.learnt) this.options.log.info({ rule, source, group, components }, 'group learnt how its sensors move together; what it learnt is saved');
+  }
+
+  /**
    * Saves alert state when an alert changed. Memory first (`buffer.spill_after` above 0): only when an alert went
    * firing, resolved or was acknowledged, or at stop (`always`); changes of pending alerts alone wait for that. And
    * at most once per `spill_after`: a change within it of the last save is saved when it has passed, together with
@@ -114,6 +138,7 @@ export class AlertKeeper implements AlertAcknowledger {
    * With `0s`: every change, as it happens.
    */
   save(always = false): void {
+    if (this.modelsChanged) this.saveModels();
     if (!this.changed) return;
     const { engine, log, now, spillAfterMs } = this.options;
     // Already due at a time of its own: the commits in between need not look.
@@ -136,6 +161,24 @@ export class AlertKeeper implements AlertAcknowledger {
       log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying');
       // Also when no commit comes: an alert that fired and then stayed quiet must still reach the disk.
       if (!always) this.saveIn(Math.max(1_000, spillAfterMs));
+    }
+  }
+
+  /**
+   * Writes every group's model and learning progress: rarely (a model learnt or dropped, and at stop), as a model is
+   * p + p² numbers per group and learning changes it at every row.
+   */
+  private saveModels(): void {
+    const { engine, log, now } = this.options;
+    const models = engine.exportModels();
+    this.modelsChanged = false;
+    if (models.size === 0 && this.storedModels === 0) return;
+    try {
+      this.store.saveModels(models, now());
+      this.storedModels = models.size;
+    } catch (error) {
+      this.modelsChanged = true;
+      log.error({ error: (error as Error).message }, 'group models could not be saved; retrying with the next commit');
     }
   }
 
@@ -171,6 +214,8 @@ export class AlertKeeper implements AlertAcknowledger {
   async close(): Promise<void> {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
+    // Learning progress too: a group half way through its learning period carries on from there.
+    this.saveModels();
     this.save(true);
     this.store.close();
     await this.actions.close();

@@ -47,6 +47,18 @@ export class CovarianceAccumulator {
     return result;
   }
 
+  /** Its whole state as plain numbers, to be kept across a restart (`restore`). */
+  export(): { readonly rows: number; readonly mean: number[]; readonly comoment: number[] } {
+    return { rows: this.count, mean: Array.from(this.mean), comoment: Array.from(this.comoment) };
+  }
+
+  /** Takes `export` output back; the caller has checked the lengths and that every number is finite. */
+  restore(state: { readonly rows: number; readonly mean: ArrayLike<number>; readonly comoment: ArrayLike<number> }): void {
+    this.count = state.rows;
+    this.mean.set(Array.from(state.mean));
+    this.comoment.set(Array.from(state.comoment));
+  }
+
   reset(): void {
     this.count = 0;
     this.mean.fill(0);

@@ -13,12 +13,49 @@ import {
   type StoredAlert,
 } from './alert-tracker.js';
 import { hasNoOpinion, newVerdict, setVerdict, type Verdict } from './detector.js';
-import { GroupAnomalyDetector, type GroupAnomalySpec, INCOMPLETE } from './group-anomaly.js';
+import { GroupAnomalyDetector, type GroupAnomalySpec, type GroupModelSnapshot, INCOMPLETE } from './group-anomaly.js';
 import { GroupMembers } from './group-members.js';
 
 /** An alert rule over groups of sensors: `anomaly: { across: [...] }`. */
 export interface GroupAlertRuleSpec extends AlertRuleSpec {
   readonly group: GroupAnomalySpec;
+}
+
+/** A group's model was learnt, or dropped to be learnt afresh (acknowledged, `learn_new_normal_after`): worth saving. */
+export interface GroupModelEvent {
+  readonly rule: string;
+  readonly source: string;
+  /** The group's name, as in its alerts. */
+  readonly sensor: string;
+  readonly learnt: boolean;
+  /** Principal components kept (0 when not learnt). */
+  readonly components: number;
+}
+
+/**
+ * The learnt models of one rule's groups, saved beside its alert state so a restart does not learn them again
+ * (`exportModels`). `options` are the group options a model depends on: a model saved under others is not used.
+ */
+export interface GroupModelsSnapshot {
+  readonly version: 1;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly groups: readonly { readonly source: string; readonly group: string; readonly tags: Tags; readonly names: readonly string[]; readonly model: GroupModelSnapshot }[];
+}
+
+/** The group options a learnt model depends on, in a fixed order; `watch` only picks which statistic fires. */
+function modelOptions(spec: GroupAnomalySpec): Record<string, unknown> {
+  const { across, learn, variance, smoothing, quantile, margin, stale_after, by_tag } = spec;
+  return { across: [...across], learn, variance, smoothing, quantile, margin, stale_after: stale_after ?? null, by_tag: by_tag ?? null };
+}
+
+/** `across [a, b] → [a, b, c], learn 3000 → 1000`: what differs between saved and current options. */
+function optionChanges(saved: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>): string {
+  const show = (value: unknown) => (Array.isArray(value) ? `[${value.join(', ')}]` : value === null || value === undefined ? 'none' : String(value));
+  const keys = new Set([...Object.keys(saved), ...Object.keys(now)]);
+  return [...keys]
+    .filter((key) => JSON.stringify(saved[key] ?? null) !== JSON.stringify(now[key] ?? null))
+    .map((key) => `${key} ${show(saved[key])} → ${show(now[key])}`)
+    .join(', ');
 }
 
 /** `{{reason}}` carries the contributing sensors: "relationship broken: pump/flow 61%, pump/pressure 24%". */
@@ -53,7 +90,11 @@ export class GroupAlertTracker {
   private readonly members: GroupMembers;
   private readonly results: AlertResultMaker;
 
-  constructor(private readonly spec: GroupAlertRuleSpec) {
+  /** `modelChanged` hears of each group whose model was learnt or dropped, during `observe` or the transition. */
+  constructor(
+    private readonly spec: GroupAlertRuleSpec,
+    private readonly modelChanged?: (event: GroupModelEvent) => void,
+  ) {
     this.members = new GroupMembers(spec.group.across, spec.group.by_tag);
     this.results = new AlertResultMaker(spec, { active: GROUP_MESSAGE, resolved: RESOLVED_MESSAGE, acknowledged: ACKNOWLEDGED_MESSAGE, newNormal: NEW_NORMAL_MESSAGE });
     // Made now, so a bad spec fails at load time.
@@ -81,7 +122,9 @@ export class GroupAlertTracker {
     const alert = this.groupAlert(reading.source, group, reading.tags, now);
     alert.tags = reading.tags;
     if (alert.names[index] !== reading.sensor) alert.names[index] = reading.sensor;
+    const learning = !alert.detector.learnt;
     const verdict = alert.detector.update(index, reading.timestamp, reading.value);
+    if (learning && alert.detector.learnt) this.tellModel(alert);
     // No row closed, still learning, or a sensor's value too old: no opinion, only time moves on.
     if (verdict === undefined || hasNoOpinion(verdict) || verdict.reason === INCOMPLETE) {
       const transition = alert.lifecycle.tick(reading.timestamp);
@@ -164,7 +207,54 @@ export class GroupAlertTracker {
     return { version: 1, alerts };
   }
 
-  /** Restores `exportState` output: lifecycles come back, the detectors learn afresh (their statistics are not kept). */
+  /**
+   * Every group's model and learning progress (`GroupModelsSnapshot`); undefined when no group has learnt a row.
+   * Not part of `exportState`: alert state is saved at every transition, a model only when learnt and at stop.
+   */
+  exportModels(): GroupModelsSnapshot | undefined {
+    const groups: { source: string; group: string; tags: Tags; names: string[]; model: GroupModelSnapshot }[] = [];
+    this.groups.forEach(({ source, group, tags, names, detector }) => {
+      const model = detector.exportModel();
+      if (model.rows > 0) groups.push({ source, group, tags, names: [...names], model });
+    });
+    return groups.length === 0 ? undefined : { version: 1, options: modelOptions(this.spec.group), groups };
+  }
+
+  /**
+   * Restores `exportModels` output of an earlier run, before any reading: each group carries on watching (or
+   * learning) where it was. Returns why nothing was restored (the group options changed, or the snapshot is not
+   * one), in which case every group learns afresh; undefined when restored.
+   */
+  importModels(snapshot: unknown): string | undefined {
+    if (typeof snapshot !== 'object' || snapshot === null) return 'the saved group models are not an object';
+    const { version, options, groups } = snapshot as Record<string, unknown>;
+    if (version !== 1) return `the saved group models have unknown version ${String(version)}`;
+    if (typeof options !== 'object' || options === null || !Array.isArray(groups)) return 'the saved group models lack options or groups';
+    const changes = optionChanges(options as Record<string, unknown>, modelOptions(this.spec.group));
+    if (changes !== '') return `learnt with other options (${changes})`;
+    const p = this.spec.group.across.length;
+    const restored: { source: string; group: string; tags: Tags; names: string[]; detector: GroupAnomalyDetector }[] = [];
+    for (const [index, entry] of groups.entries()) {
+      const { source, group, tags, names, model } = (entry ?? {}) as Record<string, unknown>;
+      if (typeof source !== 'string' || typeof group !== 'string' || typeof tags !== 'object' || tags === null) return `groups[${index}] lacks source, group or tags`;
+      if (!Array.isArray(names) || names.length !== p || !names.every((name) => typeof name === 'string')) return `groups[${index}].names is not ${p} sensor names`;
+      const list = [...(names as string[])];
+      const detector = new GroupAnomalyDetector(this.spec.group, list);
+      try {
+        detector.resumeModel(model);
+      } catch (error) {
+        return `groups[${index}] (${group}): ${(error as Error).message}`;
+      }
+      restored.push({ source, group, tags: tags as Tags, names: list, detector });
+    }
+    for (const { source, group, tags, names, detector } of restored) this.groupAlert(source, group, tags, Number.NaN, { detector, names });
+    return undefined;
+  }
+
+  /**
+   * Restores `exportState` output: lifecycles come back. The detectors come back with `importModels` (call it
+   * first); without a saved model a group learns afresh.
+   */
   importState(snapshot: unknown): void {
     for (const entry of checkSnapshot(snapshot).alerts) {
       const alert = this.groupAlert(entry.source, entry.sensor, entry.tags, Number.NaN);
@@ -179,13 +269,20 @@ export class GroupAlertTracker {
     else this.live.delete(alert);
   }
 
-  private groupAlert(source: string, group: string, tags: Tags, now: number): GroupAlert {
+  /** A group's state: known, or made now, with a detector restored by `importModels` when given one. */
+  private groupAlert(source: string, group: string, tags: Tags, now: number, restored?: { detector: GroupAnomalyDetector; names: string[] }): GroupAlert {
     const known = this.groups.seen(source, group, now);
     if (known) return known;
-    const names = this.members.names(group);
-    const detector = new GroupAnomalyDetector(this.spec.group, names);
+    // The detector's messages read `names`, which the tracker corrects as readings come: one array for both.
+    const names = restored?.names ?? this.members.names(group);
+    const detector = restored?.detector ?? new GroupAnomalyDetector(this.spec.group, names);
     const alert: GroupAlert = { source, group, tags, detector, names, lifecycle: new AlertLifecycle(this.spec.lifecycle), lastVerdict: newVerdict(), contributors: '' };
     return this.groups.add(source, group, now, alert);
+  }
+
+  private tellModel(alert: GroupAlert): void {
+    const { detector } = alert;
+    this.modelChanged?.({ rule: this.spec.rule, source: alert.source, sensor: alert.group, learnt: detector.learnt, components: detector.components });
   }
 
   private result(alert: GroupAlert, transition: LifecycleTransition, now: number): AlertResult {
@@ -193,7 +290,10 @@ export class GroupAlertTracker {
     const verdict = alert.lastVerdict;
     // Named when the episode starts or fires; a resolve keeps the names that started it.
     if (transition.state !== 'resolved') alert.contributors = alert.detector.contributors();
-    if (transition.resolution !== undefined) alert.detector.acceptNewNormal();
+    if (transition.resolution !== undefined) {
+      alert.detector.acceptNewNormal();
+      this.tellModel(alert);
+    }
     const reason = alert.contributors === '' ? verdict.reason : `${verdict.reason}: ${alert.contributors}`;
     const subject = { source: alert.source, sensor: alert.group, tags: alert.tags };
     return this.results.make(subject, transition, now, { value: verdict.score, statistic: verdict.value, threshold: verdict.threshold, score: verdict.score, reason });

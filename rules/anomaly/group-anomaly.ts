@@ -78,6 +78,26 @@ export function checkGroupSpec(spec: GroupAnomalySpec): void {
 }
 
 type Phase = 'fitting' | 'calibrating' | 'watching';
+const PHASES: ReadonlySet<string> = new Set<Phase>(['fitting', 'calibrating', 'watching']);
+
+/**
+ * What a group has learnt, and how far, as plain JSON (`GroupAnomalyDetector.exportModel`): the running mean and
+ * co-moments of the rows learnt (p + p² numbers); while calibrating, the mean and covariance the first model was
+ * fitted on and the held-out statistics so far; once watching, the limits; and the smoothed statistics that carry on
+ * from row to row. The watching model itself is refitted from the co-moments, which stop changing once learnt.
+ */
+export interface GroupModelSnapshot {
+  readonly phase: Phase;
+  readonly rows: number;
+  readonly mean: readonly number[];
+  /** Row-major p × p, upper triangle used. */
+  readonly comoment: readonly number[];
+  readonly fit?: { readonly mean: readonly number[]; readonly covariance: readonly number[] };
+  readonly heldOut?: { readonly t2: readonly number[]; readonly spe: readonly number[] };
+  readonly limits?: { readonly t2: number; readonly spe: number };
+  /** Absent before the first row is scored. `active`: the last verdict, for the hysteresis. */
+  readonly smoothed?: { readonly t2: number; readonly spe: number; readonly contributions: readonly number[]; readonly active: boolean };
+}
 
 export class GroupAnomalyDetector {
   readonly rows: GroupRows;
@@ -86,6 +106,8 @@ export class GroupAnomalyDetector {
   private readonly accumulator: CovarianceAccumulator;
   private phase: Phase = 'fitting';
   private model: PcaModel | undefined;
+  /** What `model` was fitted on, to keep it across a restart while calibrating (the accumulator moves on). */
+  private fitted: { readonly mean: Float64Array; readonly covariance: Float64Array } | undefined;
   /** Held-out smoothed statistics while calibrating; dropped once the limits are set. */
   private heldOutT2: Float64Array | undefined;
   private heldOutSpe: Float64Array | undefined;
@@ -172,6 +194,7 @@ export class GroupAnomalyDetector {
   acceptNewNormal(): void {
     this.phase = 'fitting';
     this.model = undefined;
+    this.fitted = undefined;
     this.accumulator.reset();
     this.heldOutT2 = this.heldOutSpe = undefined;
     this.heldOut = 0;
@@ -181,6 +204,59 @@ export class GroupAnomalyDetector {
 
   clockStepped(stepMs: number): void {
     this.rows.clockStepped(stepMs);
+  }
+
+  /**
+   * The model and the learning progress, to be saved (`GroupModelSnapshot`); `rows` 0 while nothing is learnt yet.
+   * Rows in the making (`GroupRows`) are not kept: after a restart the first row forms from the readings that come.
+   */
+  exportModel(): GroupModelSnapshot {
+    const { rows, mean, comoment } = this.accumulator.export();
+    const calibrating = this.phase === 'calibrating';
+    return {
+      phase: this.phase,
+      rows,
+      mean,
+      comoment,
+      ...(calibrating && this.fitted ? { fit: { mean: Array.from(this.fitted.mean), covariance: Array.from(this.fitted.covariance) } } : {}),
+      ...(calibrating ? { heldOut: { t2: Array.from(this.heldOutT2!.subarray(0, this.heldOut)), spe: Array.from(this.heldOutSpe!.subarray(0, this.heldOut)) } } : {}),
+      ...(this.phase === 'watching' ? { limits: { t2: this.limitT2, spe: this.limitSpe } } : {}),
+      ...(Number.isNaN(this.smoothT2)
+        ? {}
+        : { smoothed: { t2: this.smoothT2, spe: this.smoothSpe, contributions: Array.from(this.smoothContributions), active: this.verdict.active } }),
+    };
+  }
+
+  /**
+   * Takes `exportModel` output of an earlier run of the same spec (the caller compares the specs) into a detector
+   * that has learnt nothing yet, so it carries on where it was: watching, or learning from the row it had reached.
+   * Throws, saying why, on anything that is not such a snapshot; the detector is then unchanged.
+   */
+  resumeModel(snapshot: unknown): void {
+    const model = checkModel(snapshot, this.p, this.spec.learn, this.fitRows);
+    this.accumulator.restore(model);
+    this.phase = model.phase;
+    this.fitted = undefined;
+    this.model = undefined;
+    if (model.phase === 'calibrating') {
+      this.fitted = { mean: Float64Array.from(model.fit!.mean), covariance: Float64Array.from(model.fit!.covariance) };
+      this.model = new PcaModel({ ...this.fitted, variance: this.spec.variance });
+      this.heldOutT2 = new Float64Array(this.spec.learn - this.fitRows);
+      this.heldOutSpe = new Float64Array(this.spec.learn - this.fitRows);
+      this.heldOutT2.set(model.heldOut!.t2);
+      this.heldOutSpe.set(model.heldOut!.spe);
+      this.heldOut = model.heldOut!.t2.length;
+    } else if (model.phase === 'watching') {
+      this.model = this.fit();
+      this.limitT2 = model.limits!.t2;
+      this.limitSpe = model.limits!.spe;
+    }
+    if (model.smoothed) {
+      this.smoothT2 = model.smoothed.t2;
+      this.smoothSpe = model.smoothed.spe;
+      this.smoothContributions.set(model.smoothed.contributions);
+      this.verdict.active = model.smoothed.active;
+    }
   }
 
   private scoreRow(row: Float64Array): Readonly<Verdict> {
@@ -232,7 +308,8 @@ export class GroupAnomalyDetector {
   }
 
   private fit(): PcaModel {
-    return new PcaModel({ mean: this.accumulator.mean, covariance: this.accumulator.covariance(), variance: this.spec.variance });
+    this.fitted = { mean: Float64Array.from(this.accumulator.mean), covariance: this.accumulator.covariance() };
+    return new PcaModel({ ...this.fitted, variance: this.spec.variance });
   }
 
   private smooth(row: Float64Array): void {
@@ -254,4 +331,51 @@ function quantile(values: Float64Array, q: number): number {
   const sorted = Float64Array.from(values).sort();
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/** Checks a saved `GroupModelSnapshot` against the group's size and learning period; throws saying what is wrong. */
+function checkModel(snapshot: unknown, p: number, learn: number, fitRows: number): GroupModelSnapshot {
+  const fail = (why: string): never => {
+    throw new Error(`group model: ${why}`);
+  };
+  if (typeof snapshot !== 'object' || snapshot === null) return fail('not an object');
+  const model = snapshot as Record<string, unknown>;
+  const numbers = (value: unknown, length: number | undefined, what: string) => {
+    if (!Array.isArray(value) || (length !== undefined && value.length !== length) || !value.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+      fail(`${what} is not ${length === undefined ? 'a list of' : length} finite numbers`);
+    }
+  };
+  const number = (value: unknown, what: string) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${what} is not a finite number`);
+  };
+  const { phase, rows } = model;
+  if (typeof phase !== 'string' || !PHASES.has(phase)) return fail(`phase is ${String(phase)}`);
+  if (!Number.isInteger(rows) || (rows as number) < 0) return fail(`rows is ${String(rows)}`);
+  const n = rows as number;
+  // Where each phase ends: fitting before `fitRows` rows, calibrating before `learn`, watching at `learn`.
+  const [low, high] = phase === 'fitting' ? [0, fitRows - 1] : phase === 'calibrating' ? [fitRows, learn - 1] : [learn, learn];
+  if (n < low || n > high) fail(`${n} rows learnt do not fit phase ${phase} of a learning period of ${learn} rows`);
+  numbers(model.mean, p, 'mean');
+  numbers(model.comoment, p * p, 'comoment');
+  if (phase === 'calibrating') {
+    const fit = (model.fit ?? {}) as Record<string, unknown>;
+    numbers(fit.mean, p, 'fit.mean');
+    numbers(fit.covariance, p * p, 'fit.covariance');
+    const heldOut = (model.heldOut ?? {}) as Record<string, unknown>;
+    numbers(heldOut.t2, n - fitRows, 'heldOut.t2');
+    numbers(heldOut.spe, n - fitRows, 'heldOut.spe');
+  }
+  if (phase === 'watching') {
+    const limits = (model.limits ?? {}) as Record<string, unknown>;
+    number(limits.t2, 'limits.t2');
+    number(limits.spe, 'limits.spe');
+  }
+  if (model.smoothed !== undefined) {
+    const smoothed = (model.smoothed ?? {}) as Record<string, unknown>;
+    number(smoothed.t2, 'smoothed.t2');
+    number(smoothed.spe, 'smoothed.spe');
+    numbers(smoothed.contributions, 2 * p, 'smoothed.contributions');
+    if (typeof smoothed.active !== 'boolean') fail('smoothed.active is not true or false');
+  }
+  return snapshot as GroupModelSnapshot;
 }
