@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { didYouMeanSuffix } from '../did-you-mean.js';
 import { AggregateError } from './aggregate-error.js';
 import type { AggregateDefinition, AggregateRegistration } from './aggregate-definition.js';
@@ -104,4 +105,26 @@ function unknown(name: string): AggregateError {
   const alias = Object.hasOwn(ALIASES, name.toLowerCase()) ? ALIASES[name.toLowerCase()] : undefined;
   const hint = alias === undefined ? didYouMeanSuffix(name, KNOWN) : ` (did you mean "${alias}"?)`;
   return new AggregateError(`unknown aggregate "${name}"${hint}; available: ${AGGREGATE_HELP}`);
+}
+
+/**
+ * One item of `aggregates:` as one schema, from the registrations: for the JSON Schema that gives editors
+ * autocomplete. Validation goes through parseAggregate, whose messages follow the aggregate the user meant.
+ */
+export function aggregateItemSchema(): z.ZodType {
+  const plainNames = AGGREGATES.filter((aggregate) => !aggregate.options || aggregate.options.safeParse(undefined).success).flatMap((aggregate) =>
+    aggregate.alias ? [aggregate.name, aggregate.alias] : [aggregate.name],
+  );
+  const describedNames = z.enum(plainNames as [string, ...string[]]).describe(
+    AGGREGATES.filter((aggregate) => plainNames.includes(aggregate.name))
+      .map((aggregate) => `${aggregate.name}: ${aggregate.description}`)
+      .join('\n'),
+  );
+  const patterns = AGGREGATES.filter((aggregate) => aggregate.names).map((aggregate) =>
+    z.string().regex(aggregate.names!).describe(`${aggregate.help}: ${aggregate.description}`),
+  );
+  const withOptions = AGGREGATES.filter((aggregate) => aggregate.options).map((aggregate) =>
+    z.strictObject({ [aggregate.name]: aggregate.options! }).describe(`${aggregate.help}: ${aggregate.description}`),
+  );
+  return z.union([describedNames, ...patterns, ...withOptions]);
 }

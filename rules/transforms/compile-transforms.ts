@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Reading } from '../reading.js';
 import { didYouMeanSuffix } from '../did-you-mean.js';
 import { describeInput, explainIssues } from './issue-message.js';
@@ -6,7 +5,7 @@ import { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, TRANSFORMS } from './registry.js';
 import type { SensorMemory } from './per-sensor.js';
 import type { Transform } from './transform.js';
 
-export { TRANSFORM_NAMES, TRANSFORM_SCHEMAS } from './registry.js';
+export { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, transformStepSchema } from './registry.js';
 
 /** A `transform:` step that cannot be compiled; `index` is its position in the list (0-based). */
 export class TransformError extends Error {
@@ -150,11 +149,3 @@ class Chain implements TransformChain {
     return current;
   }
 }
-
-/**
- * Every step in its YAML form, as one schema: for the JSON Schema that gives editors autocomplete. Validation goes
- * through compileTransforms, whose messages follow the step the user meant rather than listing every alternative.
- */
-export const transformStepSchema = z.union(
-  TRANSFORM_NAMES.map((name) => z.strictObject({ [name]: TRANSFORM_SCHEMAS[name]! })) as unknown as [z.ZodType, ...z.ZodType[]],
-);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { calibrateLinear } from './calibrate-linear.js';
 import { convert } from './convert.js';
 import { debounce } from './debounce.js';
@@ -63,3 +63,17 @@ export const TRANSFORM_NAMES: readonly string[] = Object.keys(TRANSFORMS);
 export const TRANSFORM_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
   TRANSFORM_NAMES.map((name) => [name, TRANSFORMS[name]!.schema]),
 );
+
+/**
+ * Every step in its YAML form, as one schema: for the JSON Schema that gives editors autocomplete. Validation goes
+ * through compileTransforms, whose messages follow the step the user meant rather than listing every alternative.
+ */
+export const transformStepSchema = z.union(
+  TRANSFORM_NAMES.map((name) => z.strictObject({ [name]: TRANSFORM_SCHEMAS[name]! })) as unknown as [z.ZodType, ...z.ZodType[]],
+);
+
+/** A step as the editor sees it: a mapping `{ name: options }`, or a name alone for a step whose options all have defaults. */
+export function transformItemSchema(): z.ZodType {
+  const plain = TRANSFORM_NAMES.filter((name) => TRANSFORM_SCHEMAS[name]!.safeParse(null).success);
+  return z.union([z.enum(plain as [string, ...string[]]).describe('A step with its default options, e.g. - median.'), transformStepSchema]);
+}
