@@ -15,7 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # not matter, so we neither start nor stop them.
 # make, g++ and python3 build the native modules (better-sqlite3, epoll) during npm ci.
 # systemd-container (systemd-nspawn) and mmdebstrap boot a real systemd for test/systemd/container/.
-packages=(mosquitto influxdb victoria-metrics socat make g++ python3 systemd-container mmdebstrap)
+# chromium: the live page is tested in a real browser (driven by playwright-core, no browser download).
+packages=(mosquitto influxdb victoria-metrics socat make g++ python3 systemd-container mmdebstrap chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   # `dpkg -s` alone succeeds for removed packages whose config files remain; check the status.

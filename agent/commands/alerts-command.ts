@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { safeText } from '../../drivers/safe-text.js';
 import { notRunningMessage } from '../health/agent-url.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
-import { runningAgentUrl } from './running-agent-url.js';
+import { agentRequestHeaders, runningAgentUrl } from './running-agent-url.js';
 
 export const ALERTS_HELP = `Usage: tributary alerts ack <rule> <sensor> [--source NAME] [--config FILE] [--url URL]
 
@@ -49,7 +49,7 @@ export async function alertsCommand(argv: string[]): Promise<number> {
   try {
     response = await fetch(`${healthServer}/alerts/ack`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...agentRequestHeaders(values) },
       body,
       signal: AbortSignal.timeout(5_000),
     });

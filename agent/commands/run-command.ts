@@ -5,6 +5,7 @@ import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
 import { safeText } from '../../drivers/safe-text.js';
 import { Operations } from '../health/operations.js';
+import { LivePageFeed } from '../live-page/live-page-feed.js';
 import { createLogger } from '../logger.js';
 import { ConfigWatcher } from '../reload/config-watcher.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
@@ -97,6 +98,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
   }
   watcher?.start();
+  // Kept from the first reading, so the live page lists alerts that fired before its server listened.
+  const pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap) : undefined;
   try {
     await agent.start();
   } catch (error) {
@@ -110,7 +113,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return stop(stopAfterStart);
   }
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
-  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log });
+  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log, ...(pageFeed ? { pageFeed } : {}) });
   await operations.start();
   // Only now: a stop while the health server was still opening would have left it listening, and the process alive.
   starting = false;

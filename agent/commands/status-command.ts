@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { notRunningMessage } from '../health/agent-url.js';
 import type { HealthReport } from '../health/health-report.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
-import { runningAgentUrl } from './running-agent-url.js';
+import { agentRequestHeaders, runningAgentUrl } from './running-agent-url.js';
 
 export const STATUS_HELP = `Usage: tributary status [--config FILE] [--url URL] [--json]
 
@@ -38,7 +38,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   if (healthServer === undefined) return 3;
   let report: HealthReport;
   try {
-    const response = await fetch(`${healthServer}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${healthServer}/healthz`, { headers: agentRequestHeaders(values), signal: AbortSignal.timeout(5_000) });
+    if (response.status === 401) throw new Error(`${healthServer} asks for credentials: set TRIBUTARY_HTTP_TOKEN, or the variables agent.http.token or basic_auth name in the config`);
     if (response.status !== 200 && response.status !== 503) throw new Error(`HTTP ${response.status} from ${healthServer}/healthz; is that a Tributary agent?`);
     report = (await response.json()) as HealthReport;
   } catch (error) {

@@ -4,7 +4,7 @@ import type { Reading } from '../../rules/reading.js';
 import type { RuleResult } from '../../rules/rule-result.js';
 import { notRunningMessage } from '../health/agent-url.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
-import { runningAgentUrl } from './running-agent-url.js';
+import { agentRequestHeaders, runningAgentUrl } from './running-agent-url.js';
 
 export const TAIL_HELP = `Usage: tributary tail [--sensor GLOB] [--readings | --results] [--json] [--config FILE] [--url URL]
 
@@ -51,7 +51,7 @@ export async function tailCommand(argv: string[]): Promise<number> {
   const url = `${healthServer}/tail?sensor=${encodeURIComponent(values.sensor ?? '**')}`;
 
   return new Promise<number>((resolve) => {
-    const request = get(url, (response) => {
+    const request = get(url, { headers: agentRequestHeaders(values) }, (response) => {
       if (response.statusCode !== 200) {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
 import { DURATION_PATTERN, parseDuration } from '../../rules/duration.js';
 import { sourceTimestampDefaults } from '../../drivers/timestamp-options.js';
-import { DEFAULT_LISTEN } from '../health/listen-address.js';
+import { DEFAULT_LISTEN, parseListenAddress } from '../health/listen-address.js';
+import { isLoopbackHost } from '../health/http-access.js';
 import { ruleSchema } from './rule-schema.js';
 import { emptySectionMessage, type PipelineSection } from './pipeline-sections.js';
 
@@ -15,13 +16,35 @@ const LISTEN_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 const httpSection = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('Serve /healthz, /metrics and /tail (used by `tributary status` and `tail`).'),
+    enabled: z.boolean().default(true).describe('Serve the live page (/), /healthz, /metrics and /tail (used by `tributary status` and `tail`).'),
     listen: z
       .string()
       .regex(LISTEN_ADDRESS, { error: 'expected host:port, e.g. 127.0.0.1:9108 or [::1]:9108' })
       .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65_535, { error: 'the port must be 65535 or lower' })
       .default(DEFAULT_LISTEN)
-      .describe('Address of the health and metrics server; loopback only by default, as it has no authentication.'),
+      .describe('Address of the health server and live page; loopback only by default. Any other address needs token or basic_auth.'),
+    token: z
+      .string()
+      .min(16, { error: 'use a token of at least 16 characters (e.g. openssl rand -hex 16), from the environment: ${NAME}' })
+      .optional()
+      .describe('Bearer token every request for data must carry (Authorization: Bearer …, or ?access_token=… from the live page); use ${NAME}.'),
+    basic_auth: z
+      .strictObject({
+        username: z.string().min(1),
+        password: z.string().min(8, { error: 'use a password of at least 8 characters, from the environment: ${NAME}' }),
+      })
+      .optional()
+      .describe('User and password a browser asks for (HTTP basic auth); use ${NAME} for the password.'),
+  })
+  .superRefine((http, context) => {
+    // The server shows every reading and can acknowledge alerts: beyond this machine it needs credentials.
+    if (http.enabled && LISTEN_ADDRESS.test(http.listen) && !isLoopbackHost(parseListenAddress(http.listen).host) && !http.token && !http.basic_auth) {
+      context.addIssue({
+        code: 'custom',
+        path: ['listen'],
+        message: `${http.listen} is reachable from other machines: set agent.http.token or agent.http.basic_auth (secrets from the environment: \${NAME}), or listen on 127.0.0.1`,
+      });
+    }
   })
   .prefault({});
 

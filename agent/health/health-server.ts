@@ -5,14 +5,26 @@ import type { AgentMetrics } from './agent-metrics.js';
 import { type AlertAcknowledger, parseAcknowledgement } from '../alerts/alert-acknowledgement.js';
 import type { HealthCheck } from './health-report.js';
 import type { LiveTail } from './live-tail.js';
+import { HttpAccess } from './http-access.js';
+import { LivePage } from '../live-page/live-page.js';
+
+export interface HealthServerExtras {
+  /** Who may read data and acknowledge alerts; open (loopback only) when the config has no credentials. */
+  readonly access?: HttpAccess;
+  /** The live page at `/`, when it is served. */
+  readonly page?: LivePage;
+}
 
 /**
- * The agent's small HTTP server: `GET /healthz` (200 or 503 with the report as JSON), `GET /metrics` (Prometheus
- * text), `GET /tail` (live readings and results), and one thing that changes state: `POST /alerts/ack`, a person
- * acknowledging a firing alert. It listens on loopback unless configured otherwise.
+ * The agent's small HTTP server: the live page (`GET /` from a browser, its files and `/api/…`), `GET /healthz`
+ * (200 or 503 with the report as JSON), `GET /metrics` (Prometheus text), `GET /tail` (live readings and results),
+ * and one thing that changes state: `POST /alerts/ack`, a person acknowledging a firing alert. It listens on loopback
+ * unless configured otherwise, and then asks every request for data for the configured token or password.
  */
 export class HealthServer {
   private server: Server | undefined;
+  private readonly access: HttpAccess;
+  private readonly page: LivePage | undefined;
 
   constructor(
     private readonly health: HealthCheck,
@@ -20,7 +32,11 @@ export class HealthServer {
     private readonly tail: LiveTail,
     private readonly log: Logger,
     private readonly alerts?: AlertAcknowledger,
-  ) {}
+    extras: HealthServerExtras = {},
+  ) {
+    this.access = extras.access ?? new HttpAccess();
+    this.page = extras.page;
+  }
 
   /** Listens on `host:port` (port 0: any free port) and resolves with the address actually bound. */
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -44,6 +60,7 @@ export class HealthServer {
     if (!server) return;
     this.server = undefined;
     this.tail.closeAll();
+    this.page?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -78,6 +95,11 @@ export class HealthServer {
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://agent');
+    const forPage = this.page !== undefined && LivePage.isPublic(url.pathname) && (url.pathname !== '/' || acceptsHtml(request));
+    if (!forPage && !this.access.allows(request, url)) {
+      sendJson(response, 401, { error: 'this server needs credentials: agent.http.token (Authorization: Bearer …) or agent.http.basic_auth' }, { 'www-authenticate': this.access.challenge });
+      return;
+    }
     if (url.pathname === ACK_PATH) {
       try {
         await this.acknowledge(request, response);
@@ -93,6 +115,7 @@ export class HealthServer {
       return;
     }
     try {
+      if (this.page && (url.pathname !== '/' || acceptsHtml(request)) && this.page.handle(request, response, url)) return;
       switch (url.pathname) {
         case '/healthz': {
           const report = this.health.report();
@@ -108,7 +131,7 @@ export class HealthServer {
           this.tail.handle(request, response, url.searchParams);
           return;
         case '/':
-          sendJson(response, 200, { endpoints: ['/healthz', '/metrics', '/tail?sensor=<glob>', `POST ${ACK_PATH}`] });
+          sendJson(response, 200, { endpoints: ['/ (the live page, in a browser)', '/healthz', '/metrics', '/tail?sensor=<glob>', `POST ${ACK_PATH}`] });
           return;
         default:
           sendJson(response, 404, { error: `no such endpoint: ${url.pathname}`, endpoints: ['/healthz', '/metrics', '/tail', ACK_PATH] });
@@ -127,6 +150,11 @@ const MAX_ACK_BODY = 4096;
 
 /** HTTP status for each reason an acknowledgement was refused. */
 const REFUSED_STATUS = { 'unknown rule': 404, 'not an alert rule': 404, 'unknown sensor': 404, 'not firing': 404, 'ambiguous source': 409 } as const;
+
+/** A browser asks for HTML; curl and scripts asking for `/` get the list of endpoints as before. */
+function acceptsHtml(request: IncomingMessage): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}
 
 function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {

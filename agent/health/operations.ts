@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import { HealthCheck, type HealthReport } from './health-report.js';
 import { HealthServer } from './health-server.js';
+import { HttpAccess } from './http-access.js';
+import type { LivePageFeed } from '../live-page/live-page-feed.js';
 import { parseListenAddress } from './listen-address.js';
 import { LiveTail } from './live-tail.js';
 import { SystemdNotifier } from './systemd-notifier.js';
@@ -16,6 +18,8 @@ export interface OperationsOptions {
   /** `agent.self_metrics` in ms: how often the agent's metrics become readings; 0 for never. */
   readonly selfMetricsMs?: number;
   readonly log: Logger;
+  /** What the live page kept of the pipeline since before the agent started (see LivePageFeed). */
+  readonly pageFeed?: LivePageFeed;
   /** Where NOTIFY_SOCKET and WATCHDOG_USEC are read; injectable for tests. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -66,10 +70,12 @@ export class Operations {
     }
     if (http.enabled) {
       const { host, port } = parseListenAddress(http.listen);
-      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap), log, this.agent);
+      const { LivePage } = await import('../live-page/live-page.js');
+      const access = new HttpAccess({ token: http.token, basic_auth: http.basic_auth });
+      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap), log, this.agent, { access, page: new LivePage(this.agent, this.health, this.options.pageFeed) });
       try {
         this.address = await this.server.listen(host, port);
-        log.info({ listen: http.listen, port: this.address.port }, 'health and metrics on /healthz and /metrics');
+        log.info({ listen: http.listen, port: this.address.port, auth: access.open ? 'none' : 'required' }, 'live page on /, health and metrics on /healthz and /metrics');
       } catch (error) {
         // The pipeline matters more than its dashboard: run on without the server rather than not at all.
         log.error({ listen: http.listen, error: (error as Error).message }, 'health server could not listen; /healthz and /metrics are off');

@@ -1,0 +1,27 @@
+/** What the agent process itself costs, as the live page shows it. */
+export interface ProcessUsage {
+  readonly rss_bytes: number;
+  readonly heap_used_bytes: number;
+  /** CPU time used since the previous call, in % of one core. */
+  readonly cpu_percent: number;
+}
+
+/** Memory now and CPU since it was last asked (the page asks every few seconds). */
+export class ProcessUsageMeter {
+  private lastCpu = process.cpuUsage();
+  private lastAt = performance.now();
+
+  read(): ProcessUsage {
+    const cpu = process.cpuUsage(this.lastCpu);
+    const at = performance.now();
+    const elapsedMs = Math.max(1, at - this.lastAt);
+    this.lastCpu = process.cpuUsage();
+    this.lastAt = at;
+    const memory = process.memoryUsage();
+    return {
+      rss_bytes: memory.rss,
+      heap_used_bytes: memory.heapUsed,
+      cpu_percent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10,
+    };
+  }
+}
