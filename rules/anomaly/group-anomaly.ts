@@ -106,7 +106,7 @@ export class GroupAnomalyDetector {
   private readonly accumulator: CovarianceAccumulator;
   private phase: Phase = 'fitting';
   private model: PcaModel | undefined;
-  /** What `model` was fitted on, to keep it across a restart while calibrating (the accumulator moves on). */
+  /** While calibrating: what `model` was fitted on, to keep it across a restart (the accumulator moves on). */
   private fitted: { readonly mean: Float64Array; readonly covariance: Float64Array } | undefined;
   /** Held-out smoothed statistics while calibrating; dropped once the limits are set. */
   private heldOutT2: Float64Array | undefined;
@@ -292,7 +292,9 @@ export class GroupAnomalyDetector {
       this.heldOut += 1;
     }
     if (this.phase === 'fitting' && this.accumulator.rows === this.fitRows) {
-      this.model = this.fit();
+      // Kept while calibrating, to rebuild this model after a restart: the accumulator moves on.
+      this.fitted = { mean: Float64Array.from(this.accumulator.mean), covariance: this.accumulator.covariance() };
+      this.model = new PcaModel({ ...this.fitted, variance: this.spec.variance });
       this.phase = 'calibrating';
       this.heldOutT2 = new Float64Array(this.spec.learn - this.fitRows);
       this.heldOutSpe = new Float64Array(this.spec.learn - this.fitRows);
@@ -302,14 +304,15 @@ export class GroupAnomalyDetector {
       this.heldOutT2 = this.heldOutSpe = undefined;
       // The final model uses every learnt row; the limits came from rows the first model had not seen, so they
       // are, if anything, a little wide for it.
+      // Rebuilt from the accumulator after a restart: it stops changing here.
       this.model = this.fit();
+      this.fitted = undefined;
       this.phase = 'watching';
     }
   }
 
   private fit(): PcaModel {
-    this.fitted = { mean: Float64Array.from(this.accumulator.mean), covariance: this.accumulator.covariance() };
-    return new PcaModel({ ...this.fitted, variance: this.spec.variance });
+    return new PcaModel({ mean: this.accumulator.mean, covariance: this.accumulator.covariance(), variance: this.spec.variance });
   }
 
   private smooth(row: Float64Array): void {
