@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatProblem, type ConfigProblem } from '../config/config-problem.js';
 import { safeText } from '../../drivers/safe-text.js';
-import { explainIssue } from '../config/explain-issue.js';
+import { CONFIG_WORDS, explainIssue } from '../../rules/issue-explainer.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { YamlLocator } from '../config/yaml-locator.js';
 import { ruleTestFileSchema, type RuleTestFile } from '../rule-tests/rule-test-file.js';
@@ -97,7 +97,7 @@ function loadTestFile(file: string): { tests: RuleTestFile } | { problems: Confi
   const parsed = ruleTestFileSchema.safeParse(document.toJS());
   if (parsed.success) return { tests: parsed.data };
   for (const issue of parsed.error.issues) {
-    for (const explained of explainIssue(issue, [], ruleTestFileSchema, locator)) {
+    for (const explained of explainIssue(issue, { schema: ruleTestFileSchema, words: CONFIG_WORDS, written: locator })) {
       problems.push({ file, ...locator.position(explained.path, explained.at), path: explained.path.map(String).join('.'), message: explained.message });
     }
   }

@@ -10,7 +10,7 @@ import { DEFAULT_AGGREGATES } from './rule-schema.js';
 import { ConfigError, type ConfigProblem } from './config-problem.js';
 import { didYouMeanSuffix } from '../../rules/did-you-mean.js';
 import { substituteEnv } from './env-substitution.js';
-import { explainIssue } from './explain-issue.js';
+import { CONFIG_WORDS, explainIssue } from '../../rules/issue-explainer.js';
 import { EMPTY_FILE_MESSAGE, missingSectionMessage, PIPELINE_SECTIONS, type PipelineSection } from './pipeline-sections.js';
 import { YamlLocator } from './yaml-locator.js';
 
@@ -102,7 +102,7 @@ export function checkConfigText(
   }
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      for (const explained of explainIssue(issue, [], configSchema, locator)) report(explained.path, explained.message, explained.at);
+      for (const explained of explainIssue(issue, { schema: configSchema, words: CONFIG_WORDS, written: locator })) report(explained.path, explained.message, explained.at);
     }
   }
   // Drivers and references are checked even when the top level has problems, so one run lists them all.
@@ -152,7 +152,7 @@ function checkInstances(
     const parsed = entry.options.safeParse(instance);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        for (const explained of explainIssue(issue, [section, name], entry.options, locator)) {
+        for (const explained of explainIssue(issue, { schema: entry.options, prefix: [section, name], words: CONFIG_WORDS, written: locator })) {
           report(explained.path, explained.message, explained.at);
         }
       }

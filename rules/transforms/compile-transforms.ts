@@ -1,6 +1,6 @@
 import type { Reading } from '../reading.js';
 import { didYouMeanSuffix } from '../did-you-mean.js';
-import { describeInput, explainIssues } from './issue-message.js';
+import { describeInput, explainIssues } from '../issue-explainer.js';
 import { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, TRANSFORMS } from './registry.js';
 import type { SensorMemory } from './per-sensor.js';
 import type { Transform } from './transform.js';
