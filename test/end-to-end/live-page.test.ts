@@ -68,6 +68,10 @@ sources:
     topics: "field/#"
     strip_prefix: field/
 rules:
+  greenhouse_2s:
+    from: greenhouse
+    window: { type: tumbling, size: 2s }
+    aggregates: [count, mean, max]
   too_humid:
     from: greenhouse
     select: greenhouse/humidity
@@ -144,17 +148,18 @@ sinks:
     await expect.poll(() => firing.textContent(), { timeout: 10_000 }).toContain('firing');
     expect(await firing.textContent(), JSON.stringify(await (await fetch(`${url}/api/overview`)).json())).toMatch(/humidity [\d.]+ above 40/);
 
-    // The click on Acknowledge goes through POST /alerts/ack; the alert is then resolved (acknowledged).
-    await firing.locator('button.ack').click();
-    await expect.poll(() => page.locator('#alerts-live').textContent(), { timeout: 10_000 }).toContain('resolved (acknowledged)');
-
-    // The details of a sensor: its chart and raw readings.
+    // The details of a sensor: its chart, its window results (from the history, written every second here) and raw readings.
     await page.click('article.sensor[data-sensor="greenhouse/temperature"]');
     await page.waitForSelector('#detail table.raw tbody tr');
     expect(await page.locator('#detail h2').textContent()).toBe('greenhouse/temperature');
+    expect(await page.locator('#detail table.results').textContent()).toMatch(/greenhouse_2s.*window.*mean/);
 
     await page.screenshot({ path: path.join(dir.path, 'live-page.png'), fullPage: true });
     if (process.env.UPDATE_SCREENSHOT) await writeFile(SCREENSHOT, await readFile(path.join(dir.path, 'live-page.png')));
+
+    // The click on Acknowledge goes through POST /alerts/ack; the alert is then resolved (acknowledged).
+    await firing.locator('button.ack').click();
+    await expect.poll(() => page.locator('#alerts-live').textContent(), { timeout: 10_000 }).toContain('resolved (acknowledged)');
 
     // The broker goes away: the MQTT source shows as down, with why.
     await broker.stop();
@@ -162,7 +167,7 @@ sinks:
     await expect.poll(() => fieldRow.textContent(), { timeout: 15_000 }).toMatch(/down: .*(ECONNREFUSED|connect|closed|lost)/i);
     expect(problems).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 
   it('beyond loopback, answers 401 without the token, and the page asks for it', async () => {
     const port = await freePort('0.0.0.0');
@@ -192,5 +197,5 @@ sinks:
     const before = await page.textContent('article.sensor[data-sensor="greenhouse/temperature"] .value');
     await expect.poll(() => page.textContent('article.sensor[data-sensor="greenhouse/temperature"] .value'), { timeout: 3000 }).not.toBe(before);
     await page.close();
-  });
+  }, 60_000);
 });

@@ -24,7 +24,7 @@ export class SensorDetailView {
     closeButton.addEventListener('click', () => this.close());
     const raw = table(['Time', 'Value'], detail.raw.map((row) => [formatTime(row.time), formatValue(row.value)]).reverse(), 'raw');
     this.rawBody = raw.tBodies[0];
-    this.container.replaceChildren(
+    const parts: (Node | undefined)[] = [
       element('header', {}, element('h2', {}, sensor), element('span', { class: 'quiet' }, ` source ${source} `), closeButton),
       chartBox,
       detail.history_kept.readings ? undefined : element('p', { class: 'quiet' }, 'Raw readings are not kept (history.readings: 0s): the chart and list show what arrived since this page opened.'),
@@ -34,7 +34,8 @@ export class SensorDetailView {
         : table(['Time', 'Rule', 'Kind', 'Result'], [...detail.results].reverse().map(resultRow), 'results'),
       element('h3', {}, 'Raw readings'),
       raw,
-    );
+    ];
+    this.container.replaceChildren(...parts.filter((part): part is Node => part !== undefined));
     this.container.hidden = false;
     this.chart = new SensorChart(chartBox, HOUR_MS, { width: Math.min(900, this.container.clientWidth - 32 || 800), height: 240 }, true);
     this.chart.setHistory(detail.points);
