@@ -15,7 +15,7 @@ import { systemOptions } from './system/system-options.js';
  * needs it); the implementation only when a config uses it, so unused drivers cost no memory.
  */
 export interface DriverEntry<Options extends z.ZodType, Driver> {
-  /** One line for `tributary validate` and the docs. */
+  /** One line for the docs (the driver tables of README.md) and the JSON Schema. */
   readonly description: string;
   /** Schema of the instance's YAML object, `driver:` key included. */
   readonly options: Options;
@@ -31,37 +31,37 @@ function entry<Options extends z.ZodType, Driver>(value: DriverEntry<Options, Dr
 
 export const SOURCE_DRIVERS: Readonly<Record<string, AnyEntry<SourceDriver>>> = {
   simulator: entry({
-    description: 'deterministic simulated sensors for demos and tests',
+    description: 'deterministic simulated sensors (sine, random walk, steps; dropouts and injected faults) for demos and tests',
     options: simulatorOptions,
     load: async () => (await import('./simulator/simulator-source.js')).createSimulatorSource,
   }),
   system: entry({
-    description: "the host's own health: CPU temperature, load, memory",
+    description: "the host's CPU temperature, load, memory, uptime, disk use, Pi throttling",
     options: systemOptions,
     load: async () => (await import('./system/system-source.js')).createSystemSource,
   }),
   serial: entry({
-    description: 'lines from a serial device: JSON, CSV, key=value, regex, NMEA GPS, numbers; optional polling',
+    description: 'serial devices (USB adapters, UARTs): JSON, CSV, key=value, regex, NMEA GPS lines; request/response polling; survives unplugging',
     options: serialSourceOptions,
     load: async () => (await import('./serial/serial-source.js')).createSerialSource,
   }),
   onewire: entry({
-    description: '1-Wire temperature sensors (DS18B20 and kin) via the kernel w1 sysfs',
+    description: 'DS18B20 and other 1-Wire temperature sensors (kernel w1)',
     options: onewireOptions,
     load: async () => (await import('./onewire/onewire-source.js')).createOnewireSource,
   }),
   gpio: entry({
-    description: 'GPIO input pins: switch states and pulse counters (sysfs GPIO via onoff)',
+    description: 'GPIO inputs: door/switch states, pulse counters as rates and totals',
     options: gpioOptions,
     load: async () => (await import('./gpio/gpio-source.js')).createGpioSource,
   }),
   modbus: entry({
-    description: 'Modbus TCP and RTU register polling (scaling, word/byte order, data types)',
+    description: 'Modbus TCP and RTU registers: energy meters, inverters, PLCs',
     options: modbusOptions,
     load: async () => (await import('./modbus/modbus-source.js')).createModbusSource,
   }),
   mqtt: entry({
-    description: 'readings from MQTT topics (plain numbers or JSON objects)',
+    description: 'MQTT topics: plain numbers, `true`/`ON`, JSON objects',
     options: mqttSourceOptions,
     load: async () => (await import('./mqtt/mqtt-source.js')).createMqttSource,
   }),
@@ -69,17 +69,17 @@ export const SOURCE_DRIVERS: Readonly<Record<string, AnyEntry<SourceDriver>>> = 
 
 export const SINK_DRIVERS: Readonly<Record<string, AnyEntry<SinkDriver>>> = {
   console: entry({
-    description: 'prints results to standard output',
+    description: 'standard output, readable text or JSON lines',
     options: consoleSinkOptions,
     load: async () => (await import('./console/console-sink.js')).createConsoleSink,
   }),
   influxdb: entry({
-    description: 'writes results as line protocol to InfluxDB 1.x/2.x/3.x or VictoriaMetrics (/api/v2/write)',
+    description: 'InfluxDB 1.x (`/write`), 2.x/3.x (`@influxdata/influxdb-client`) or VictoriaMetrics, as line protocol; a re-sent result overwrites the same point',
     options: influxdbSinkOptions,
     load: async () => (await import('./influxdb/influxdb-sink.js')).createInfluxdbSink,
   }),
   mqtt: entry({
-    description: 'publishes results to an MQTT broker (QoS 1, JSON)',
+    description: 'an MQTT broker: QoS 0/1/2, retained, TLS and password, birth/last-will status topic, Home Assistant discovery; one JSON message per result',
     options: mqttSinkOptions,
     load: async () => (await import('./mqtt/mqtt-sink.js')).createMqttSink,
   }),

@@ -5,7 +5,7 @@ export const consoleSinkOptions = z.strictObject({
   format: z
     .enum(['text', 'json'])
     .default('text')
-    .describe('text: one readable line per result; json: one JSON object per line.'),
+    .describe('`text`: one readable line per result; `json`: one JSON object per line.'),
 });
 
 export type ConsoleSinkOptions = z.output<typeof consoleSinkOptions>;

@@ -10,13 +10,13 @@ export const onewireOptions = z.strictObject({
     .refine((ms) => ms > 0, { error: 'interval must be longer than 0' })
     .prefault('10s')
     .describe(
-      'How often every sensor is read, e.g. 10s or 1m. The first poll happens at start. A DS18B20 needs up to 750 ms per reading.',
+      'How often every sensor is read (`500ms`, `10s`, `5m` …); the first poll happens at start. A DS18B20 needs up to 750 ms per reading: keep it above 1 s per sensor on one bus.',
     ),
   base_path: z
     .string()
     .min(1)
     .default('/sys/bus/w1/devices')
-    .describe('Directory of the kernel 1-Wire devices (28-*/w1_slave); change only for tests or containers.'),
+    .describe('Where the kernel lists 1-Wire devices (`28-*/w1_slave`). Change only for tests or containers.'),
   sensors: z
     .record(
       z.string().regex(ONEWIRE_ID, { error: 'expected a 1-Wire id such as 28-0316a2794cff (lower-case hex)' }),
@@ -24,18 +24,18 @@ export const onewireOptions = z.strictObject({
     )
     .default({})
     .describe(
-      'Sensor names by 1-Wire id, e.g. { 28-0316a2794cff: greenhouse/soil_temperature }. Sensors not listed are read too, named onewire/<id>.',
+      'Sensor names by 1-Wire id (lower-case, as in `ls /sys/bus/w1/devices`), e.g. `{ 28-0316a2794cff: greenhouse/soil_temperature }`. Sensors not listed are read too, named `onewire/<id>`.',
     ),
   allow_85: z
     .boolean()
     .default(false)
     .describe(
-      'Accept 85 °C readings. A DS18B20 reports exactly 85 °C when it lost power before converting, so they are rejected by default.',
+      'Accept exactly 85 °C. It is the DS18B20\'s power-on value (it lost power before converting), so it is rejected unless you really measure 85 °C.',
     ),
   tags: z
     .record(z.string(), z.string())
     .default({})
-    .describe('Tags added to every reading, e.g. { site: greenhouse }.'),
+    .describe('Tags added to every reading, e.g. `{ site: greenhouse }`.'),
 });
 
 export type OnewireOptions = z.output<typeof onewireOptions>;

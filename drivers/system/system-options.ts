@@ -10,22 +10,22 @@ export const systemOptions = z.strictObject({
   interval: duration()
     .refine((ms) => ms > 0, { error: 'interval must be longer than 0' })
     .prefault('10s')
-    .describe('How often the host is polled, e.g. 10s or 1m. The first poll happens at start.'),
+    .describe('How often the host is polled (`500ms`, `10s`, `5m` …); the first poll happens at start.'),
   thermal_path: z
     .string()
     .min(1)
     .default('/sys/class/thermal')
-    .describe('Directory holding thermal_zone*/type and thermal_zone*/temp; change only for tests or containers.'),
+    .describe('Where the `thermal_zone*` directories are (their `type` and `temp`). Change only for tests or containers.'),
   proc_path: z
     .string()
     .min(1)
     .default('/proc')
-    .describe('Directory holding loadavg, meminfo and uptime; change only for tests or containers.'),
+    .describe('Where `loadavg`, `meminfo` and `uptime` are. Change only for tests or containers.'),
   include: z
     .array(z.enum(SYSTEM_METRICS))
     .min(1)
     .prefault([...SYSTEM_METRICS])
-    .describe('Which metrics to read: cpu_temperature, load, memory, uptime, disk, throttling. Defaults to all of them.'),
+    .describe('Which metrics to read: any of `cpu_temperature`, `load`, `memory`, `uptime`, `disk`, `throttling`; all six by default.'),
   disk_paths: z
     .array(z.string().min(1))
     .min(1)
@@ -35,7 +35,7 @@ export const systemOptions = z.strictObject({
     .string()
     .min(1)
     .default('vcgencmd')
-    .describe("The Raspberry Pi firmware tool that reports under-voltage and throttling; skipped where it is absent."),
+    .describe('The Pi firmware tool read for `throttling` (under-voltage, throttling); where it is absent the metric is skipped (logged once).'),
 });
 
 export type SystemOptions = z.output<typeof systemOptions>;

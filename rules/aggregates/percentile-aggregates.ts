@@ -12,7 +12,7 @@ const PERCENTILE_NAME = /^p(\d+(?:\.\d+)?)$/;
 export const median = defineAggregate({
   name: 'median',
   help: 'median',
-  description: 'the 50th percentile',
+  description: 'the 50th percentile, as `p50`',
   create: plain('quantiles', (s) => s.quantiles!.percentile(50)),
   merge: null,
 });
@@ -20,7 +20,7 @@ export const median = defineAggregate({
 export const percentile = defineAggregate({
   name: 'percentile',
   help: 'pNN (p50, p95, p99.9 …), { percentile: 99.9 }',
-  description: 'percentile from 0 to 100, output as p95, p99_9; exact up to exact_limit values a window, then a sketch with 1 % relative accuracy',
+  description: 'percentiles, output as `p95`, `p99_9`. **Exact** (linear interpolation between closest ranks, numpy\'s default) while a window holds at most 1,024 values; beyond that, from a [DDSketch](https://github.com/DataDog/sketches-js) with 1 % relative accuracy, so memory stays small for long windows',
   options: z.number().min(0).max(100).describe('The percentile, from 0 to 100, e.g. 99.9 (output p99_9).'),
   names: PERCENTILE_NAME,
   outputKeys: /^p\d/,

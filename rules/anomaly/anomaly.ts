@@ -316,7 +316,7 @@ const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 
  */
 export const anomaly = defineDetector({
   name: 'anomaly',
-  description: 'the default, no tuning: whatever is unusual for each sensor (level, pattern, stuck, missing); with across, several sensors that stop moving together',
+  description: 'the default, no tuning: whatever is unusual for each sensor (level, pattern, stuck, missing); with `across`, several sensors that stop moving together',
   schema: z
     .strictObject({
       window: count().optional().describe(`Readings of history for level, pattern and interval statistics (default ${ANOMALY_DEFAULTS.window}).`),

@@ -60,7 +60,7 @@ export class FlatlineDetector implements Detector {
 
 export const flatline = defineDetector({
   name: 'flatline',
-  description: 'stuck sensor: readings within epsilon of each other for readings readings or for duration',
+  description: 'stuck sensor: readings within `epsilon` of each other for `readings` readings or for `duration`',
   schema: z.strictObject({
     epsilon: number().nonnegative().default(0).describe('Largest spread that still counts as no change.'),
     readings: count().optional().describe('Fires after this many readings without change.'),

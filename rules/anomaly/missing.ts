@@ -46,7 +46,7 @@ export class MissingDetector implements Detector {
 
 export const missing = defineDetector({
   name: 'missing',
-  description: 'no data (deadman): fires when the last reading is older than after',
+  description: 'no data (deadman): fires when the last reading is older than `after`',
   schema: z.strictObject({ after: duration().describe('Silence after which the sensor counts as missing.') }),
   create: (spec: MissingSpec) => new MissingDetector(spec),
 });

@@ -54,7 +54,7 @@ export class RateDetector implements Detector {
 
 export const rate = defineDetector({
   name: 'rate',
-  description: 'rate of change over a span: (newest − oldest reading within span) / elapsed',
+  description: 'rate of change over a span: (newest − oldest reading within `span`) / elapsed',
   schema: z.strictObject({
     above: number().optional().describe('Fires when rising faster than this, in units per `per`.'),
     below: number().optional().describe('Fires when the rate is below this (e.g. -2: falling faster than 2 per `per`).'),

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
+import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
+import { DETECTORS } from '../../rules/anomaly/detectors.js';
+import { optionTable, plainTable } from './option-table.js';
+
+/** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
+const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console'];
+
+/**
+ * Every generated table in the docs: the file, the name in its markers, and how it is made from the registries and
+ * their `.describe()` texts. `npm run docs` writes them; a test fails when one drifts from the code.
+ */
+export const DOC_TABLES: readonly { readonly file: string; readonly name: string; render(): string }[] = [
+  { file: 'README.md', name: 'source drivers', render: () => driverTable('Reads', SOURCE_DRIVERS) },
+  { file: 'README.md', name: 'sink drivers', render: () => driverTable('Sends to', SINK_DRIVERS) },
+  { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },
+  { file: 'rules/anomaly/README.md', name: 'detectors', render: detectorTable },
+  ...driverOptionTables(),
+];
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+
+const begin = (name: string) => `<!-- generated: ${name} (npm run docs; from the code's .describe() texts) -->`;
+const end = (name: string) => `<!-- /generated: ${name} -->`;
+
+/** The text of `file` with its generated tables as the code makes them now. */
+export function renderFile(file: string, text = readFileSync(path.join(REPO, file), 'utf8')): string {
+  let out = text;
+  for (const table of DOC_TABLES.filter((entry) => entry.file === file)) {
+    const from = out.indexOf(begin(table.name));
+    const to = out.indexOf(end(table.name));
+    if (from < 0 || to < from) throw new Error(`${file}: markers of the generated table "${table.name}" are missing: ${begin(table.name)} … ${end(table.name)}`);
+    out = `${out.slice(0, from)}${begin(table.name)}\n${table.render()}\n${out.slice(to)}`;
+  }
+  return out;
+}
+
+export const DOC_FILES: readonly string[] = [...new Set(DOC_TABLES.map((table) => table.file))];
+
+function driverTable(verb: string, registry: Readonly<Record<string, { description: string }>>): string {
+  const rows = Object.entries(registry).map(([name, entry]) => [`\`${name}\``, entry.description, `[drivers/${name}](drivers/${name}/README.md)`]);
+  return plainTable(['Driver', verb, 'Docs'], rows);
+}
+
+function aggregateTable(): string {
+  return plainTable(
+    ['Aggregate', 'Value'],
+    AGGREGATES.map((aggregate) => [`\`${aggregate.help}\``, aggregate.description]),
+  );
+}
+
+function detectorTable(): string {
+  return plainTable(
+    ['Detector', 'Fires on', 'Options'],
+    DETECTORS.map((detector) => [`\`${detector.name}\``, detector.description, optionNames(detector.schema)]),
+  );
+}
+
+/** Each driver's options, in its README: the source's, and for mqtt also the sink's. */
+function driverOptionTables() {
+  const tables: { file: string; name: string; render(): string }[] = [];
+  for (const [kind, registry] of [['source', SOURCE_DRIVERS], ['sink', SINK_DRIVERS]] as const) {
+    for (const [name, entry] of Object.entries(registry)) {
+      if (!DRIVER_READMES_WITH_TABLES.includes(name)) continue;
+      tables.push({ file: `drivers/${name}/README.md`, name: `${name} ${kind} options`, render: () => optionTable(entry.options) });
+    }
+  }
+  return tables;
+}
+
+function optionNames(schema: z.ZodType): string {
+  const text = optionTable(schema);
+  const keys = [...text.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => `\`${match[1]}\``);
+  return keys.join(', ');
+}
