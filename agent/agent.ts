@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { systemClock, type Clock, type ClockTimer } from '../drivers/clock.js';
 import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
 import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
-import { AGENT_RULE, type RuleResult } from '../rules/rule-result.js';
+import type { RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { DataDirLock } from './buffer/data-dir-lock.js';
 import { Outbox } from './buffer/outbox.js';
@@ -15,10 +15,7 @@ import type { GpioPortFactory } from '../drivers/gpio/gpio-port.js';
 import { AlertKeeper } from './alerts/alert-keeper.js';
 import { HISTORY_FILE } from './history/history-file.js';
 import { LocalHistory } from './history/local-history.js';
-import { AgentClock } from './clock/agent-clock.js';
-import { checkClockSync } from './clock/clock-sync.js';
-import { currentBootId, monotonicMs } from './clock/monotonic-clock.js';
-import { UnsynchronisedHold } from './clock/unsynchronised-hold.js';
+import { ClockSupervisor } from './clock/clock-supervisor.js';
 import { Forwarder } from './forwarding/forwarder.js';
 import { PipelineTap } from './health/pipeline-tap.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
@@ -34,32 +31,15 @@ import { SourceTimestampCheck, sourceTimestampPolicy } from './sources/source-ti
  */
 const STOP_DRAIN_MS = 2_500;
 
-/** Wall-clock steps below this are NTP slewing or timer jitter, not a clock being set. */
-const CLOCK_STEP_TOLERANCE_MS = 1_000;
-
-/** 3 d 2 h, 1 h 5 min, 12 s: a step's size as a person reads it. */
-function formatStep(ms: number): string {
-  // A step measured between two clocks is off by a few ms: 259,199,999 ms is three days.
-  if (ms >= 60_000) ms = Math.round(ms / 1000) * 1000;
-  else ms = Math.round(ms);
-  const parts: string[] = [];
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000]] as const) {
-    if (ms >= size) {
-      parts.push(`${Math.floor(ms / size)} ${unit}`);
-      ms %= size;
-    }
-  }
-  if (ms > 0 || parts.length === 0) parts.push(`${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`);
-  return parts.slice(0, 2).join(' ');
-}
-
 export interface AgentOptions {
   readonly log: Logger;
-  /** Wall-clock time in ms; injectable for tests. */
+  /** Timers and time for the agent and its drivers (default: the system's); tests pass a ManualClock. */
+  readonly clock?: Clock;
+  /** Wall-clock time in ms, when a test sets it apart from `clock` (default: `clock.now`). */
   readonly now?: () => number;
   /**
-   * Monotonic time in ms, to notice steps of the wall clock. Injectable with `now`; a test that injects `now` alone
-   * moves time as it likes, so steps are not looked for.
+   * Monotonic time in ms since boot, to notice steps of the wall clock (default: `clock.monotonic`). Injectable with
+   * `now`; a test that injects `now` alone moves time as it likes, so steps are not looked for.
    */
   readonly monotonic?: () => number;
   /** Where this boot's id is read (default /proc/sys/kernel/random/boot_id); tests give a file of their own. */
@@ -115,27 +95,21 @@ export class Agent {
   private readonly sources: { name: string; driver: SupervisedSource }[] = [];
   private readonly sinks: { name: string; driver: SinkDriver }[] = [];
   private readonly forwarders: Forwarder[] = [];
-  private tickTimer: NodeJS.Timeout | undefined;
-  private checkpointTimer: NodeJS.Timeout | undefined;
-  private historyTimer: NodeJS.Timeout | undefined;
+  /** The agent's and drivers' timers. */
+  private readonly timers: Clock;
+  private tickTimer: ClockTimer | undefined;
+  private checkpointTimer: ClockTimer | undefined;
+  private historyTimer: ClockTimer | undefined;
   /** Why the last history write failed, until one succeeds again: said once, not at every flush. */
   private historyFault: string | undefined;
   private immediateTick: NodeJS.Immediate | undefined;
-  private syncTimer: NodeJS.Timeout | undefined;
-  private syncChecked = false;
   private stopped = false;
-  /** Said once: auto could not find out whether the clock is synchronised. */
-  private syncUnknownLogged = false;
-  /** What the clock is made of in start(); undefined when a test moves time itself. */
-  private readonly clockSource: { readonly monotonic: () => number; readonly bootIdFile: string | undefined } | undefined;
-  /** Notices steps of the wall clock; made in start(), once the buffer holding earlier runs' segments is open. */
-  private clock: AgentClock | undefined;
-  /** Holds results stamped while the clock is not synchronised, for every forwarder; made with `clock`. */
-  private hold: UnsynchronisedHold | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
+  /** Synchronisation, steps and segments of the system clock; undefined when a test moves wall time itself. */
+  private readonly clock: ClockSupervisor | undefined;
+  private commitTimer: ClockTimer | undefined;
   /** Wakes the buffer when the oldest result sent from memory is due to be written (`buffer.spill_after`). */
-  private spillTimer: NodeJS.Timeout | undefined;
-  /** When the buffer last committed (ms of performance.now()), to group commits. */
+  private spillTimer: ClockTimer | undefined;
+  /** When the buffer last committed (ms of monotonic time), to group commits. */
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Readings and results kept for `tributary query`. */
   private readonly history: LocalHistory;
@@ -144,14 +118,13 @@ export class Agent {
   /** Pending and firing alerts kept across restarts, their GPIO outputs, acknowledgements. */
   private readonly alerts: AlertKeeper;
   readingsIn = 0;
-  /** Steps of the wall clock noticed since start. */
-  clockSteps = 0;
   resultsOut = 0;
 
   constructor(config: TributaryConfig, options: AgentOptions) {
     this.running = config;
     this.log = options.log;
-    this.now = options.now ?? Date.now;
+    this.timers = options.clock ?? systemClock;
+    this.now = options.now ?? this.timers.now;
     this.badInput = new BadInputLog(this.log, this.now);
     this.dataDirLock = new DataDirLock(resolve(options.dataDir ?? config.agent.data_dir));
     this.outbox = new Outbox(resolve(options.dataDir ?? config.agent.data_dir, 'buffer.sqlite'), {
@@ -195,7 +168,21 @@ export class Agent {
       },
     });
     if (options.now === undefined || options.monotonic !== undefined) {
-      this.clockSource = { monotonic: options.monotonic ?? monotonicMs, bootIdFile: options.bootIdFile };
+      this.clock = new ClockSupervisor({
+        log: this.log,
+        now: this.now,
+        monotonic: options.monotonic ?? this.timers.monotonic,
+        bootIdFile: options.bootIdFile,
+        timers: this.timers,
+        settings: () => this.running.time,
+        segments: this.outbox,
+        agentName: this.agentName,
+        stepped: (stepMs) => this.engine.clockStepped(stepMs, this.now()),
+        keep: (result, clock) => this.keep(result, clock),
+        synchronised: () => {
+          for (const forwarder of this.forwarders) forwarder.wake();
+        },
+      });
     }
     this.routing = new RuleRouting(config.sinks.map((sink) => sink.name), config.rules);
   }
@@ -219,11 +206,7 @@ export class Agent {
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
     this.warnUnboundedWindows(config.rules);
     // Before anything is made: whether results can carry their times as they are, or wait to be re-dated.
-    if (this.clockSource) {
-      this.clock = this.openClock(this.clockSource);
-      this.hold = new UnsynchronisedHold(this.clock, this.clockSource.monotonic, this.running.time.hold_unsynchronised);
-      await this.checkSync();
-    }
+    await this.clock?.start();
     await this.alerts.open(this.running.rules);
     try {
       this.history.open();
@@ -245,7 +228,7 @@ export class Agent {
         agentName: this.agentName,
         now: this.now,
         emitEvent: (event) => this.keep(event),
-        ...(this.hold ? { time: this.hold } : {}),
+        ...(this.clock?.hold ? { time: this.clock.hold } : {}),
       }, this.log);
       forwarder.start();
       this.forwarders.push(forwarder);
@@ -256,10 +239,10 @@ export class Agent {
       return { ...context, setConnected: () => {} };
     });
 
-    this.tickTimer = setInterval(() => this.tick(), config.agent.tick);
-    this.checkpointTimer = setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
-    this.historyTimer = setInterval(() => this.commitHistory(), config.history.flush_interval);
-    if (this.clock) this.scheduleSyncCheck();
+    this.tickTimer = this.timers.setInterval(() => this.tick(), config.agent.tick);
+    this.checkpointTimer = this.timers.setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
+    this.historyTimer = this.timers.setInterval(() => this.commitHistory(), config.history.flush_interval);
+    this.clock?.startChecking();
 
     const emit = (reading: Reading) => this.accept(reading);
     for (const instance of config.sources) {
@@ -292,16 +275,16 @@ export class Agent {
     // Once: a second stop (a test's cleanup, a second signal) finds everything closed already.
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.tickTimer);
-    clearInterval(this.checkpointTimer);
-    clearInterval(this.historyTimer);
+    this.timers.clearTimer(this.tickTimer);
+    this.timers.clearTimer(this.checkpointTimer);
+    this.timers.clearTimer(this.historyTimer);
     clearImmediate(this.immediateTick);
-    clearTimeout(this.syncTimer);
+    this.clock?.stop();
     await this.alerts.stopListening();
     for (const { driver } of [...this.sources].reverse()) await driver.stop();
     this.tick();
-    clearTimeout(this.commitTimer);
-    clearTimeout(this.spillTimer);
+    this.timers.clearTimer(this.commitTimer);
+    this.timers.clearTimer(this.spillTimer);
     this.commitTimer = undefined;
     this.outbox.commit(this.now());
     await Promise.all(this.forwarders.map((forwarder) => forwarder.stop(STOP_DRAIN_MS)));
@@ -398,7 +381,7 @@ export class Agent {
       this.badInput.report(reading.source, 'not-a-number', `${reading.sensor}: value ${reading.value} at ${reading.timestamp} is not a finite number`);
       return;
     }
-    this.watchClock();
+    this.clock?.watch();
     this.readingsIn += 1;
     this.tap.reading(reading);
     if (this.history.recordReading(reading)) this.commitHistory();
@@ -413,7 +396,7 @@ export class Agent {
   }
 
   private tick(): void {
-    this.watchClock();
+    this.clock?.watch();
     const results = this.engine.advance(this.now());
     if (results.length === 0) return;
     for (const result of results) this.keep(result);
@@ -427,95 +410,6 @@ export class Agent {
     this.alerts.forgotten(alert);
     this.scheduleCommit();
     this.tap.alertForgotten(alert);
-  }
-
-  /** The wall clock was set: windows open across the step are sent as they are, and the rules start a fresh timeline. */
-  /**
-   * Looks for a step of the wall clock. Also before every reading: a reading stamped after a step must not join a
-   * window of before it, which the step then sends as if all of it were from before.
-   */
-  private watchClock(): void {
-    if (!this.clock) return;
-    const before = this.clockStamp();
-    const step = this.clock.observe();
-    if (step?.kind === 'step') this.clockStepped(step.stepMs, before);
-  }
-
-  /** `before`: where the windows sent at the step were stamped, the segment before the step. */
-  private clockStepped(stepMs: number, before: ClockStamp | undefined): void {
-    const results = this.engine.clockStepped(stepMs, this.now());
-    this.clockSteps += 1;
-    this.log.warn(
-      { stepMs, windowsSent: results.length },
-      `the wall clock was set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; windows open at the step were sent as they were`,
-    );
-    for (const result of results) this.keep(result, before);
-    const now = this.now();
-    // Also an annotation in Grafana (InfluxDB: tributary_events), beside the gap or jump it explains.
-    this.keep({
-      kind: 'event',
-      rule: AGENT_RULE,
-      source: this.agentName,
-      sensor: 'clock',
-      tags: {},
-      event: 'clock-step',
-      timestamp: now,
-      end: now,
-      held: results.length,
-      message: `wall clock set ${stepMs > 0 ? 'forward' : 'back'} by ${formatStep(Math.abs(stepMs))}; ${results.length} windows open at the step sent as they were`,
-    });
-  }
-
-  /**
-   * The agent's clock, carrying on the segments earlier runs of this boot left in the buffer (restarted before NTP
-   * synchronised), so their results are re-dated too; its own segments go to the buffer in turn. Monotonic time counts
-   * from boot, so offsets of every run of one boot compare. Without a boot id (off Linux) each run stands alone.
-   */
-  private openClock(source: NonNullable<Agent['clockSource']>): AgentClock {
-    const boot = currentBootId(source.bootIdFile);
-    return new AgentClock({
-      bootId: boot ?? `unknown/${randomUUID().slice(0, 8)}`,
-      wall: this.now,
-      monotonic: source.monotonic,
-      stepToleranceMs: CLOCK_STEP_TOLERANCE_MS,
-      earlier: boot === undefined ? [] : this.outbox.clockSegments(boot),
-      onSegment: (segment) => this.outbox.keepSegment(segment),
-    });
-  }
-
-  /** Checks synchronisation now and again, often while the clock is not synchronised, rarely once it is. */
-  private scheduleSyncCheck(): void {
-    const interval = this.running.time.check_interval * (this.clock?.isSynchronised ? 12 : 1);
-    this.syncTimer = setTimeout(() => {
-      void this.checkSync().finally(() => this.outbox.isOpen && this.scheduleSyncCheck());
-    }, interval);
-  }
-
-  private async checkSync(): Promise<void> {
-    const clock = this.clock!;
-    const { sync, sync_flag } = this.running.time;
-    const state = await checkClockSync({ method: sync, timesyncdFlag: sync_flag });
-    if (state.unknown && !this.syncUnknownLogged) {
-      this.syncUnknownLogged = true;
-      this.log.warn({ sync }, state.unknown);
-    }
-    const first = !this.syncChecked;
-    this.syncChecked = true;
-    const before = this.clockStamp();
-    const events = clock.synchronisation(state);
-    if (first && !state.synchronized) {
-      this.log.warn({ method: state.method }, 'the system clock is not synchronised: results are held back until it is, then re-dated');
-    }
-    for (const event of events) {
-      if (event.kind === 'step') this.clockStepped(event.stepMs, before);
-      else if (event.kind === 'unsynchronised') {
-        this.log.warn({ method: event.method }, 'the system clock is no longer synchronised: results are held back until it is, then re-dated');
-      } else {
-        const corrections = event.corrected.map((segment) => segment.correction!);
-        if (!first) this.log.info({ method: event.method, corrections }, 'the system clock is synchronised; results held back are re-dated and sent');
-        for (const forwarder of this.forwarders) forwarder.wake();
-      }
-    }
   }
 
   private checkpoint(): void {
@@ -559,7 +453,12 @@ export class Agent {
 
   /** Whether results carry their times as they are (true also when the clock is not watched, as in tests). */
   get clockSynchronised(): boolean {
-    return this.clock?.isSynchronised ?? this.clockSource === undefined;
+    return this.clock?.isSynchronised ?? true;
+  }
+
+  /** Steps of the wall clock noticed since start. */
+  get clockSteps(): number {
+    return this.clock?.steps ?? 0;
   }
 
   /** The agent's name in its results and events: the host name. */
@@ -572,15 +471,8 @@ export class Agent {
     return this.history.file;
   }
 
-  /** Where results made now are stamped, and when: undefined while the clock is synchronised (or not watched). */
-  private clockStamp(): ClockStamp | undefined {
-    if (!this.clock || this.clock.isSynchronised) return undefined;
-    const { id, bootId } = this.clock.current;
-    return { segment: id, boot: bootId, monotonic: this.clockSource!.monotonic() };
-  }
-
   /** Buffers a result; `clock` is where its times were stamped (default: now), for re-dating once synchronised. */
-  private keep(result: RuleResult, clock: ClockStamp | undefined = this.clockStamp()): void {
+  private keep(result: RuleResult, clock: ClockStamp | undefined = this.clock?.stamp()): void {
     if (result.kind === 'alert') this.alerts.transition(result);
     this.resultsOut += 1;
     this.tap.result(result);
@@ -596,13 +488,13 @@ export class Agent {
    */
   private scheduleCommit(): void {
     if (this.commitTimer !== undefined) return;
-    const wait = Math.max(0, this.lastCommitAt + this.config.buffer.commit_interval - performance.now());
-    this.commitTimer = setTimeout(() => this.commit(), wait);
+    const wait = Math.max(0, this.lastCommitAt + this.config.buffer.commit_interval - this.timers.monotonic());
+    this.commitTimer = this.timers.setTimeout(() => this.commit(), wait);
   }
 
   private commit(): void {
     this.commitTimer = undefined;
-    this.lastCommitAt = performance.now();
+    this.lastCommitAt = this.timers.monotonic();
     this.alerts.save();
     try {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
@@ -616,7 +508,7 @@ export class Agent {
       const message = (error as Error).message;
       if (this.bufferFault !== message) this.log.error({ error: message }, 'buffer commit failed; retrying');
       this.bufferFault = message;
-      this.commitTimer = setTimeout(() => this.commit(), Math.max(1_000, this.config.buffer.commit_interval));
+      this.commitTimer = this.timers.setTimeout(() => this.commit(), Math.max(1_000, this.config.buffer.commit_interval));
     }
   }
 
@@ -633,7 +525,7 @@ export class Agent {
     if (this.spillTimer !== undefined || this.stopped) return;
     const wait = this.outbox.nextSpillIn();
     if (wait === undefined) return;
-    this.spillTimer = setTimeout(() => {
+    this.spillTimer = this.timers.setTimeout(() => {
       this.spillTimer = undefined;
       // A commit already on its way spills too.
       if (this.commitTimer === undefined) this.commit();
@@ -648,6 +540,7 @@ export class Agent {
       name,
       log,
       now: this.now,
+      clock: this.timers,
       badInput: (kindOfInput, message, context) => this.badInput.report(name, kindOfInput, message, context),
       setConnected: (connected, reason) => {
         const cameBack = connected && !state.connected;

@@ -23,6 +23,7 @@ import { compileMeasurementTemplate, resultToPoint } from '../drivers/influxdb/r
 import type { WindowResult } from '../rules/rule-result.js';
 import { startInfluxd, type Influxd } from '../test/helpers/influxd.js';
 import { makeTempDir } from '../test/helpers/temp-dir.js';
+import { systemClock } from '../drivers/clock.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 360_000);
 const WRITES = Number(process.env.BENCH_WRITES ?? 200_000);
@@ -108,7 +109,7 @@ async function drain(dir: string, server: Influxd): Promise<void> {
     outbox.commit(Date.now());
   }
   const ignore = () => {};
-  const context: DriverContext = { name: 'influx', log: { debug: ignore, info: ignore, warn: ignore, error: ignore }, now: Date.now, badInput: ignore, setConnected: ignore };
+  const context: DriverContext = { name: 'influx', log: { debug: ignore, info: ignore, warn: ignore, error: ignore }, now: Date.now, clock: systemClock, badInput: ignore, setConnected: ignore };
   const sink = createInfluxdbSink(influxdbSinkOptions.parse({ driver: 'influxdb', api: 'v1', url: server.url, database: 'through_agent', timeout: '30s' }), context);
   await sink.start();
   const forwarder = new Forwarder('influx', sink, outbox, new Set(['climate_1s']), {

@@ -1,4 +1,5 @@
 import type { Reading } from '../rules/reading.js';
+import type { Clock } from './clock.js';
 import type { RuleResult } from '../rules/rule-result.js';
 
 /** The few logging calls a driver needs; the agent passes a pino child logger named after the instance. */
@@ -14,8 +15,10 @@ export interface DriverContext {
   /** The instance name from the config (`sources.<name>` or `sinks.<name>`). */
   readonly name: string;
   readonly log: DriverLogger;
-  /** Wall-clock time in ms; injected so tests can control it. */
+  /** Wall-clock time in ms; injected so tests can control it. The same as `clock.now()` unless a test sets it apart. */
   now(): number;
+  /** Timers and monotonic time: a driver waits, polls and backs off on this clock, never on Node's timers directly. */
+  readonly clock: Clock;
   /**
    * Reports input that was rejected (a malformed line, bad JSON, NaN …). It is counted per kind and logged
    * with its context at most once a minute per kind; the driver carries on.

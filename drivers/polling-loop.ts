@@ -1,3 +1,4 @@
+import type { Clock, ClockTimer } from './clock.js';
 import type { DriverLogger } from './driver.js';
 
 /**
@@ -5,10 +6,11 @@ import type { DriverLogger } from './driver.js';
  * next is due (a slow SD card, a slow 1-Wire bus) makes that tick skip. A poll that throws is logged, not fatal.
  */
 export class PollingLoop {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private inFlight: Promise<void> | undefined;
 
   constructor(
+    private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly poll: () => Promise<void>,
     private readonly log: DriverLogger,
@@ -23,18 +25,24 @@ export class PollingLoop {
   /** Starts polling; resolves when the first poll is done. */
   async start(): Promise<void> {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    await this.tick();
+    this.timer = this.clock.setInterval(() => void this.pollNow(), this.intervalMs);
+    await this.pollNow();
   }
 
   /** Stops polling; resolves once a poll under way has finished. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.clock.clearTimer(this.timer);
     this.timer = undefined;
     await this.inFlight;
   }
 
-  private tick(): Promise<void> {
+  /** Resolves once the poll under way, if any, has finished. */
+  async settled(): Promise<void> {
+    await this.inFlight;
+  }
+
+  /** Polls now, out of turn (a link just came up), unless a poll is still running; resolves when it is done. */
+  pollNow(): Promise<void> {
     if (this.inFlight !== undefined) {
       this.log.debug({}, 'previous poll still running: tick skipped');
       return this.inFlight;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryLaterError } from '../../drivers/sink-errors.js';
+import { RetryLaterError } from './sink-errors.js';
 import { RetryDelay } from './retry-delay.js';
 
 describe('RetryDelay', () => {
@@ -26,5 +26,15 @@ describe('RetryDelay', () => {
     expect(delay.after(new Error('down'))).toBe(50);
     // An absurd Retry-After (a year) is capped at an hour: the backlog must not be forgotten.
     expect(delay.after(new RetryLaterError('HTTP 503', 365 * 86_400_000))).toBe(3_600_000);
+  });
+});
+
+describe('RetryDelay.doubling', () => {
+  it('waits exactly: the initial wait, doubled up to the maximum, from the start after a reset', () => {
+    const delay = RetryDelay.doubling(5_000, 300_000);
+    expect(Array.from({ length: 8 }, () => delay.after())).toEqual([5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+    delay.reset();
+    expect(delay.upcomingMs).toBe(5_000);
+    expect(delay.after(new Error('down'))).toBe(5_000);
   });
 });

@@ -14,6 +14,7 @@ import { Outbox } from '../buffer/outbox.js';
 import { AgentClock } from '../clock/agent-clock.js';
 import { UnsynchronisedHold } from '../clock/unsynchronised-hold.js';
 import { Forwarder, type ForwarderOptions } from './forwarder.js';
+import { systemClock } from '../../drivers/clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -39,7 +40,7 @@ function alert(n: number): AlertResult {
 
 function sinkContext(): DriverContext {
   const ignore = () => {};
-  return { name: 'influx', log: { debug: ignore, info: ignore, warn: ignore, error: ignore }, now: Date.now, badInput: ignore, setConnected: ignore };
+  return { name: 'influx', log: { debug: ignore, info: ignore, warn: ignore, error: ignore }, now: Date.now, clock: systemClock, badInput: ignore, setConnected: ignore };
 }
 
 /** A real sink with every batch it was handed (and whether it accepted it) written down. */

@@ -2,7 +2,7 @@ import type { BufferedResult, SinkDriver } from '../../drivers/driver.js';
 import { AGENT_RULE, type EventResult } from '../../rules/rule-result.js';
 import type { Outbox } from '../buffer/outbox.js';
 import type { Logger } from '../logger.js';
-import { RetryDelay } from './retry-delay.js';
+import { RetryDelay } from '../../drivers/retry-delay.js';
 import { deliverSplitting, type Rejection } from './split-delivery.js';
 
 /** A held batch is looked at again this often (and whenever new results or the clock's synchronisation wake it). */

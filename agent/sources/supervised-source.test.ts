@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { DriverContext, SourceDriver } from '../../drivers/driver.js';
 import type { Reading } from '../../rules/reading.js';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 import { SourceTimestampCheck } from './source-timestamp-check.js';
 import { SupervisedSource } from './supervised-source.js';
 
@@ -10,18 +11,19 @@ const reading = (value: number): Reading => ({ source: 's', sensor: 'x', value, 
 
 function supervise(create: (context: DriverContext) => SourceDriver, emit: (reading: Reading) => void = () => {}) {
   const badInput = vi.fn();
+  const clock = new ManualClock();
   const source = new SupervisedSource({
     name: 's',
     driver: 'test',
     create,
-    context: { name: 's', log: silent, now: () => 1_000, badInput },
+    context: { name: 's', log: silent, now: () => 1_000, clock, badInput },
     log: silent,
     emit,
     now: () => 1_000,
     retryInitialMs: 20,
     retryMaxMs: 40,
   });
-  return { source, badInput };
+  return { source, badInput, clock };
 }
 
 describe('a supervised source', () => {
@@ -67,7 +69,7 @@ describe('a supervised source', () => {
 
   it('reports a start that fails as down with its reason, and starts it again later', async () => {
     let attempts = 0;
-    const { source } = supervise(() => ({
+    const { source, clock } = supervise(() => ({
       start: async () => {
         attempts += 1;
         if (attempts < 3) throw new Error('permission denied on /dev/ttyUSB0');
@@ -76,7 +78,15 @@ describe('a supervised source', () => {
     }));
     await source.start();
     expect(source.status()).toMatchObject({ up: false, reason: 'permission denied on /dev/ttyUSB0' });
-    await vi.waitFor(() => expect(source.status().up).toBe(true), { timeout: 2_000 });
+    // Again after 20 ms, then 40 ms (retryInitialMs, doubled).
+    await clock.advance(19);
+    expect(attempts).toBe(1);
+    await clock.advance(1);
+    expect(attempts).toBe(2);
+    await clock.advance(39);
+    expect(attempts).toBe(2);
+    await clock.advance(1);
+    expect(source.status().up).toBe(true);
     expect(attempts).toBe(3);
     await source.stop();
   });
@@ -95,16 +105,16 @@ describe('a supervised source', () => {
     expect(source.status().readings).toBe(2);
 
     let attempts = 0;
-    const failing = supervise(() => ({
+    const { source: failing, clock } = supervise(() => ({
       start: async () => {
         attempts += 1;
         throw new Error('no device');
       },
       stop: async () => {},
-    })).source;
+    }));
     await failing.start();
     await failing.stop();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clock.advance(100);
     expect(attempts).toBe(1);
     await source.stop();
   });
@@ -120,7 +130,7 @@ describe('a supervised source', () => {
         name: 's',
         driver: 'test',
         create: () => ({ start: async (e) => void (emit = e), stop: async () => {} }),
-        context: { name: 's', log: silent, now: () => 1_000, badInput: () => {} },
+        context: { name: 's', log: silent, now: () => 1_000, clock: new ManualClock(), badInput: () => {} },
         log: silent,
         emit: (r) => void taken.push(r),
         now: () => 10_000_000,

@@ -1,4 +1,6 @@
 import type { DriverContext, SourceDriver } from '../../drivers/driver.js';
+import { ReconnectLoop } from '../../drivers/reconnect-loop.js';
+import { RetryDelay } from '../../drivers/retry-delay.js';
 import type { Reading } from '../../rules/reading.js';
 import type { Logger } from '../logger.js';
 import type { SkewCounts, SourceTimestampCheck } from './source-timestamp-check.js';
@@ -47,8 +49,8 @@ export class SupervisedSource {
   private driver: SourceDriver | undefined;
   private started = false;
   private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay: number;
+  /** Starts the source again after a failed start, with a growing wait. */
+  private readonly retry: ReconnectLoop;
   private connected = true;
   /**
    * Whether it has been up since the agent started: only then is coming back a reconnect. The first connect after
@@ -63,11 +65,16 @@ export class SupervisedSource {
   private readonly loggedErrors = new Set<string>();
 
   constructor(private readonly options: SupervisedSourceOptions) {
-    this.retryDelay = options.retryInitialMs ?? 5_000;
+    const delay = RetryDelay.doubling(options.retryInitialMs ?? 5_000, options.retryMaxMs ?? 300_000);
+    this.retry = new ReconnectLoop(options.context.clock, delay, () => this.attempt());
   }
 
   /** Starts the source; resolves either way: a failure is reported in `status()` and retried in the background. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.retry.start();
+  }
+
+  private async attempt(): Promise<void> {
     const { options } = this;
     const context: DriverContext = {
       ...options.context,
@@ -91,24 +98,22 @@ export class SupervisedSource {
       this.started = true;
       // A driver that never reports its connection (a timer, a file) is up once started.
       if (this.connected) this.everUp = true;
-      this.retryDelay = options.retryInitialMs ?? 5_000;
+      this.retry.connected();
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       this.connected = false;
       this.reason = message;
-      options.log.error({ source: options.name, error: message, retry_in_ms: this.retryDelay }, 'source failed to start; other sources carry on');
+      options.log.error({ source: options.name, error: message, retry_in_ms: this.retry.upcomingMs }, 'source failed to start; other sources carry on');
       await this.driver?.stop().catch(() => undefined);
       this.driver = undefined;
-      if (!this.stopped) {
-        this.retryTimer = setTimeout(() => void this.start(), this.retryDelay);
-        this.retryDelay = Math.min(this.retryDelay * 2, options.retryMaxMs ?? 300_000);
-      }
+      if (!this.stopped) this.retry.failed();
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    // Not awaited: a start under way (a device that hangs opening) must not hold up the agent's stop.
+    void this.retry.stop();
     if (!this.driver) return;
     await this.driver.stop().catch((error: unknown) => this.options.log.warn({ source: this.options.name, error: String(error) }, 'source did not stop cleanly'));
     this.driver = undefined;

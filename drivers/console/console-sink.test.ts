@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { DriverContext, SinkBatch } from '../driver.js';
 import { consoleSinkOptions } from './console-options.js';
 import { createConsoleSink } from './console-sink.js';
+import { systemClock } from '../clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -11,6 +12,7 @@ const context: DriverContext = {
   name: 'screen',
   log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   now: () => T0,
+  clock: systemClock,
   badInput: () => {},
   setConnected: () => {},
 };

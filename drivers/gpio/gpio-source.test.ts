@@ -11,6 +11,7 @@ import { GpioAccessError } from './gpio-access.js';
 import { gpioOptions } from './gpio-options.js';
 import { GpioOutput } from './gpio-output.js';
 import { createGpioSource } from './gpio-source.js';
+import { systemClock } from '../clock.js';
 
 const dirs: string[] = [];
 const sources: SourceDriver[] = [];
@@ -40,6 +41,7 @@ function fakeContext(clock: FakeClock, skew = { ms: 0 }) {
     name: 'shed',
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => clock.now + skew.ms,
+    clock: systemClock,
     badInput: (kind, message) => void badInputs.push({ kind, message }),
     setConnected: () => {},
   };

@@ -7,6 +7,7 @@ import type { BufferedResult, DriverContext, SinkBatch } from '../driver.js';
 import { influxdbSinkOptions } from './influxdb-options.js';
 import { createInfluxdbSink } from './influxdb-sink.js';
 import { PermanentSinkError } from '../sink-errors.js';
+import { systemClock } from '../clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -37,6 +38,7 @@ function recordingContext() {
     name: 'influx_out',
     log: { debug: ignore, info: ignore, warn: ignore, error: ignore },
     now: () => T0,
+    clock: systemClock,
     badInput: ignore,
     setConnected: (connected, reason) => void connections.push({ connected, reason }),
   };

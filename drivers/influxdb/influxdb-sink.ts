@@ -17,7 +17,7 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions, context: Driver
   const precision: Precision = options.api === 'v2' ? options.precision : 'ms';
   const write = options.api === 'v1' ? v1Writer(options) : v2Writer(options);
   // The server answering again is the agent's cue to send the backlog now rather than after its backoff.
-  const probe = new ReachabilityProbe(options.url, () => context.setConnected(true));
+  const probe = new ReachabilityProbe(context.clock, options.url, () => context.setConnected(true));
 
   return {
     async start() {

@@ -1,3 +1,5 @@
+import type { Clock, ClockTimer } from '../clock.js';
+
 /** How often a sink that is down asks the server whether it answers again. */
 export const PROBE_INTERVAL_MS = 1_000;
 
@@ -7,10 +9,11 @@ export const PROBE_INTERVAL_MS = 1_000;
  * instead of when its backoff, up to `forwarding.retry_max`, ends. Costs one tiny request a second during an outage.
  */
 export class ReachabilityProbe {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private probing = false;
 
   constructor(
+    private readonly clock: Clock,
     private readonly url: string,
     private readonly answered: () => void,
   ) {}
@@ -24,11 +27,11 @@ export class ReachabilityProbe {
 
   stop(): void {
     this.probing = false;
-    clearTimeout(this.timer);
+    this.clock.clearTimer(this.timer);
   }
 
   private schedule(): void {
-    this.timer = setTimeout(() => void this.probe(), PROBE_INTERVAL_MS);
+    this.timer = this.clock.setTimeout(() => void this.probe(), PROBE_INTERVAL_MS);
   }
 
   private async probe(): Promise<void> {

@@ -1,5 +1,8 @@
 import type { Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
+import { PollingLoop } from '../polling-loop.js';
+import { ReconnectLoop } from '../reconnect-loop.js';
+import { RetryDelay } from '../retry-delay.js';
 import { decodeValue, TYPE_WIDTH } from './decode-register.js';
 import {
   classifyReadError,
@@ -28,11 +31,10 @@ const DEAD_AFTER_TIMEOUT_POLLS = 3;
 class ModbusSource implements SourceDriver {
   private emit: ((reading: Reading) => void) | undefined;
   private connection: ModbusConnection | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private wakeReconnect: (() => void) | undefined;
-  private inFlight: Promise<void> | undefined;
-  private connecting: Promise<void> | undefined;
+  private readonly polling: PollingLoop;
+  private readonly reconnect: ReconnectLoop;
+  /** A lost link waiting for the poll that noticed it to finish, before it is opened again. */
+  private lost: Promise<void> | undefined;
   private stopped = false;
   private plan: ReadRequest[];
   private readonly spans: Span[];
@@ -52,6 +54,11 @@ class ModbusSource implements SourceDriver {
       length: TYPE_WIDTH[register.type] * (register.count ?? 1),
     }));
     this.plan = planReads(this.spans, { maxRegisters: options.max_registers_per_read, maxBits: 2000, maxGap: options.max_gap });
+    // Without a link a tick polls nothing; a slow bus must not pile polls up.
+    this.polling = new PollingLoop(context.clock, options.interval, () => this.pollLink(), context.log, 'the Modbus devices');
+    // `reconnect.initial`, doubling up to `reconnect.max`, between failed attempts.
+    const delay = RetryDelay.doubling(options.reconnect.initial, Math.max(options.reconnect.max, options.reconnect.initial));
+    this.reconnect = new ReconnectLoop(context.clock, delay, () => this.connect());
   }
 
   async start(emit: (reading: Reading) => void): Promise<void> {
@@ -59,66 +66,51 @@ class ModbusSource implements SourceDriver {
     this.emit = emit;
     this.stopped = false;
     this.context.setConnected(false, 'connecting');
-    this.timer = setInterval(() => void this.tick(), this.options.interval);
+    await this.polling.start();
     // Not awaited: a device that is off at start is retried in the background, never fatal.
-    this.connecting = this.connectLoop();
+    void this.reconnect.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.emit = undefined;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    clearTimeout(this.reconnectTimer);
-    this.wakeReconnect?.();
+    const polled = this.polling.stop();
+    const connecting = this.reconnect.stop();
     const connection = this.connection;
     this.connection = undefined;
     // Closing rejects a read under way at once, so the poll ends without waiting for its timeout.
     connection?.close();
-    await Promise.all([this.inFlight, this.connecting]);
+    await Promise.all([polled, connecting, this.lost]);
   }
 
-  /** Starts a poll unless one is still running (a slow bus must not pile polls up) or there is no link. */
-  private tick(): Promise<void> {
-    if (this.inFlight !== undefined) {
-      this.context.log.debug({}, 'previous poll still running: tick skipped');
-      return this.inFlight;
-    }
+  private pollLink(): Promise<void> {
     const connection = this.connection;
     if (connection === undefined || this.stopped) return Promise.resolve();
-    this.inFlight = this.poll(connection)
-      .catch((error: unknown) => this.context.log.error({ err: error }, 'polling the Modbus devices failed'))
-      .finally(() => {
-        this.inFlight = undefined;
-      });
-    return this.inFlight;
+    return this.poll(connection);
   }
 
-  /** Opens the transport, waiting `reconnect.initial`, doubling up to `reconnect.max`, between failed attempts. */
-  private async connectLoop(): Promise<void> {
-    let wait = this.options.reconnect.initial;
-    while (!this.stopped) {
-      try {
-        const connection = await openModbusConnection(this.options.transport, this.newClient);
-        if (this.stopped) {
-          connection.close();
-          return;
-        }
-        this.connection = connection;
-        connection.onLost((reason) => this.connectionLost(connection, reason));
-        if (this.connection !== connection) return; // lost while registering: connectionLost started a new loop
-        this.outageLogged = false;
-        this.timeoutPolls = 0;
-        this.context.setConnected(true);
-        this.context.log.info({ transport: this.describeTransport() }, 'connected to Modbus');
-        void this.tick();
+  /** One attempt at opening the transport; a failure is retried by `reconnect` after its next wait. */
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const connection = await openModbusConnection(this.options.transport, this.newClient);
+      if (this.stopped) {
+        connection.close();
         return;
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.reportDown(reason);
       }
-      await this.sleep(wait);
-      wait = Math.min(wait * 2, Math.max(this.options.reconnect.max, this.options.reconnect.initial));
+      this.connection = connection;
+      connection.onLost((reason) => this.connectionLost(connection, reason));
+      if (this.connection !== connection) return; // lost while registering: connectionLost tries again
+      this.reconnect.connected();
+      this.outageLogged = false;
+      this.timeoutPolls = 0;
+      this.context.setConnected(true);
+      this.context.log.info({ transport: this.describeTransport() }, 'connected to Modbus');
+      void this.polling.pollNow();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.reportDown(reason);
+      this.reconnect.failed();
     }
   }
 
@@ -128,11 +120,12 @@ class ModbusSource implements SourceDriver {
     connection.close();
     if (this.stopped) return;
     this.reportDown(reason);
-    this.connecting = (async () => {
+    // A link that worked is tried again after `reconnect.initial`, then with the backoff from its start.
+    this.reconnect.connected();
+    this.lost = (async () => {
       // Let the poll that noticed finish first, so it cannot use the new link half-way.
-      await this.inFlight;
-      await this.sleep(this.options.reconnect.initial);
-      await this.connectLoop();
+      await this.polling.settled();
+      this.reconnect.retryIn(this.options.reconnect.initial);
     })();
   }
 
@@ -141,14 +134,6 @@ class ModbusSource implements SourceDriver {
     if (this.outageLogged) return;
     this.outageLogged = true;
     this.context.log.warn({ transport: this.describeTransport(), reason }, 'Modbus device unreachable; retrying in the background');
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.wakeReconnect = resolve;
-      this.reconnectTimer = setTimeout(resolve, ms);
-    });
   }
 
   private async poll(connection: ModbusConnection): Promise<void> {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startMosquitto } from '../../test/helpers/mosquitto.js';
 import type { DriverContext } from '../driver.js';
 import { closeMqtt, connectMqtt } from './mqtt-connection.js';
+import { systemClock } from '../clock.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -14,6 +15,7 @@ const context: DriverContext = {
   name: 'mqtt_test',
   log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
   now: () => Date.now(),
+  clock: systemClock,
   badInput: quiet,
   setConnected: quiet,
 };

@@ -10,6 +10,7 @@ import type { BufferedResult, DriverContext, SinkBatch, SinkDriver } from '../dr
 import { mqttSinkOptions } from './mqtt-options.js';
 import { createMqttSink } from './mqtt-sink.js';
 import { encodeResultPayload } from './result-payload.js';
+import { systemClock } from '../clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -42,6 +43,7 @@ function recordingContext(name = 'mqtt_out') {
     name,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => T0,
+    clock: systemClock,
     badInput: () => {},
     setConnected: (connected, reason) => void connections.push({ connected, reason }),
   };

@@ -13,6 +13,7 @@ import type { Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
 import { mqttSourceOptions } from './mqtt-options.js';
 import { createMqttSource } from './mqtt-source.js';
+import { systemClock } from '../clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -52,6 +53,7 @@ function recordingContext(name = 'mqtt_in') {
     name,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => now,
+    clock: systemClock,
     badInput: (kind, message, extra) => void badInputs.push({ kind, message, context: extra }),
     setConnected: (connected, reason) => void connections.push({ connected, reason }),
   };

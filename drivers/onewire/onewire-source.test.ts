@@ -11,6 +11,7 @@ import type { DriverContext } from '../driver.js';
 import { onewireOptions } from './onewire-options.js';
 import { createOnewireSource } from './onewire-source.js';
 import { parseTemperatureFile, parseW1Slave } from './w1-parse.js';
+import { systemClock } from '../clock.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const A = '28-0316a2794cff';
@@ -41,6 +42,7 @@ function fakeContext() {
     name: 'temps',
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => NOW,
+    clock: systemClock,
     badInput: (kind, message, context) => void badInputs.push({ kind, message, context }),
     setConnected: (value) => void connected.push(value),
   };

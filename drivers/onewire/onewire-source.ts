@@ -39,7 +39,7 @@ class OnewireSource implements SourceDriver {
     private readonly options: OnewireOptions,
     private readonly context: DriverContext,
   ) {
-    this.loop = new PollingLoop(options.interval, () => this.poll(), context.log, 'the 1-Wire bus');
+    this.loop = new PollingLoop(context.clock, options.interval, () => this.poll(), context.log, 'the 1-Wire bus');
     this.tags = Object.freeze({ ...options.tags });
   }
 

@@ -1,7 +1,10 @@
 import { realpath } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { Reading } from '../../rules/reading.js';
+import type { Clock, ClockTimer } from '../clock.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
+import { ReconnectLoop } from '../reconnect-loop.js';
+import { RetryDelay } from '../retry-delay.js';
 import { safePreview } from '../safe-text.js';
 import { hangupAwareBinding } from './hangup-aware-binding.js';
 import { LineFramer, type FramerSink } from './line-framer.js';
@@ -23,12 +26,11 @@ class SerialSource implements SourceDriver {
   private emit: (reading: Reading, timeFromInput?: boolean) => void = () => undefined;
   private port: SerialPort | undefined;
   private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  /** The open attempt under way, awaited by stop() so no port is opened after it returned. */
-  private attempt: Promise<void> | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private answerTimer: NodeJS.Timeout | undefined;
-  private backoff: number;
+  /** Opens the port, again after a failure with a growing wait; stop() waits for an attempt under way. */
+  private readonly reconnect: ReconnectLoop;
+  private pollTimer: ClockTimer | undefined;
+  private answerTimer: ClockTimer | undefined;
+  private readonly clock: Clock;
   /** One warning per outage, not one per retry, so a missing device does not flood the journal. */
   private reportedDown = false;
   private readonly framer: LineFramer;
@@ -40,7 +42,8 @@ class SerialSource implements SourceDriver {
     private readonly options: SerialSourceOptions,
     private readonly context: DriverContext,
   ) {
-    this.backoff = options.reconnect.initial;
+    this.clock = context.clock;
+    this.reconnect = new ReconnectLoop(context.clock, RetryDelay.doubling(options.reconnect.initial, options.reconnect.max), () => this.connect());
     this.framer = new LineFramer(options.delimiter, options.max_line_bytes);
     this.parser = new SerialLineParser({
       format: options.format,
@@ -64,28 +67,20 @@ class SerialSource implements SourceDriver {
     this.stopped = false;
     this.context.setConnected(false, 'opening');
     // The first attempt is awaited so start() reports a device that is there as connected; an absent one is retried.
-    await this.tryConnect();
+    await this.reconnect.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    const attempt = this.reconnect.stop();
     this.stopPolling();
     const port = this.port;
     this.port = undefined;
-    if (port?.isOpen) await closePort(port);
-    await this.attempt;
-  }
-
-  private tryConnect(): Promise<void> {
-    this.attempt = this.connect().finally(() => {
-      this.attempt = undefined;
-    });
-    return this.attempt;
+    if (port?.isOpen) await closePort(port, this.clock);
+    await attempt;
   }
 
   private async connect(): Promise<void> {
-    this.retryTimer = undefined;
     if (this.stopped) return;
     let device: string;
     try {
@@ -113,11 +108,11 @@ class SerialSource implements SourceDriver {
       return;
     }
     if (this.stopped) {
-      await closePort(port);
+      await closePort(port, this.clock);
       return;
     }
     this.port = port;
-    this.backoff = this.options.reconnect.initial;
+    this.reconnect.connected();
     this.framer.reset();
     this.parser.reset();
     port.on('data', (chunk: Buffer) => {
@@ -153,14 +148,12 @@ class SerialSource implements SourceDriver {
       this.reportedDown = true;
       this.context.log.warn({ path: this.options.path, reason }, 'serial device unavailable; retrying in the background');
     }
-    const wait = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.options.reconnect.max);
-    this.retryTimer = setTimeout(() => void this.tryConnect(), wait);
+    this.reconnect.failed();
   }
 
   private onLine(bytes: Buffer): void {
     if (this.answerTimer !== undefined) {
-      clearTimeout(this.answerTimer);
+      this.clock.clearTimer(this.answerTimer);
       this.answerTimer = undefined;
     }
     this.readings.length = 0;
@@ -177,7 +170,7 @@ class SerialSource implements SourceDriver {
     const send = () => {
       if (this.port !== port || !port.isOpen) return;
       if (this.answerTimer === undefined) {
-        this.answerTimer = setTimeout(() => {
+        this.answerTimer = this.clock.setTimeout(() => {
           this.answerTimer = undefined;
           this.context.badInput('serial-poll-timeout', `no answer to the poll command within ${poll.timeout} ms`, {
             path: this.options.path,
@@ -190,25 +183,25 @@ class SerialSource implements SourceDriver {
       });
     };
     send();
-    this.pollTimer = setInterval(send, poll.interval);
+    this.pollTimer = this.clock.setInterval(send, poll.interval);
   }
 
   private stopPolling(): void {
-    clearInterval(this.pollTimer);
-    clearTimeout(this.answerTimer);
+    this.clock.clearTimer(this.pollTimer);
+    this.clock.clearTimer(this.answerTimer);
     this.pollTimer = undefined;
     this.answerTimer = undefined;
   }
 }
 
 /** Closes a port, giving up after a grace period so that stop() stays prompt even if the device hangs. */
-async function closePort(port: SerialPort): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+async function closePort(port: SerialPort, clock: Clock): Promise<void> {
+  let timer: ClockTimer | undefined;
   await Promise.race([
     new Promise<void>((resolve) => port.close(() => resolve())),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+    new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, CLOSE_GRACE_MS))),
   ]);
-  clearTimeout(timer);
+  clock.clearTimer(timer);
 }
 
 /** A sentence a user can act on for the usual reasons a serial port does not open. */

@@ -7,6 +7,7 @@ import type { DriverContext } from '../driver.js';
 import { gaussian, mulberry32 } from './seeded-random.js';
 import { simulatedSensorOptions, type SimulatorOptions, simulatorOptions } from './simulator-options.js';
 import { activeFaults, createSimulatorSource, simulateReadings, simulateValue } from './simulator-source.js';
+import { systemClock } from '../clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
 
@@ -17,6 +18,7 @@ function fakeContext(name = 'sim', now = () => T0) {
     name,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now,
+    clock: systemClock,
     badInput: () => {},
     setConnected: () => {},
   };

@@ -1,4 +1,5 @@
 import type { Reading, Tags } from '../../rules/reading.js';
+import type { ClockTimer } from '../clock.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
 import { gaussian, hashString, mixSeed, mulberry32 } from './seeded-random.js';
 import type { RelationalFault, SimulatedSensor, SimulatorOptions } from './simulator-options.js';
@@ -139,7 +140,7 @@ export function simulateReadings(
 
 /** Emits every configured sensor immediately on start and then every `interval`, until stopped. */
 class SimulatorSource implements SourceDriver {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   /** Emissions so far; part of the noise seed so consecutive readings differ. */
   private tick = 0;
   private readonly options: SimulatorOptions;
@@ -168,12 +169,12 @@ class SimulatorSource implements SourceDriver {
       }
     };
     this.context.setConnected(true);
-    this.timer = setInterval(emitTick, this.options.interval);
+    this.timer = this.context.clock.setInterval(emitTick, this.options.interval);
     emitTick();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.context.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 }

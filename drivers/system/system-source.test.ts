@@ -12,6 +12,7 @@ import { parseLoadavg, parseMeminfo, parseNumber, parseUptime } from './proc-par
 import { systemOptions } from './system-options.js';
 import { createSystemSource } from './system-source.js';
 import { selectCpuZones } from './thermal-zones.js';
+import { systemClock } from '../clock.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -34,6 +35,7 @@ function fakeContext() {
     name: 'host',
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => NOW,
+    clock: systemClock,
     badInput: (kind, message, context) => void badInputs.push({ kind, message, context }),
     setConnected: () => {},
   };

@@ -38,7 +38,7 @@ class SystemSource implements SourceDriver {
     private readonly options: SystemOptions,
     private readonly context: DriverContext,
   ) {
-    this.loop = new PollingLoop(options.interval, () => this.poll(), context.log, 'the host');
+    this.loop = new PollingLoop(context.clock, options.interval, () => this.poll(), context.log, 'the host');
     this.include = new Set(options.include);
   }
 

@@ -8,6 +8,7 @@ import type { DriverContext, SourceDriver } from '../../driver.js';
 import { mqttSourceOptions } from '../mqtt-options.js';
 import { createMqttSource } from '../mqtt-source.js';
 import { ESPHOME, SHELLY, TASMOTA, ZIGBEE2MQTT, type DocMessage } from './fixtures.js';
+import { systemClock } from '../../clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -33,6 +34,7 @@ async function setUp(options: Record<string, unknown>) {
     name: 'devices',
     log: { debug: ignore, info: ignore, warn: ignore, error: ignore },
     now: () => T0,
+    clock: systemClock,
     badInput: (kind, _message, extra) => void badInputs.push({ kind, topic: extra?.topic }),
     setConnected: ignore,
   };
