@@ -10,15 +10,15 @@ const POSITIVE_DURATION = 'expected a duration above 0s';
 const skewAction = () =>
   z
     .enum(SKEW_ACTIONS)
-    .describe('Beyond the tolerance: replace (stamp with the arrival time), keep (the source\'s time, counted) or drop (the reading).');
+    .describe('Beyond the tolerance: `replace` (stamp the reading with its arrival time), `keep` (its own time, counted and logged) or `drop` (the reading).');
 const maxSkew = () =>
   duration()
     .refine((ms) => ms > 0, { error: POSITIVE_DURATION })
-    .describe("How far a source's own timestamp may differ from the agent's clock at arrival, ahead or behind.");
+    .describe('How far a time a reading carries itself may be from the agent\'s clock when it arrives, ahead or behind.');
 const maxBehind = () =>
   duration()
     .refine((ms) => ms > 0, { error: POSITIVE_DURATION })
-    .describe('How far it may be behind (older), when that differs from max_skew: devices that deliver late (store and forward).');
+    .describe('A different tolerance for times behind (older), by default `max_skew`: for devices that deliver late, storing readings while offline.');
 
 /**
  * `time.source_timestamps`: the check of timestamps that readings carry themselves (an MQTT `timestamp_field`, a

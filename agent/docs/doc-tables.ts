@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
 import { DETECTORS } from '../../rules/anomaly/detectors.js';
+import { configSchema } from '../config/config-schema.js';
 import { optionTable, plainTable } from './option-table.js';
 
 /** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
@@ -14,6 +15,11 @@ const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'con
  * their `.describe()` texts. `npm run docs` writes them; a test fails when one drifts from the code.
  */
 export const DOC_TABLES: readonly { readonly file: string; readonly name: string; render(): string }[] = [
+  ...(['agent', 'buffer', 'history', 'time', 'forwarding'] as const).map((section) => ({
+    file: 'README.md',
+    name: `${section} options`,
+    render: () => optionTable(configSchema.shape[section], ['Key', 'Default', 'Meaning']),
+  })),
   { file: 'README.md', name: 'source drivers', render: () => driverTable('Reads', SOURCE_DRIVERS) },
   { file: 'README.md', name: 'sink drivers', render: () => driverTable('Sends to', SINK_DRIVERS) },
   { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },

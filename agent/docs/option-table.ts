@@ -43,8 +43,9 @@ function optionRows(schema: z.ZodType, prefix: string): OptionRow[] {
     const key = `${prefix}${name}`;
     const inner = unwrap(option)!;
     const innerDef = defOf(inner);
-    // A section of options with its own keys: its keys are the rows.
-    if (innerDef.type === 'object' && descriptionOf(option) === undefined) return optionRows(inner, `${key}.`);
+    // A section whose keys all say what they are (`http`, `source_timestamps`): its keys are the rows. A mapping of
+    // plain values (`basic_auth: { username, password }`) is one row.
+    if (innerDef.type === 'object' && Object.values(innerDef.shape!).every((child) => descriptionOf(child) !== undefined)) return optionRows(inner, `${key}.`);
     return [{ key, default: defaultOf(option), meaning: descriptionOf(option) ?? choicesOf(innerDef) ?? '' }];
   });
 }
