@@ -1,0 +1,57 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HISTORY_SCHEMA } from '../history/local-history.js';
+import { makeTempDirSync, type TempDir } from '../../test/helpers/temp-dir.js';
+import { averaged, MAX_CHART_POINTS, readChartHistory, readSensorHistory } from './sensor-history.js';
+
+describe("a sensor's hour from the local history", () => {
+  let dir: TempDir;
+  let file: string;
+  const now = 1_800_000_000_000;
+  beforeEach(() => {
+    dir = makeTempDirSync('sensor-history');
+    file = path.join(dir.path, 'history.sqlite');
+    const db = new Database(file);
+    db.exec(HISTORY_SCHEMA);
+    const reading = db.prepare('INSERT INTO readings (time, source, sensor, value, tags) VALUES (?, ?, ?, ?, NULL)');
+    db.transaction(() => {
+      for (let t = now - 3600_000; t < now; t += 1000) {
+      reading.run(t, "site", "room/temp", 20);
+      reading.run(t, 'site', 'room/humidity', 50);
+      reading.run(t, 'other', 'room/temp', 99);
+      }
+    })();
+    db.prepare('INSERT INTO results (time, end_time, kind, rule, source, sensor, payload) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      now - 10_000,
+      now,
+      'window',
+      'room_10s',
+      'site',
+      'room/temp',
+      JSON.stringify({ kind: 'window', rule: 'room_10s', start: now - 10_000, end: now, values: { mean: 20 } }),
+    );
+    db.close();
+  });
+  afterEach(() => dir.removeSync());
+
+  it('averages an hour at 1 Hz down to the chart points, one sensor of one source, with its results and newest raw readings', () => {
+    const history = readSensorHistory(file, true, { source: 'site', sensor: 'room/temp', from: now - 3600_000, to: now, newest: 5 });
+    expect(history.points.length).toBeLessThanOrEqual(MAX_CHART_POINTS);
+    expect(history.points.length).toBeGreaterThan(MAX_CHART_POINTS - 2);
+    expect(history.points.every(([, value]) => value === 20)).toBe(true);
+    expect(history.raw.map((row) => row.time)).toEqual([4, 3, 2, 1, 0].map((back) => now - 1000 - back * 1000));
+    expect(history.results).toEqual([expect.objectContaining({ rule: 'room_10s', values: { mean: 20 } })]);
+  });
+
+  it('reads every matching sensor in one scan for the small charts', () => {
+    const charts = readChartHistory(file, (sensor) => sensor.startsWith('room/'), now - 3600_000, now, 180);
+    expect(charts.map((chart) => `${chart.source}:${chart.sensor}`).sort()).toEqual(['other:room/temp', 'site:room/humidity', 'site:room/temp']);
+    for (const chart of charts) expect(chart.points.length).toBeLessThanOrEqual(180);
+  });
+
+  it('keeps a short series as it is, and answers empty when there is no history file', () => {
+    expect(averaged([{ time: 1, value: 2 }], 0, 10, 5)).toEqual([[1, 2]]);
+    expect(readSensorHistory(path.join(dir.path, 'none.sqlite'), false, { source: 's', sensor: 'x', from: 0, to: 1, newest: 5 })).toEqual({ readings_kept: false, points: [], raw: [], results: [] });
+  });
+});
