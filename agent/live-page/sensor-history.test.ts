@@ -17,9 +17,9 @@ describe("a sensor's hour from the local history", () => {
     const reading = db.prepare('INSERT INTO readings (time, source, sensor, value, tags) VALUES (?, ?, ?, ?, NULL)');
     db.transaction(() => {
       for (let t = now - 3600_000; t < now; t += 1000) {
-      reading.run(t, "site", "room/temp", 20);
-      reading.run(t, 'site', 'room/humidity', 50);
-      reading.run(t, 'other', 'room/temp', 99);
+        reading.run(t, 'site', 'room/temp', 20);
+        reading.run(t, 'site', 'room/humidity', 50);
+        reading.run(t, 'other', 'room/temp', 99);
       }
     })();
     db.prepare('INSERT INTO results (time, end_time, kind, rule, source, sensor, payload) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
