@@ -134,6 +134,13 @@ sinks:
     expect(listed).toEqual(['greenhouse/humidity', 'greenhouse/soil', 'greenhouse/temperature', 'well/level']);
     await expect.poll(() => page.textContent('article.sensor[data-sensor="greenhouse/soil"] .value')).toMatch(/^\d+(\.\d+)? %$/);
 
+    // A glob narrows the list, and the live stream to those sensors; emptied, every sensor is back.
+    await page.fill('#filter', '**/temp*');
+    await expect.poll(() => page.$$eval('article.sensor', (cards) => cards.map((card) => card.getAttribute('data-sensor')))).toEqual(['greenhouse/temperature']);
+    expect(await page.textContent('#sensor-summary')).toBe('1 of 4 sensors');
+    await page.fill('#filter', '');
+    await expect.poll(() => page.$$eval('article.sensor', (cards) => cards.length)).toBe(4);
+
     // The charts are drawn from the history and live readings: the canvas has ink on it.
     await expect.poll(() => canvasInkedPixels(page, 'greenhouse/temperature'), { timeout: 5000 }).toBeGreaterThan(200);
 

@@ -40,9 +40,10 @@ async function loadSensors(): Promise<void> {
   byId('history-note').textContent = history.readings_kept ? '' : 'Raw readings are not kept (history.readings: 0s): charts show what arrived since this page opened.';
 }
 
+/** Follows the readings of the sensors the filter shows (the agent filters: a Pi with many sensors sends less). */
 function follow(): void {
   stream?.close();
-  stream = new EventSource(streamUrl('**'));
+  stream = new EventSource(streamUrl(filterGlob()));
   stream.addEventListener('reading', (event) => {
     const reading = JSON.parse((event as MessageEvent<string>).data) as Reading;
     sensors.add(reading);
@@ -95,7 +96,10 @@ let filterTimer: number | undefined;
 byId<HTMLInputElement>('filter').addEventListener('input', () => {
   sensors.setFilter(byId<HTMLInputElement>('filter').value);
   clearTimeout(filterTimer);
-  filterTimer = window.setTimeout(() => void loadSensors().catch(showError), 300);
+  filterTimer = window.setTimeout(() => {
+    follow();
+    void loadSensors().catch(showError);
+  }, 300);
 });
 
 async function start(): Promise<void> {
