@@ -10,3 +10,10 @@ export function duration() {
     .regex(DURATION_PATTERN, { error: DURATION_HELP })
     .transform((text) => parseDuration(text)!);
 }
+
+/**
+ * What the generated option tables of the docs say where the schema alone cannot say it well: a default that is a
+ * long list (`sensors`: "the greenhouse"), or a described section to list key by key. Kept apart from `.meta()`, so
+ * the JSON Schema stays plain.
+ */
+export const docsNotes = z.registry<{ readonly default?: string; readonly keyByKey?: boolean }>();
