@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
 import { DURATION_PATTERN, parseDuration } from '../../rules/duration.js';
+import { docsNotes } from '../../rules/option-types.js';
 import { sourceTimestampDefaults } from '../../drivers/timestamp-options.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../health/listen-address.js';
 import { isLoopbackHost } from '../health/http-access.js';
@@ -179,7 +180,9 @@ const timeSection = z
       .describe('How long results made before synchronisation wait; after that they are sent as they are, marked `time_quality: unsynchronised` (a device that never synchronises). Measured on the monotonic clock from when each result was buffered, so a step of the wall clock neither cuts the hold short nor lengthens it.'),
     source_timestamps: sourceTimestampDefaults().describe(
       "How timestamps that readings carry themselves (MQTT or serial timestamp_field, GPS time of NMEA fixes) are checked against the local clock; a source's timestamps: overrides it key by key.",
-    ),
+    )
+      // The README lists its keys one by one.
+      .register(docsNotes, { keyByKey: true }),
   })
   .prefault({});
 

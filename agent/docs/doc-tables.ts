@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
+import { relationalFault, simulatedSensorOptions } from '../../drivers/simulator/simulator-options.js';
 import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
 import { DETECTORS } from '../../rules/anomaly/detectors.js';
 import { configSchema } from '../config/config-schema.js';
 import { optionTable, plainTable } from './option-table.js';
 
 /** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
-const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console'];
+const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator'];
 
 /**
  * Every generated table in the docs: the file, the name in its markers, and how it is made from the registries and
@@ -25,6 +26,8 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },
   { file: 'rules/anomaly/README.md', name: 'detectors', render: detectorTable },
   ...driverOptionTables(),
+  { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
+  { file: 'drivers/simulator/README.md', name: 'simulator fault options', render: () => optionTable(relationalFault, ['Key', 'Default', 'Meaning']) },
 ];
 
 export const REPO = path.resolve(import.meta.dirname, '../..');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { docsNotes } from '../../rules/option-types.js';
 
 /**
  * A Markdown table of a schema's options, from the schema itself: key, default and the `.describe()` text, so the
@@ -43,9 +44,9 @@ function optionRows(schema: z.ZodType, prefix: string): OptionRow[] {
     const key = `${prefix}${name}`;
     const inner = unwrap(option)!;
     const innerDef = defOf(inner);
-    // A section whose keys all say what they are (`http`, `source_timestamps`): its keys are the rows. A mapping of
-    // plain values (`basic_auth: { username, password }`) is one row.
-    if (innerDef.type === 'object' && Object.values(innerDef.shape!).every((child) => descriptionOf(child) !== undefined)) return optionRows(inner, `${key}.`);
+    // A section without a text of its own (`http`), or noted so (`source_timestamps`): its keys are the rows. A
+    // described mapping (`basic_auth: { username, password }`, `follows`) is one row.
+    if (innerDef.type === 'object' && (descriptionOf(option) === undefined || noteOf(option)?.keyByKey)) return optionRows(inner, `${key}.`);
     return [{ key, default: defaultOf(option), meaning: descriptionOf(option) ?? choicesOf(innerDef) ?? '' }];
   });
 }
@@ -74,7 +75,21 @@ function descriptionOf(schema: z.ZodType): string | undefined {
   return undefined;
 }
 
+/** The docs note of an option, on it or on a wrapper inside. */
+function noteOf(schema: z.ZodType): { readonly default?: string; readonly keyByKey?: boolean } | undefined {
+  let current: z.ZodType | undefined = schema;
+  while (current) {
+    const note = docsNotes.get(current);
+    if (note) return note;
+    const def = defOf(current);
+    current = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+  }
+  return undefined;
+}
+
 function defaultOf(schema: z.ZodType): string {
+  const note = noteOf(schema)?.default;
+  if (note !== undefined) return note;
   let current: z.ZodType | undefined = schema;
   while (current) {
     const def = defOf(current);

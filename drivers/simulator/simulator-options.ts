@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docsNotes } from '../../rules/option-types.js';
 import { duration } from '../option-types.js';
 
 /** One simulated sensor: a signal (daily sine, random walk or steps) plus Gaussian noise, faults, dropouts, clamped. */
@@ -7,28 +8,28 @@ export const simulatedSensorOptions = z
     name: z
       .string()
       .min(1)
-      .describe('Sensor name of the readings, slash-separated from general to specific, e.g. greenhouse/temperature.'),
-    base: z.number().describe('Value the sensor swings around (the middle of the sine).'),
+      .describe('Sensor name of the readings, e.g. `greenhouse/temperature`.'),
+    base: z.number().describe('The value the sensor swings around.'),
     amplitude: z
       .number()
       .default(0)
-      .describe('Height of the sine above and below base; negative turns it upside down. 0 = no swing.'),
-    noise: z.number().min(0).default(0).describe('Standard deviation of the Gaussian noise added to every value.'),
-    min: z.number().optional().describe('Lowest value emitted; lower values are clamped to it.'),
-    max: z.number().optional().describe('Highest value emitted; higher values are clamped to it.'),
+      .describe('Height of the sine above and below `base`; negative flips it.'),
+    noise: z.number().min(0).default(0).describe('Standard deviation of the Gaussian noise (0 or more).'),
+    min: z.number().optional().describe('Lowest value emitted; anything below is clamped to it.'),
+    max: z.number().optional().describe('Highest value emitted; anything above is clamped to it. Must not be below `min`.'),
     period: duration()
       .refine((ms) => ms > 0, { error: 'period must be longer than 0' })
       .prefault('1d')
-      .describe('Length of one full sine cycle, e.g. 1d for a daily rhythm or 10m for a quick demo.'),
+      .describe('Length of one full sine cycle; try `10m` to see a whole "day" during a demo.'),
     signal: z
       .enum(['sine', 'random_walk', 'step'])
       .default('sine')
-      .describe('sine: base + amplitude · sin; random_walk: wanders around base (step per reading, pulled back by reversion); step: cycles through levels.'),
+      .describe('`sine`; `random_walk` (each reading moves by Gaussian `step`, pulled back towards `base` by `reversion`); `step` (cycles through `levels`, each lasting `every`).'),
     step: z.number().min(0).default(1).describe('random_walk: standard deviation of each step.'),
     reversion: z.number().min(0).max(1).default(0.05).describe('random_walk: share of the distance to base taken back each reading (0 = free walk).'),
     levels: z.array(z.number()).min(1).optional().describe('step: the values to cycle through, e.g. [18, 22].'),
     every: duration().prefault('1h').describe('step: how long each level lasts.'),
-    dropout: z.number().min(0).max(1).default(0).describe('Probability that a reading is missing, e.g. 0.05 (deterministic by seed).'),
+    dropout: z.number().min(0).max(1).default(0).describe('Probability that a reading is missing (deterministic by seed): for testing missing-data alerts.'),
     anomalies: z
       .array(
         z.strictObject({
@@ -40,14 +41,14 @@ export const simulatedSensorOptions = z
         }),
       )
       .default([])
-      .describe('Injected faults, for trying out anomaly alerts.'),
+      .describe('Injected faults: `[{ after: 10m, duration: 5m, every: 1h, kind: spike|shift|drift|flatline|noise, magnitude: 10 }]`, counted from the first reading. `spike` adds `magnitude` to one reading; `shift` to every reading of the fault; `drift` ramps up to `magnitude`; `flatline` holds the value it had; `noise` adds noise of that standard deviation.'),
     follows: z
       .strictObject({
         sensor: z.string().min(1).describe('A sensor listed before this one.'),
         gain: z.number().describe("Added per unit the leader is above its base: value += gain · (leader − leader's base)."),
       })
       .optional()
-      .describe('Moves with another sensor of the source (a pump: flow, pressure and current follow its speed), for relational anomalies.'),
+      .describe('`{ sensor: pump/speed, gain: 0.04 }`: the sensor moves with another listed before it, `value += gain · (leader − leader\'s base)`, using the leader\'s value of the same tick (faults included, so a fault of the leader carries over). For related sensors and relational faults.'),
   })
   .refine((sensor) => sensor.min === undefined || sensor.max === undefined || sensor.min <= sensor.max, {
     error: 'min must not be greater than max',
@@ -71,16 +72,16 @@ const GREENHOUSE: z.input<typeof simulatedSensorOptions>[] = [
  * A fault of the whole device: several sensors change together, each by its own amount, while the relationship
  * between them breaks (a valve closing part-way: flow down, pressure and current up, each within its usual range).
  */
-const relationalFault = z.strictObject({
-  name: z.string().min(1).default('fault').describe('Label of the fault, written by the recording generator.'),
-  after: duration().describe('When the fault starts, counted from the start of the source.'),
-  duration: duration().prefault('10m'),
+export const relationalFault = z.strictObject({
+  name: z.string().min(1).default('fault').describe('Label of the fault (written by the recording generator).'),
+  after: duration().describe('When it starts, from the first reading.'),
+  duration: duration().prefault('10m').describe('How long it lasts.'),
   every: duration().optional().describe('Repeat with this period.'),
   ramp: duration().prefault('0s').describe('The shifts grow linearly to their full size over this long (a valve closing slowly).'),
   shift: z
     .record(z.string(), z.number())
     .refine((shift) => Object.keys(shift).length >= 1, 'name at least one sensor')
-    .describe('Sensor name → amount added while the fault lasts, e.g. { pump/flow: -4, pump/pressure: 0.3 }.'),
+    .describe('Sensor name → amount added while the fault lasts, after `follows`, before clamping, e.g. `{ pump/flow: -4, pump/pressure: 0.3 }`.'),
 });
 
 export type RelationalFault = z.output<typeof relationalFault>;
@@ -90,12 +91,12 @@ export const simulatorOptions = z.strictObject({
   interval: duration()
     .refine((ms) => ms > 0, { error: 'interval must be longer than 0' })
     .prefault('1s')
-    .describe('How often every sensor emits a reading, e.g. 1s or 500ms.'),
+    .describe('How often every sensor emits a reading (`500ms`, `10s`, `5m` …).'),
   seed: z
     .number()
     .int()
     .default(42)
-    .describe('Seed of the random noise: the same seed gives the same values on every run.'),
+    .describe('Integer seed of the noise. Same seed, same values.'),
   sensors: z
     .array(simulatedSensorOptions)
     .min(1)
@@ -103,15 +104,16 @@ export const simulatorOptions = z.strictObject({
       error: 'sensor names must be unique',
     })
     .prefault(GREENHOUSE)
-    .describe('The simulated sensors; defaults to a greenhouse (temperature, humidity, soil moisture).'),
+    .describe('The simulated sensors, see below. At least one; names must be unique.')
+    .register(docsNotes, { default: 'the greenhouse' }),
   tags: z
     .record(z.string(), z.string())
     .default({})
-    .describe('Tags added to every reading, e.g. { site: demo }.'),
+    .describe('Tags added to every reading, e.g. `{ site: demo }`.'),
   faults: z
     .array(relationalFault)
     .default([])
-    .describe('Faults of the whole device that shift several sensors together (relational anomalies).'),
+    .describe('Faults of the whole device that shift several sensors together (relational anomalies), see below.'),
 }).superRefine((options, context) => {
   const names = options.sensors.map((sensor) => sensor.name);
   options.sensors.forEach((sensor, index) => {
