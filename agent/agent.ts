@@ -4,26 +4,29 @@ import { systemClock, type Clock, type ClockTimer } from '../drivers/clock.js';
 import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
 import type { Reading } from '../rules/reading.js';
-import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine, type RuleChanges } from '../rules/rule-engine.js';
+import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine } from '../rules/rule-engine.js';
 import type { RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
 import { DataDirLock } from './buffer/data-dir-lock.js';
 import { Outbox } from './buffer/outbox.js';
-import { formatProblem, type ConfigProblem } from './config/config-problem.js';
-import { checkConfigFile, type RuleConfig, type TributaryConfig } from './config/load-config.js';
+import type { TributaryConfig } from './config/load-config.js';
 import type { GpioPortFactory } from '../drivers/gpio/gpio-port.js';
 import { AlertKeeper } from './alerts/alert-keeper.js';
 import { HISTORY_FILE } from './history/history-file.js';
+import { HistoryKeeper } from './history/history-keeper.js';
 import { LocalHistory } from './history/local-history.js';
 import { ClockSupervisor } from './clock/clock-supervisor.js';
 import { Forwarder } from './forwarding/forwarder.js';
+import type { BufferView } from './health/health-view.js';
 import { PipelineTap } from './health/pipeline-tap.js';
 import { RuleRouting } from './forwarding/rule-routing.js';
 import type { Logger } from './logger.js';
-import { changesNeedingRestart, ruleSpecOf } from './reload/config-changes.js';
-import { unboundedWindowWarning } from '../rules/windows/unbounded-window.js';
+import { ruleSpecOf } from './reload/config-changes.js';
+import { reloadRules, warnUnboundedWindows, type ReloadOutcome } from './reload/reload-rules.js';
 import { SupervisedSource, type SourceStatus } from './sources/supervised-source.js';
 import { SourceTimestampCheck, sourceTimestampPolicy } from './sources/source-timestamp-check.js';
+
+export type { ReloadOutcome } from './reload/reload-rules.js';
 
 /**
  * How long a stop lets the sinks send and acknowledge what is pending (the results of the last tick among them). With
@@ -50,23 +53,8 @@ export interface AgentOptions {
   readonly gpioPortFactory?: () => Promise<GpioPortFactory>;
 }
 
-/** What a reload did: the rules swapped in, or the problems that kept the running rules in place. */
-export type ReloadOutcome =
-  | {
-      readonly ok: true;
-      /** Rule names by what happened to them; `rerouted`: same rule, other sinks (its state is kept). */
-      readonly kept: string[];
-      readonly added: string[];
-      readonly removed: string[];
-      readonly changed: string[];
-      readonly rerouted: string[];
-      /** Changes outside `rules` that were not applied (`sources.sim`, `agent.tick` …). */
-      readonly needRestart: string[];
-    }
-  | { readonly ok: false; readonly problems: ConfigProblem[] };
-
-/** Whether each source and sink is reachable, for health and status. */
-export interface ConnectionState {
+/** Whether each source and sink is reachable, as its driver last said. */
+interface ConnectionState {
   connected: boolean;
   reason: string | undefined;
 }
@@ -82,8 +70,8 @@ export class Agent {
   /** Readings and results as they pass, for metrics and `tributary tail`. */
   readonly tap = new PipelineTap();
   /** Why the last buffer commit failed, until one succeeds again: the buffer is not writable. */
-  bufferFault: string | undefined;
-  readonly connections = new Map<string, ConnectionState>();
+  private commitFault: string | undefined;
+  private readonly connections = new Map<string, ConnectionState>();
   private readonly now: () => number;
   private readonly log: Logger;
   /** Part of every result's id and the source of the agent's events: the host name. */
@@ -99,9 +87,6 @@ export class Agent {
   private readonly timers: Clock;
   private tickTimer: ClockTimer | undefined;
   private checkpointTimer: ClockTimer | undefined;
-  private historyTimer: ClockTimer | undefined;
-  /** Why the last history write failed, until one succeeds again: said once, not at every flush. */
-  private historyFault: string | undefined;
   private immediateTick: NodeJS.Immediate | undefined;
   private stopped = false;
   /** Synchronisation, steps and segments of the system clock; undefined when a test moves wall time itself. */
@@ -112,13 +97,13 @@ export class Agent {
   /** When the buffer last committed (ms of monotonic time), to group commits. */
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Readings and results kept for `tributary query`. */
-  private readonly history: LocalHistory;
+  private readonly history: HistoryKeeper;
   /** Held from start to stop: one agent per data dir. */
   private readonly dataDirLock: DataDirLock;
   /** Pending and firing alerts kept across restarts, their GPIO outputs, acknowledgements. */
   private readonly alerts: AlertKeeper;
-  readingsIn = 0;
-  resultsOut = 0;
+  private readings = 0;
+  private results = 0;
 
   constructor(config: TributaryConfig, options: AgentOptions) {
     this.running = config;
@@ -151,11 +136,12 @@ export class Agent {
         this.scheduleCommit();
       },
     });
-    this.history = new LocalHistory(resolve(options.dataDir ?? config.agent.data_dir, HISTORY_FILE), {
+    const history = new LocalHistory(resolve(options.dataDir ?? config.agent.data_dir, HISTORY_FILE), {
       readingsMs: config.history.readings,
       resultsMs: config.history.results,
       synchronous: config.history.synchronous,
     });
+    this.history = new HistoryKeeper(history, { log: this.log, clock: this.timers, now: this.now, flushIntervalMs: config.history.flush_interval });
     this.alerts = new AlertKeeper({
       engine: this.engine,
       log: this.log,
@@ -204,16 +190,11 @@ export class Agent {
       );
     }
     this.log.info({ buffer: this.outbox.file, backlog: this.outbox.backlog(), size: this.outbox.size }, 'buffer open');
-    this.warnUnboundedWindows(config.rules);
+    warnUnboundedWindows(config.rules, this.log);
     // Before anything is made: whether results can carry their times as they are, or wait to be re-dated.
     await this.clock?.start();
     await this.alerts.open(this.running.rules);
-    try {
-      this.history.open();
-    } catch (error) {
-      // History is a convenience: without it the agent still collects and delivers everything.
-      this.log.error({ history: this.history.file, error: (error as Error).message }, 'local history could not be opened; tributary query will have nothing new');
-    }
+    this.history.open();
 
     for (const instance of config.sinks) {
       const create = await SINK_DRIVERS[instance.driver]!.load();
@@ -241,7 +222,7 @@ export class Agent {
 
     this.tickTimer = this.timers.setInterval(() => this.tick(), config.agent.tick);
     this.checkpointTimer = this.timers.setInterval(() => this.checkpoint(), config.buffer.checkpoint_interval);
-    this.historyTimer = this.timers.setInterval(() => this.commitHistory(), config.history.flush_interval);
+    this.history.start();
     this.clock?.startChecking();
 
     const emit = (reading: Reading) => this.accept(reading);
@@ -277,7 +258,7 @@ export class Agent {
     this.stopped = true;
     this.timers.clearTimer(this.tickTimer);
     this.timers.clearTimer(this.checkpointTimer);
-    this.timers.clearTimer(this.historyTimer);
+    this.history.stop();
     clearImmediate(this.immediateTick);
     this.clock?.stop();
     await this.alerts.stopListening();
@@ -293,55 +274,25 @@ export class Agent {
     }
     this.outbox.close(this.now());
     await this.alerts.close();
-    this.closeHistory();
+    this.history.close();
     this.dataDirLock.release();
     this.log.info({ backlog: this.outbox.backlog() }, 'agent stopped; buffer closed');
   }
 
   /**
-   * Reads the config file again and swaps in its rules at once: rules whose spec is unchanged keep their open
-   * windows, the others start afresh, and each sink receives the results of the rules now routed to it. An invalid
-   * file changes nothing; its problems are logged and returned. Changes to sources, sinks and the other sections
-   * need a restart: they are named in a warning and not applied.
+   * Reads the config file again and swaps in its rules at once (see `reloadRules`); changes to sources, sinks and
+   * the other sections need a restart. An invalid file changes nothing; its problems are logged and returned.
    */
   reload(): ReloadOutcome {
-    const { file } = this.running;
-    const checked = checkConfigFile(file);
-    if (!checked.ok) return this.rejectReload(checked.problems);
-    const next = checked.config;
-    // Hand over what the running rules have made up to now, so only windows still open are lost to a swap.
-    if (this.outbox.isOpen) this.tick();
-    let changes: RuleChanges;
-    try {
-      changes = this.engine.replaceRules(next.rules.map(ruleSpecOf));
-    } catch (error) {
-      // The config check compiles every rule, so this is not expected; if it happens, the running rules stay.
-      return this.rejectReload([{ file, line: 1, column: 1, path: 'rules', message: (error as Error).message }]);
-    }
-    const rerouted = this.routing.update(next.rules);
-    this.running = { ...this.running, rules: next.rules };
-    const needRestart = changesNeedingRestart(this.running, next);
-    if (needRestart.length > 0) {
-      this.log.warn({ file, sections: needRestart }, `config reloaded, but only its rules; restart to apply changes to: ${needRestart.join(', ')}`);
-    }
-    this.log.info({ file, ...changes, rerouted }, 'rules reloaded');
-    this.warnUnboundedWindows(next.rules);
-    return { ok: true, ...changes, rerouted, needRestart };
-  }
-
-  private warnUnboundedWindows(rules: readonly RuleConfig[]): void {
-    for (const rule of rules) {
-      const warning = unboundedWindowWarning(ruleSpecOf(rule));
-      if (warning !== undefined) this.log.warn({ rule: rule.name }, warning);
-    }
-  }
-
-  private rejectReload(problems: ConfigProblem[]): ReloadOutcome {
-    for (const problem of problems) {
-      this.log.error({ file: problem.file, line: problem.line, column: problem.column, path: problem.path }, formatProblem(problem));
-    }
-    this.log.error({ file: this.running.file, problems: problems.length }, 'config reload rejected; the previous rules keep running');
-    return { ok: false, problems };
+    const { outcome, running } = reloadRules(this.running, {
+      engine: this.engine,
+      routing: this.routing,
+      log: this.log,
+      // Hand over what the running rules have made up to now, so only windows still open are lost to a swap.
+      handOver: () => this.outbox.isOpen && this.tick(),
+    });
+    this.running = running;
+    return outcome;
   }
 
   /** Checks the timestamps a source's input carries against the local clock, as `timestamps:` and `time:` say. */
@@ -351,6 +302,31 @@ export class Agent {
       skewed: (kind, message, context) => this.badInput.report(source, kind, message, context, 'skewed timestamp'),
       info: (context, message) => this.log.info(context, message),
     });
+  }
+
+  /** Readings accepted since start. */
+  get readingsIn(): number {
+    return this.readings;
+  }
+
+  /** Results made since start (the agent's own among them). */
+  get resultsOut(): number {
+    return this.results;
+  }
+
+  /** What health reads of the buffer. */
+  get buffer(): BufferView {
+    return this.outbox;
+  }
+
+  /** Why the last buffer commit failed, until one succeeds again: the buffer is not writable. */
+  get bufferFault(): string | undefined {
+    return this.commitFault;
+  }
+
+  /** What a sink last said of its connection; undefined for one that never said (the console). */
+  sinkConnection(sink: string): Readonly<ConnectionState> | undefined {
+    return this.connections.get(`sink:${sink}`);
   }
 
   /** Each source's state and counters: up or down and why, readings, rejections, reconnects, last reading. */
@@ -382,9 +358,9 @@ export class Agent {
       return;
     }
     this.clock?.watch();
-    this.readingsIn += 1;
+    this.readings += 1;
     this.tap.reading(reading);
-    if (this.history.recordReading(reading)) this.commitHistory();
+    this.history.reading(reading);
     this.engine.push(reading, this.now());
     // A reading passed on or an alert transition goes out now, not up to a tick later; windows wait for time anyway.
     if (this.engine.resultsWaiting && this.immediateTick === undefined) {
@@ -420,32 +396,6 @@ export class Agent {
     }
   }
 
-  /** Writes the history's queued rows (every `history.flush_interval`, or sooner when many are queued). */
-  private commitHistory(): void {
-    try {
-      this.history.commit(this.now());
-      if (this.historyFault !== undefined) this.log.info({ history: this.history.file }, 'local history is written again');
-      this.historyFault = undefined;
-    } catch (error) {
-      const message = (error as Error).message;
-      if (this.historyFault === undefined) {
-        this.log.error(
-          { history: this.history.file, error: message, dropped: this.history.droppedRows },
-          'local history could not be written; its queued rows are dropped until it can; the buffer and delivery carry on',
-        );
-      }
-      this.historyFault = message;
-    }
-  }
-
-  private closeHistory(): void {
-    try {
-      this.history.close(this.now());
-    } catch (error) {
-      this.log.error({ error: (error as Error).message }, 'local history could not be written at shutdown');
-    }
-  }
-
   /** The agent's own results (its metrics as readings): buffered and sent like every other result. */
   recordOwn(result: RuleResult): void {
     this.keep(result);
@@ -474,9 +424,9 @@ export class Agent {
   /** Buffers a result; `clock` is where its times were stamped (default: now), for re-dating once synchronised. */
   private keep(result: RuleResult, clock: ClockStamp | undefined = this.clock?.stamp()): void {
     if (result.kind === 'alert') this.alerts.transition(result);
-    this.resultsOut += 1;
+    this.results += 1;
     this.tap.result(result);
-    if (this.history.recordResult(result)) this.commitHistory();
+    this.history.result(result);
     // Made while the clock was not synchronised: the buffer keeps where its times were stamped, for re-dating.
     this.outbox.append(result, clock);
     this.scheduleCommit();
@@ -500,14 +450,14 @@ export class Agent {
       if (this.outbox.commit(this.now()) > 0) for (const forwarder of this.forwarders) forwarder.wake();
       // A sink down or refusing: what it has not confirmed goes to disk now, not spill_after later.
       if (this.aSinkIsDown()) this.outbox.spillAll();
-      if (this.bufferFault !== undefined) this.log.info({ buffer: this.outbox.file }, 'buffer commits again');
-      this.bufferFault = undefined;
+      if (this.commitFault !== undefined) this.log.info({ buffer: this.outbox.file }, 'buffer commits again');
+      this.commitFault = undefined;
       this.scheduleSpill();
     } catch (error) {
       // A full or failing disk must not kill the agent: keep the results queued and try again. Said once per cause.
       const message = (error as Error).message;
-      if (this.bufferFault !== message) this.log.error({ error: message }, 'buffer commit failed; retrying');
-      this.bufferFault = message;
+      if (this.commitFault !== message) this.log.error({ error: message }, 'buffer commit failed; retrying');
+      this.commitFault = message;
       this.commitTimer = this.timers.setTimeout(() => this.commit(), Math.max(1_000, this.config.buffer.commit_interval));
     }
   }

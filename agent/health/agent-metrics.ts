@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { Agent } from '../agent.js';
+import type { MetricsView } from './health-view.js';
 import { AlertStates } from './alert-states.js';
 import type { HealthCheck } from './health-report.js';
 
@@ -40,7 +40,7 @@ export class AgentMetrics {
   private readonly clockSynchronised = this.gauge('tributary_clock_synchronised', 'Whether the system clock is synchronised (1) or results are held for re-dating (0).', []);
 
   constructor(
-    private readonly agent: Agent,
+    private readonly agent: MetricsView,
     private readonly health: HealthCheck,
   ) {
     this.alertStates = new AlertStates(

@@ -1,5 +1,5 @@
-import type { Agent } from '../agent.js';
 import { OldestPending, probeBufferDisk, type BufferDisk } from './buffer-probe.js';
+import type { HealthView } from './health-view.js';
 
 export interface SourceHealth {
   readonly name: string;
@@ -77,22 +77,23 @@ export class HealthCheck {
   private readonly oldestPending: OldestPending;
 
   constructor(
-    private readonly agent: Agent,
+    private readonly agent: HealthView,
     private readonly now: () => number = Date.now,
   ) {
     this.startedAt = now();
-    this.oldestPending = new OldestPending(agent.outbox.file);
+    this.oldestPending = new OldestPending(agent.buffer.file);
   }
 
   /** Why the buffer cannot take results now, or undefined when it can; cheap enough for every watchdog ping. */
-  bufferProblem(disk: BufferDisk | undefined = this.agent.outbox.isOpen ? probeBufferDisk(this.agent.outbox.file) : undefined): string | undefined {
-    if (!this.agent.outbox.isOpen) return 'the buffer is not open';
+  bufferProblem(disk: BufferDisk | undefined = this.agent.buffer.isOpen ? probeBufferDisk(this.agent.buffer.file) : undefined): string | undefined {
+    if (!this.agent.buffer.isOpen) return 'the buffer is not open';
     if (this.agent.bufferFault !== undefined) return `buffer commits fail: ${this.agent.bufferFault}`;
     return disk === undefined || disk.writable ? undefined : disk.reason;
   }
 
   report(): HealthReport {
     const { agent } = this;
+    const { buffer: outbox } = agent;
     const now = this.now();
     const problems: string[] = [];
 
@@ -110,27 +111,27 @@ export class HealthCheck {
       };
     });
 
-    const disk = agent.outbox.isOpen ? probeBufferDisk(agent.outbox.file) : undefined;
+    const disk = outbox.isOpen ? probeBufferDisk(outbox.file) : undefined;
     const bufferReason = this.bufferProblem(disk);
     if (bufferReason) problems.push(`buffer: ${bufferReason}`);
     const buffer: BufferHealth = {
       writable: bufferReason === undefined,
       reason: bufferReason,
-      file: agent.outbox.file,
+      file: outbox.file,
       bytes: disk?.bytes ?? 0,
       free_bytes: disk?.freeBytes,
-      queued: agent.outbox.queuedCount,
-      dropped: agent.outbox.droppedResults,
+      queued: outbox.queuedCount,
+      dropped: outbox.droppedResults,
     };
 
-    const backlog = agent.outbox.isOpen ? new Map(agent.outbox.backlog().map((b) => [b.sink, b.pending])) : new Map<string, number>();
+    const backlog = outbox.isOpen ? new Map(outbox.backlog().map((b) => [b.sink, b.pending])) : new Map<string, number>();
     const sinks = agent.forwarderStats().map((stats): SinkHealth => {
-      const connection = agent.connections.get(`sink:${stats.sink}`);
+      const connection = agent.sinkConnection(stats.sink);
       // Only a sink that reported a lost connection (it gives a reason) is unreachable; the console reports nothing.
       const reachable = connection === undefined || connection.connected || connection.reason === undefined;
       if (!reachable) problems.push(`sink ${stats.sink}: ${connection?.reason ?? 'unreachable'}`);
       const pending = backlog.get(stats.sink) ?? 0;
-      const oldest = pending > 0 && agent.outbox.isOpen ? this.oldestPending.of(stats.sink) : undefined;
+      const oldest = pending > 0 && outbox.isOpen ? this.oldestPending.of(stats.sink) : undefined;
       return {
         name: stats.sink,
         reachable,

@@ -1,4 +1,4 @@
-import type { Agent } from '../agent.js';
+import type { RuleResult } from '../../rules/rule-result.js';
 import type { Logger } from '../logger.js';
 import { AGENT_RULE } from '../../rules/rule-result.js';
 import type { AgentMetrics } from './agent-metrics.js';
@@ -16,7 +16,8 @@ export class SelfMetrics {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly agent: Agent,
+    /** Where the samples go as the agent's own readings, and the agent's name for their source. */
+    private readonly agent: { readonly name: string; recordOwn(result: RuleResult): void },
     private readonly metrics: AgentMetrics,
     private readonly intervalMs: number,
     private readonly log: Logger,
