@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HISTORY_SCHEMA } from '../history/local-history.js';
 import { makeTempDirSync, type TempDir } from '../../test/helpers/temp-dir.js';
-import { averaged, MAX_CHART_POINTS, readChartHistory, readSensorHistory } from './sensor-history.js';
+import { MAX_CHART_POINTS, readChartHistory, readSensorHistory } from './sensor-history.js';
 
 describe("a sensor's hour from the local history", () => {
   let dir: TempDir;
@@ -50,8 +50,13 @@ describe("a sensor's hour from the local history", () => {
     for (const chart of charts) expect(chart.points.length).toBeLessThanOrEqual(180);
   });
 
-  it('keeps a short series as it is, and answers empty when there is no history file', () => {
-    expect(averaged([{ time: 1, value: 2 }], 0, 10, 5)).toEqual([[1, 2]]);
+  it('keeps a sparse series as it is, and answers empty when there is no history file', () => {
+    const sparse = readChartHistory(file, () => true, now - 3000, now, 180);
+    expect(sparse.find((chart) => chart.source === 'site' && chart.sensor === 'room/temp')!.points).toEqual([
+      [now - 3000, 20],
+      [now - 2000, 20],
+      [now - 1000, 20],
+    ]);
     expect(readSensorHistory(path.join(dir.path, 'none.sqlite'), false, { source: 's', sensor: 'x', from: 0, to: 1, newest: 5 })).toEqual({ readings_kept: false, points: [], raw: [], results: [] });
   });
 });

@@ -34,11 +34,21 @@ export function readSensorHistory(file: string, keepsReadings: boolean, query: S
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const { source, sensor, from, to, newest } = query;
-    const readings = db
-      .prepare<[number, number, string, string], { time: number; value: number }>(
-        'SELECT time, value FROM readings WHERE time >= ? AND time < ? AND sensor = ? AND source = ? ORDER BY time',
+    const width = bucketWidth(from, to, MAX_CHART_POINTS);
+    const points = db
+      .prepare<{ from: number; width: number; to: number; sensor: string; source: string }, { time: number; value: number }>(
+        `SELECT AVG(time) AS time, AVG(value) AS value FROM readings
+         WHERE time >= @from AND time < @to AND sensor = @sensor AND source = @source
+         GROUP BY CAST((time - @from) / @width AS INTEGER) ORDER BY 1`,
       )
-      .all(from, to, sensor, source);
+      .all({ from, width, to, sensor, source })
+      .map((row): [number, number] => [Math.round(row.time), row.value]);
+    const raw = db
+      .prepare<[number, number, string, string, number], { time: number; value: number }>(
+        'SELECT time, value FROM readings WHERE time >= ? AND time < ? AND sensor = ? AND source = ? ORDER BY time DESC, rowid DESC LIMIT ?',
+      )
+      .all(from, to, sensor, source, newest)
+      .reverse();
     const results = db
       .prepare<[number, number, string, string, number], { payload: string }>(
         'SELECT payload FROM results WHERE time >= ? AND time < ? AND sensor = ? AND source = ? ORDER BY time DESC, rowid DESC LIMIT ?',
@@ -46,13 +56,16 @@ export function readSensorHistory(file: string, keepsReadings: boolean, query: S
       .all(from, to, sensor, source, newest)
       .map((row) => JSON.parse(row.payload) as Record<string, unknown>)
       .reverse();
-    return { readings_kept: keepsReadings, points: averaged(readings, from, to, MAX_CHART_POINTS), raw: readings.slice(-newest), results };
+    return { readings_kept: keepsReadings, points, raw, results };
   } finally {
     db.close();
   }
 }
 
-/** Every matching sensor's readings over a range, averaged to `maxPoints` each: the page's small charts, in one scan. */
+/**
+ * Every matching sensor's readings over a range, averaged to at most `maxPoints` each: the page's small charts. SQLite
+ * averages them (one scan, grouped by time bucket), so an hour of many sensors never becomes objects in the heap.
+ */
 export function readChartHistory(
   file: string,
   matches: (sensor: string) => boolean,
@@ -63,48 +76,25 @@ export function readChartHistory(
   if (!existsSync(file)) return [];
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const bySensor = new Map<string, { source: string; sensor: string; rows: { time: number; value: number }[] }>();
-    const statement = db.prepare<[number, number], { time: number; source: string; sensor: string; value: number }>(
-      'SELECT time, source, sensor, value FROM readings WHERE time >= ? AND time < ? ORDER BY time',
+    const bySensor = new Map<string, { source: string; sensor: string; points: [number, number][] }>();
+    const statement = db.prepare<{ from: number; width: number; to: number }, { source: string; sensor: string; time: number; value: number }>(
+      `SELECT source, sensor, AVG(time) AS time, AVG(value) AS value FROM readings WHERE time >= @from AND time < @to
+       GROUP BY source, sensor, CAST((time - @from) / @width AS INTEGER) ORDER BY source, sensor, 3`,
     );
-    for (const row of statement.iterate(from, to)) {
+    for (const row of statement.iterate({ from, width: bucketWidth(from, to, maxPoints), to })) {
       if (!matches(row.sensor)) continue;
       const key = `${row.source}\u0000${row.sensor}`;
       let entry = bySensor.get(key);
-      if (entry === undefined) bySensor.set(key, (entry = { source: row.source, sensor: row.sensor, rows: [] }));
-      entry.rows.push({ time: row.time, value: row.value });
+      if (entry === undefined) bySensor.set(key, (entry = { source: row.source, sensor: row.sensor, points: [] }));
+      entry.points.push([Math.round(row.time), row.value]);
     }
-    return [...bySensor.values()].map(({ source, sensor, rows }) => ({ source, sensor, points: averaged(rows, from, to, maxPoints) }));
+    return [...bySensor.values()];
   } finally {
     db.close();
   }
 }
 
-/** Averages readings into `maxPoints` equal time buckets when there are more of them than that. */
-export function averaged(readings: readonly { time: number; value: number }[], from: number, to: number, maxPoints: number): [number, number][] {
-  if (readings.length <= maxPoints) return readings.map((row) => [row.time, row.value]);
-  const width = (to - from) / maxPoints;
-  const points: [number, number][] = [];
-  let bucket = -1;
-  let sum = 0;
-  let timeSum = 0;
-  let count = 0;
-  const flush = () => {
-    if (count > 0) points.push([Math.round(timeSum / count), sum / count]);
-  };
-  for (const row of readings) {
-    const index = Math.floor((row.time - from) / width);
-    if (index !== bucket) {
-      flush();
-      bucket = index;
-      sum = 0;
-      timeSum = 0;
-      count = 0;
-    }
-    sum += row.value;
-    timeSum += row.time;
-    count++;
-  }
-  flush();
-  return points;
+/** Milliseconds per bucket: at most `maxPoints` buckets over the range (SQLite truncates each quotient to its bucket). */
+function bucketWidth(from: number, to: number, maxPoints: number): number {
+  return Math.max(1, Math.ceil((to - from) / maxPoints));
 }
