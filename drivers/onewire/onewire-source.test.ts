@@ -11,7 +11,8 @@ import type { DriverContext } from '../driver.js';
 import { onewireOptions } from './onewire-options.js';
 import { createOnewireSource } from './onewire-source.js';
 import { parseTemperatureFile, parseW1Slave } from './w1-parse.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const A = '28-0316a2794cff';
@@ -33,7 +34,7 @@ interface BadInputCall {
   context: Record<string, unknown> | undefined;
 }
 
-function fakeContext() {
+function fakeContext(clock: Clock = systemClock) {
   const logs: LogCall[] = [];
   const badInputs: BadInputCall[] = [];
   const connected: boolean[] = [];
@@ -42,7 +43,7 @@ function fakeContext() {
     name: 'temps',
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => NOW,
-    clock: systemClock,
+    clock,
     badInput: (kind, message, context) => void badInputs.push({ kind, message, context }),
     setConnected: (value) => void connected.push(value),
   };
@@ -87,9 +88,11 @@ async function pollOnce(base: string, extra: Record<string, unknown> = {}) {
   return { ...fake, readings, bySensor };
 }
 
-async function waitFor(condition: () => boolean, what: string) {
+/** Waits for the source's file reads; with a ManualClock, each round also moves time by one 10 ms interval. */
+async function waitFor(condition: () => boolean, what: string, clock?: ManualClock) {
   for (let i = 0; i < 200; i += 1) {
     if (condition()) return;
+    await clock?.advance(10);
     await sleep(5);
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -253,18 +256,19 @@ describe('onewire source', () => {
   it('warns once when there is no bus, and starts reading when it appears', async () => {
     const root = await fakeBus({});
     const base = join(root, 'devices');
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const source = createOnewireSource(options({ base_path: base, interval: '10ms' }), fake.context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
     try {
-      await sleep(50);
+      await clock.advance(50);
       expect(fake.messages('warn')).toEqual([
         `cannot list ${base} (ENOENT): is 1-Wire enabled? Add dtoverlay=w1-gpio to /boot/firmware/config.txt and reboot`,
       ]);
       expect(fake.connected.every((value) => !value)).toBe(true);
       await addFiles(base, { [`${A}/w1_slave`]: w1('20000') });
-      await waitFor(() => readings.length > 0, 'a reading');
+      await waitFor(() => readings.length > 0, 'a reading', clock);
     } finally {
       await source.stop();
     }
@@ -274,13 +278,14 @@ describe('onewire source', () => {
 
   it('warns once about a configured sensor that is not on the bus', async () => {
     const base = await fakeBus({ [`${A}/w1_slave`]: w1('20000') });
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const source = createOnewireSource(
       options({ base_path: base, interval: '10ms', sensors: { [B]: 'soil' } }),
       fake.context,
     );
     await source.start(() => {});
-    await sleep(40);
+    await clock.advance(40);
     await source.stop();
     expect(fake.messages('warn')).toEqual([`1-Wire sensor ${B} (soil) is in the config but not on the bus`]);
   });
@@ -292,12 +297,13 @@ describe('onewire source', () => {
     // A FIFO blocks the read until something is written: a sensor still converting.
     const fifo = join(base, B, 'w1_slave');
     execFileSync('mkfifo', [fifo]);
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const source = createOnewireSource(options({ base_path: base, interval: '10ms' }), fake.context);
     const readings: Reading[] = [];
     const started = source.start((reading) => readings.push(reading));
     try {
-      await sleep(60);
+      await clock.advance(60);
       expect(readings).toEqual([]);
       const skipped = fake.logs.filter((call) => call.message === 'previous poll still running: tick skipped');
       expect(skipped.length).toBeGreaterThan(2);
@@ -314,14 +320,15 @@ describe('onewire source', () => {
 
   it('emits nothing once stop has resolved', async () => {
     const base = await fakeBus({ [`${A}/w1_slave`]: w1('20000') });
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const source = createOnewireSource(options({ base_path: base, interval: '10ms' }), fake.context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
-    await sleep(30);
+    await clock.advance(30);
     await source.stop();
     const count = readings.length;
-    await sleep(40);
+    await clock.advance(40);
     expect(readings).toHaveLength(count);
   });
 });

@@ -7,18 +7,19 @@ import type { DriverContext } from '../driver.js';
 import { gaussian, mulberry32 } from './seeded-random.js';
 import { simulatedSensorOptions, type SimulatorOptions, simulatorOptions } from './simulator-options.js';
 import { activeFaults, createSimulatorSource, simulateReadings, simulateValue } from './simulator-source.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 
 const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
 
-function fakeContext(name = 'sim', now = () => T0) {
+function fakeContext(name = 'sim', now = () => T0, clock: Clock = systemClock) {
   const logs: { level: string; message: string }[] = [];
   const log = (level: string) => (_context: object, message: string) => void logs.push({ level, message });
   const context: DriverContext = {
     name,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now,
-    clock: systemClock,
+    clock,
     badInput: () => {},
     setConnected: () => {},
   };
@@ -138,31 +139,33 @@ describe('simulated readings', () => {
 describe('simulator source', () => {
   it('emits every sensor at once on start, then every interval, and nothing after stop', async () => {
     let clock = T0;
-    const { context } = fakeContext('gh', () => (clock += 10));
+    const timers = new ManualClock();
+    const { context } = fakeContext('gh', () => (clock += 10), timers);
     const source = createSimulatorSource(options({ interval: '20ms' }), context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
     expect(readings).toHaveLength(3);
 
-    await sleep(110);
+    await timers.advance(110);
     await source.stop();
     const emitted = readings.length;
     expect(emitted).toBeGreaterThanOrEqual(9);
     expect(emitted % 3).toBe(0);
 
-    await sleep(80);
+    await timers.advance(80);
     expect(readings).toHaveLength(emitted);
     expect(readings.every((r) => r.source === 'gh' && Number.isFinite(r.value))).toBe(true);
   });
 
   it('emits the values the pure function gives for each tick and the injected clock', async () => {
     let clock = T0;
-    const { context } = fakeContext('gh', () => (clock += 1000));
+    const timers = new ManualClock();
+    const { context } = fakeContext('gh', () => (clock += 1000), timers);
     const opts = options({ interval: '10ms', seed: 7 });
     const source = createSimulatorSource(opts, context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
-    await sleep(40);
+    await timers.advance(40);
     await source.stop();
 
     const ticks = readings.length / 3;

@@ -12,7 +12,8 @@ import { parseLoadavg, parseMeminfo, parseNumber, parseUptime } from './proc-par
 import { systemOptions } from './system-options.js';
 import { createSystemSource } from './system-source.js';
 import { selectCpuZones } from './thermal-zones.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -27,7 +28,7 @@ interface BadInputCall {
   context: Record<string, unknown> | undefined;
 }
 
-function fakeContext() {
+function fakeContext(clock: Clock = systemClock) {
   const logs: LogCall[] = [];
   const badInputs: BadInputCall[] = [];
   const log = (level: string) => (context: object, message: string) => void logs.push({ level, context, message });
@@ -35,7 +36,7 @@ function fakeContext() {
     name: 'host',
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     now: () => NOW,
-    clock: systemClock,
+    clock,
     badInput: (kind, message, context) => void badInputs.push({ kind, message, context }),
     setConnected: () => {},
   };
@@ -217,11 +218,12 @@ describe('system source', () => {
   it('skips a missing proc file with one info line and still reads the others', async () => {
     const { 'proc/uptime': _uptime, ...files } = PI_FILES;
     const host = await fakeHost(files);
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const source = createSystemSource(options({ ...host.paths, interval: '10ms' }), fake.context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
-    await sleep(60);
+    await clock.advance(60);
     await source.stop();
 
     expect(fake.infos()).toEqual([`cannot read ${join(host.paths.proc_path, 'uptime')} (ENOENT): uptime skipped`]);
@@ -265,13 +267,14 @@ describe('system source', () => {
     // A FIFO blocks the read until something is written: a poll stuck on a very slow file.
     const fifo = join(host.paths.proc_path, 'uptime');
     execFileSync('mkfifo', [fifo]);
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const opts = options({ ...host.paths, include: ['load', 'uptime'], interval: '10ms' });
     const source = createSystemSource(opts, fake.context);
     const readings: Reading[] = [];
     const started = source.start((reading) => readings.push(reading));
     try {
-      await sleep(80);
+      await clock.advance(80);
       expect(readings).toEqual([]);
       const skipped = fake.logs.filter((call) => call.message === 'previous poll still running: tick skipped');
       expect(skipped.length).toBeGreaterThan(2);
@@ -290,15 +293,16 @@ describe('system source', () => {
 
   it('emits nothing once stop has resolved', async () => {
     const host = await fakeHost(PI_FILES);
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const source = createSystemSource(options({ ...host.paths, interval: '10ms' }), fake.context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
-    await sleep(35);
+    await clock.advance(35);
     await source.stop();
     const count = readings.length;
     expect(count % 7).toBe(0);
-    await sleep(50);
+    await clock.advance(50);
     expect(readings).toHaveLength(count);
   });
 
