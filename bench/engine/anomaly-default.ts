@@ -6,9 +6,12 @@
  *   signals: a sensor-like one (a slow cycle with a little noise, mostly what the pattern search prunes early) and
  *   pure noise (the worst case of the nearest-neighbour pattern search: every candidate is about as near).
  *   Each sensor first gets `WARM_READINGS` (untimed) so the histories are full, as on a device after its first hour.
+ * - CPU time per reading of the detector alone (`process.cpuUsage`, of the round kept): on a shared machine the wall
+ *   clock counts the time other work held the core; this does not (though caches shared with it still slow it).
  * - bytes per sensor: growth of the JavaScript heap plus typed-array storage (`arrayBuffers`, outside the heap) after
  *   a forced collection, divided by the sensors, with every history full.
  */
+import { pathToFileURL } from 'node:url';
 import { AnomalyDetector } from '../../rules/anomaly/anomaly.js';
 import { RuleEngine } from '../../rules/rule-engine.js';
 import type { Reading } from '../../rules/reading.js';
@@ -50,6 +53,8 @@ const ANOMALY_RULE: RuleSpec = {
 interface Throughput {
   readonly engine_readings_per_s: number;
   readonly detector_readings_per_s: number;
+  /** CPU time of the detector alone per reading (µs): less blurred than the wall clock on a shared machine. */
+  readonly detector_cpu_us: number;
   readonly alerts: number;
 }
 
@@ -83,9 +88,16 @@ function throughput(signal: Signal): Throughput {
   const alerts = runEngine(WARM_READINGS, WARM_READINGS + TIMED_READINGS);
   const engineSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   runDetectors(WARM_READINGS, WARM_READINGS + TIMED_READINGS);
   const detectorSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { engine_readings_per_s: Math.round(timed / engineSeconds), detector_readings_per_s: Math.round(timed / detectorSeconds), alerts };
+  const { user, system } = process.cpuUsage(cpu);
+  return {
+    engine_readings_per_s: Math.round(timed / engineSeconds),
+    detector_readings_per_s: Math.round(timed / detectorSeconds),
+    detector_cpu_us: Number(((user + system) / timed).toFixed(2)),
+    alerts,
+  };
 }
 
 /** Heap held per sensor by a detector whose histories are all full (null without --expose-gc). */
@@ -136,8 +148,15 @@ export function measureAnomalyDefault(rounds: number): Record<string, unknown> {
     detector_only_readings_per_s: sensor.detector_readings_per_s,
     noise_readings_per_s: noise.engine_readings_per_s,
     noise_detector_only_readings_per_s: noise.detector_readings_per_s,
+    detector_only_cpu_us_per_reading: sensor.detector_cpu_us,
+    noise_detector_only_cpu_us_per_reading: noise.detector_cpu_us,
     alerts: sensor.alerts,
     noise_alerts: noise.alerts,
     bytes_per_sensor: bytes,
   };
+}
+
+// Run alone (the A/B of BENCHMARKS.md): node --expose-gc --max-semi-space-size=256 --import tsx bench/engine/anomaly-default.ts
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${JSON.stringify(measureAnomalyDefault(Number(process.env.BENCH_ROUNDS ?? 3)))}\n`);
 }
