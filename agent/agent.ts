@@ -146,6 +146,7 @@ export class Agent {
       engine: this.engine,
       log: this.log,
       now: this.now,
+      clock: this.timers,
       file: resolve(options.dataDir ?? config.agent.data_dir, 'alert-state.sqlite'),
       spillAfterMs: config.buffer.spill_after,
       ...(options.gpioPortFactory ? { gpioPortFactory: options.gpioPortFactory } : {}),
@@ -208,6 +209,7 @@ export class Agent {
         backfillAfterMs: config.forwarding.backfill_after,
         agentName: this.agentName,
         now: this.now,
+        clock: this.timers,
         emitEvent: (event) => this.keep(event),
         ...(this.clock?.hold ? { time: this.clock.hold } : {}),
       }, this.log);

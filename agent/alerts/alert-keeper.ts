@@ -1,4 +1,5 @@
 import type { DriverContext } from '../../drivers/driver.js';
+import { systemClock, type Clock, type ClockTimer } from '../../drivers/clock.js';
 import type { GpioPortFactory } from '../../drivers/gpio/gpio-port.js';
 import type { AlertTrackerSnapshot } from '../../rules/anomaly/alert-tracker.js';
 import type { AlertAcknowledgement, ForgottenAlert, GroupModelEvent, LiveAlert, RuleEngine } from '../../rules/rule-engine.js';
@@ -17,6 +18,8 @@ export interface AlertKeeperOptions {
   readonly engine: RuleEngine;
   readonly log: Logger;
   readonly now: () => number;
+  /** Timers and monotonic time, for writing at most once per `spillAfterMs` (default: the system's). */
+  readonly clock?: Clock;
   /** alert-state.sqlite in the data dir. */
   readonly file: string;
   /**
@@ -45,10 +48,13 @@ export class AlertKeeper implements AlertAcknowledger {
   private changed = false;
   /** `settledAlerts` of what alert-state.sqlite holds: saving can wait while only pending alerts change. */
   private savedSettled: string | undefined;
-  /** When alert state was last written (ms of performance.now()), to write at most once per `spillAfterMs`. */
+  /** When alert state was last written (ms of monotonic time), to write at most once per `spillAfterMs`. */
   private lastSavedAt = Number.NEGATIVE_INFINITY;
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
   /** Saves what changed once `spillAfterMs` has passed since the last save (or retries a failed one). */
-  private saveTimer: NodeJS.Timeout | undefined;
+  private saveTimer: ClockTimer | undefined;
   /** A group's model was learnt or dropped since group models were last saved. */
   private modelsChanged = false;
   /** Rules with group models in the file: none and none to save, nothing is written. */
@@ -147,16 +153,16 @@ export class AlertKeeper implements AlertAcknowledger {
     const settled = settledAlerts(states);
     if (!always && spillAfterMs > 0) {
       if (settled === this.savedSettled) return;
-      const wait = this.lastSavedAt + spillAfterMs - performance.now();
+      const wait = this.lastSavedAt + spillAfterMs - this.clock.monotonic();
       if (wait > 0) return this.saveIn(wait);
     }
-    clearTimeout(this.saveTimer);
+    this.clock.clearTimer(this.saveTimer);
     this.saveTimer = undefined;
     try {
       this.store.save(states, now());
       this.savedSettled = settled;
       this.changed = false;
-      this.lastSavedAt = performance.now();
+      this.lastSavedAt = this.clock.monotonic();
     } catch (error) {
       log.error({ error: (error as Error).message }, 'alert state could not be saved; retrying');
       // Also when no commit comes: an alert that fired and then stayed quiet must still reach the disk.
@@ -183,7 +189,7 @@ export class AlertKeeper implements AlertAcknowledger {
   }
 
   private saveIn(ms: number): void {
-    this.saveTimer ??= setTimeout(() => {
+    this.saveTimer ??= this.clock.setTimeout(() => {
       this.saveTimer = undefined;
       this.save();
     }, ms);
@@ -212,7 +218,7 @@ export class AlertKeeper implements AlertAcknowledger {
 
   /** Saves what changed since the last save, closes the file and switches the outputs off: last in a stop. */
   async close(): Promise<void> {
-    clearTimeout(this.saveTimer);
+    this.clock.clearTimer(this.saveTimer);
     this.saveTimer = undefined;
     // Learning progress too: a group half way through its learning period carries on from there.
     this.saveModels();

@@ -2,6 +2,7 @@ import type { BufferedResult, SinkDriver } from '../../drivers/driver.js';
 import { AGENT_RULE, type EventResult } from '../../rules/rule-result.js';
 import type { Outbox } from '../buffer/outbox.js';
 import type { Logger } from '../logger.js';
+import { systemClock, type Clock, type ClockTimer } from '../../drivers/clock.js';
 import { RetryDelay } from '../../drivers/retry-delay.js';
 import { deliverSplitting, type Rejection } from './split-delivery.js';
 
@@ -20,6 +21,8 @@ export interface ForwarderOptions {
   /** The agent's name, the `source` of its events. */
   readonly agentName: string;
   readonly now: () => number;
+  /** Timers for the backoff and the drain at stop (default: the system's). */
+  readonly clock?: Clock;
   /** Hands an agent event (an outage) to the buffer, to be sent to every sink like a result. */
   readonly emitEvent?: (event: EventResult) => void;
   /** Random numbers in [0, 1) for the backoff jitter; injectable for tests. */
@@ -108,9 +111,10 @@ export class Forwarder {
   async stop(graceMs: number): Promise<void> {
     this.draining = true;
     this.wake();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.loop, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    const clock = this.options.clock ?? systemClock;
+    let timer: ClockTimer | undefined;
+    await Promise.race([this.loop, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, graceMs)))]);
+    clock.clearTimer(timer);
     this.running = false;
     this.wake();
   }
@@ -222,15 +226,16 @@ export class Forwarder {
    * ends early when the sink is reachable again or the forwarder stops.
    */
   private idle(ms: number, wakeOnNewResults: boolean): Promise<void> {
+    const clock = this.options.clock ?? systemClock;
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: ClockTimer | undefined;
       const done = () => {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         this.wakeUp = undefined;
         this.retryNow = undefined;
         resolve();
       };
-      if (Number.isFinite(ms)) timer = setTimeout(done, ms);
+      if (Number.isFinite(ms)) timer = clock.setTimeout(done, ms);
       this.wakeUp = wakeOnNewResults ? done : () => (!this.running || this.draining) && done();
       if (!wakeOnNewResults) this.retryNow = done;
     });
