@@ -11,6 +11,7 @@ import type { DriverContext, SourceDriver } from '../driver.js';
 import type { ModbusClientLike } from './modbus-connection.js';
 import { modbusOptions } from './modbus-options.js';
 import { createModbusSource } from './modbus-source.js';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 import { recordingContext as sharedRecordingContext } from '../../test/helpers/recording-context.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -25,9 +26,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A DriverContext that records what the driver reports. */
-function recordingContext(name = 'plc') {
-  return sharedRecordingContext(name, () => T0);
+/** A DriverContext that records what the driver reports; its timers run on `clock` when given. */
+function recordingContext(name = 'plc', clock?: ManualClock) {
+  return sharedRecordingContext(name, () => T0, clock);
 }
 
 async function server(): Promise<ModbusTestServer> {
@@ -501,7 +502,8 @@ describe('Modbus source over RTU (fake client; no serial hardware on the test ma
 
   it('retries a serial port that cannot be opened with a doubling wait, logging the outage once', async () => {
     let attempts = 0;
-    const recorder = recordingContext('bus');
+    const clock = new ManualClock();
+    const recorder = recordingContext('bus', clock);
     const options = modbusOptions.parse({
       driver: 'modbus',
       transport: { type: 'rtu', path: '/dev/ttyUSB9' },
@@ -519,7 +521,7 @@ describe('Modbus source over RTU (fake client; no serial hardware on the test ma
     const source = createModbusSource(options, recorder.context, { newClient });
     drivers.push(source);
     await source.start(() => undefined);
-    await sleep(500);
+    await clock.advance(500);
     // 20 + 40 + 80 + 80 … ms: about 7 attempts in half a second, not 25.
     expect(attempts).toBeGreaterThanOrEqual(4);
     expect(attempts).toBeLessThanOrEqual(9);
@@ -532,15 +534,16 @@ describe('Modbus source over RTU (fake client; no serial hardware on the test ma
     let inFlight = 0;
     let maxInFlight = 0;
     let reads = 0;
+    const clock = new ManualClock();
     const fake = fakeClient(async () => {
       inFlight++;
       reads++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      await sleep(120);
+      await clock.sleep(120);
       inFlight--;
       return { data: [1] };
     });
-    const recorder = recordingContext('bus');
+    const recorder = recordingContext('bus', clock);
     const options = modbusOptions.parse({
       driver: 'modbus',
       transport: { type: 'rtu', path: '/dev/ttyUSB0' },
@@ -550,8 +553,11 @@ describe('Modbus source over RTU (fake client; no serial hardware on the test ma
     const source = createModbusSource(options, recorder.context, { newClient: () => fake.client });
     drivers.push(source);
     await source.start(() => undefined);
-    await sleep(500);
-    await source.stop();
+    await clock.advance(500);
+    // stop() waits for the read under way, which the bus answers 120 ms after it began.
+    const stopped = source.stop();
+    await clock.advance(120);
+    await stopped;
     expect(maxInFlight).toBe(1);
     expect(reads).toBeGreaterThanOrEqual(3);
     expect(reads).toBeLessThanOrEqual(5);
