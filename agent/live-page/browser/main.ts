@@ -14,6 +14,8 @@ const sensors = new SensorList(byId('sensor-list'), byId('sensor-summary'), (sou
 const alerts = new AlertsView(byId('alerts-live'), byId('alerts-history'), () => void refreshOverview());
 let lastOverviewAt = 0;
 let stream: EventSource | undefined;
+/** The first stream's opening comes with the first load; a later one (reconnect, new filter) catches up. */
+let streamOpened = false;
 
 async function refreshOverview(): Promise<void> {
   const overview = await getJson<Overview>('/api/overview');
@@ -43,6 +45,7 @@ async function loadSensors(): Promise<void> {
 /** Follows the readings of the sensors the filter shows (the agent filters: a Pi with many sensors sends less). */
 function follow(): void {
   stream?.close();
+  setConnection(false, 'connecting…');
   stream = new EventSource(streamUrl(filterGlob()));
   stream.addEventListener('reading', (event) => {
     const reading = JSON.parse((event as MessageEvent<string>).data) as Reading;
@@ -54,13 +57,18 @@ function follow(): void {
     // An alert changed: show it now rather than at the next poll (at most one refresh a second).
     if (result.kind === 'alert' && Date.now() - lastOverviewAt > 1000) void refreshOverview().catch(showError);
   });
-  stream.addEventListener('open', () => setConnection(true));
+  stream.addEventListener('open', () => {
+    setConnection(true);
+    // Readings that came while the stream was down (or being replaced) are not sent again: ask for the newest.
+    if (streamOpened) void loadSensors().catch(showError);
+    streamOpened = true;
+  });
   stream.addEventListener('error', () => setConnection(false));
 }
 
-function setConnection(connected: boolean): void {
+function setConnection(connected: boolean, text = connected ? 'live' : 'reconnecting…'): void {
   const connection = byId('connection');
-  connection.textContent = connected ? 'live' : 'reconnecting…';
+  connection.textContent = text;
   connection.className = connected ? 'up' : 'down';
 }
 
