@@ -7,8 +7,9 @@ import { Agent } from '../agent.js';
 import { checkConfigText } from '../config/load-config.js';
 
 /**
- * The buffer's write-ahead log is copied into the database file every `buffer.checkpoint_interval`. Results for a
- * sink that cannot be reached stay in the buffer, so what the file holds after a while shows whether a checkpoint ran.
+ * The buffer's write-ahead log (`synchronous: normal`; with `full` a rollback journal writes into the file at each
+ * commit) is copied into the database file every `buffer.checkpoint_interval`. Results for a sink that cannot be
+ * reached stay in the buffer, so what the file holds after a while shows whether a checkpoint ran.
  */
 describe('buffer.checkpoint_interval', () => {
   let dir: TempDir | undefined;
@@ -27,7 +28,7 @@ agent: { tick: 20ms, http: { enabled: false }, watch_config: false }
 sources: { sim: { driver: simulator, interval: 10ms } }
 rules: { latest: { where: "value > -1000" } }
 sinks: { away: { driver: mqtt, url: "mqtt://127.0.0.1:1", reconnect_period: 10s } }
-buffer: ${buffer}
+buffer: ${buffer.replace('{ ', '{ synchronous: normal, ')}
 `,
       'checkpoint.yaml',
       {},

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RuleResult } from '../../rules/rule-result.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
-import { Outbox, WAL_SIZE_LIMIT_BYTES, type OutboxOptions } from './outbox.js';
+import { Outbox, PAGE_SIZE, WAL_SIZE_LIMIT_BYTES, type OutboxOptions } from './outbox.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const ALL_RULES = new Set(['r', 'a', 'b']);
@@ -306,12 +306,52 @@ describe('Outbox', () => {
     expect(pendingSeqs(second, 'mqtt')).toEqual([4]);
   });
 
-  it('stores the buffer in WAL mode', () => {
+  it('stores the buffer in WAL mode with synchronous normal or spill_after 0, with a rollback journal with full and spill_after', () => {
     openOutbox(['mqtt']);
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('user_version', { simple: true })).toBe(4);
+      expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+    } finally {
+      db.close();
+    }
+    const full = new Outbox(path.join(dir.path, 'full.sqlite'), { synchronous: 'full', maxResults: 10, spillAfterMs: 5_000 });
+    full.open(['mqtt']);
+    try {
+      // Only WAL is kept in the file: a new connection to a rollback-journal file reads the default, 'delete'.
+      const db2 = new Database(full.file, { readonly: true });
+      expect(db2.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(db2.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+      db2.close();
+      expect(full.checkpoint()).toBe(0);
+    } finally {
+      full.close(NOW);
+    }
+  });
+
+  it('with synchronous full and spill_after, gives an empty file made with 4 KB pages the smaller pages at open (a WAL file too)', () => {
+    const old = path.join(dir.path, 'old.sqlite');
+    const made = new Database(old);
+    made.pragma('page_size = 4096');
+    made.pragma('journal_mode = WAL');
+    made.exec('CREATE TABLE t (x)');
+    made.close();
+    const outbox = new Outbox(old, { synchronous: 'full', maxResults: 10, spillAfterMs: 5_000 });
+    outbox.open(['mqtt']);
+    commitResults(outbox, 1, 2);
+    outbox.close(NOW); // writes the two results still in memory
+    const wal = new Outbox(path.join(dir.path, 'zero.sqlite'), { synchronous: 'full', maxResults: 10, spillAfterMs: 0 });
+    wal.open(['mqtt']);
+    wal.close(NOW);
+    const zero = new Database(wal.file, { readonly: true });
+    expect(zero.pragma('journal_mode', { simple: true })).toBe('wal');
+    zero.close();
+    const db = new Database(old, { readonly: true });
+    try {
+      expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect((db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n).toBe(2);
     } finally {
       db.close();
     }

@@ -10,7 +10,10 @@ import { CLOCK_SEGMENTS_SCHEMA, ClockSegmentStore } from './clock-segment-store.
 import { resultId } from './result-id.js';
 
 export interface OutboxOptions {
-  /** `full` survives a power cut; `normal` survives a crash of the agent only. */
+  /**
+   * `full` survives a power cut; `normal` survives a crash of the agent only. Which journal the file keeps depends on
+   * it and on `spillAfterMs`: see `openFile`.
+   */
   readonly synchronous: 'full' | 'normal';
   /** Beyond this many undelivered results the oldest windows are compacted, then the oldest results dropped. */
   readonly maxResults: number;
@@ -55,8 +58,14 @@ export interface OpenOutcome {
 }
 
 const SCHEMA_VERSION = 4;
-/** What the write-ahead log is cut back to after a checkpoint. */
+/** What the write-ahead log is cut back to after a checkpoint (and a persistent rollback journal after a commit). */
 export const WAL_SIZE_LIMIT_BYTES = 4 * 1_048_576;
+/**
+ * Page size of a new buffer file (SQLite's default is 4,096). Every transaction rewrites a few pages besides the new
+ * rows (page 1, the table's interior page, the last, partly filled leaf): smaller pages make that cost smaller, and a
+ * result (~250 bytes) still fits one page eight times over. An existing file gets it when a start finds it empty.
+ */
+export const PAGE_SIZE = 2_048;
 const DEFAULT_MAX_QUARANTINED = 10_000;
 /** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
 const MAX_QUEUED = 100_000;
@@ -99,12 +108,14 @@ export class Outbox {
         lastSeq: Database.Statement<[], { seq: number | null }>;
         quarantine: Database.Statement<[string, number, number, number, string, string, string]>;
         trimQuarantine: Database.Statement<[number]>;
-        syncNormal: Database.Statement<[]>;
         reserveSeqs: Database.Statement<[number]>;
+        syncNormal: Database.Statement<[]>;
         syncFull: Database.Statement<[]>;
       }
     | undefined;
   private trimmer: BacklogTrimmer | undefined;
+  /** Whether the file keeps a write-ahead log (`synchronous: normal`) rather than a rollback journal (`full`). */
+  private wal = true;
   private readonly cursors = new Map<string, number>();
   /** Each cursor as the file holds it, so a spill writes only those that moved (a sink down moves none). */
   private readonly writtenCursors = new Map<string, number>();
@@ -153,7 +164,7 @@ export class Outbox {
       const movedAside = `${this.file}.corrupt-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
       renameSync(this.file, movedAside);
       // The journal belongs to the damaged file; replayed into a new one it would corrupt that too.
-      for (const suffix of ['-wal', '-shm']) {
+      for (const suffix of ['-wal', '-shm', '-journal']) {
         if (existsSync(this.file + suffix)) renameSync(this.file + suffix, movedAside + suffix);
       }
       this.openFile(sinks);
@@ -164,13 +175,27 @@ export class Outbox {
   private openFile(sinks: readonly string[]): void {
     const db = new Database(this.file);
     this.db = db;
-    db.pragma('journal_mode = WAL');
+    // Only a file with no pages yet takes it (see PAGE_SIZE; an existing one is rebuilt below if empty).
+    db.pragma(`page_size = ${PAGE_SIZE}`);
+    // Memory first (`spillAfterMs` above 0), the file is written only in an outage (every commit) or for a slow
+    // sink, in transactions of a burst of results. With `full` a rollback journal writes those rows once, into the
+    // file, and journals only the few pages a transaction changes (page 1, the interior page, the last leaf): about
+    // 0.65 of what a write-ahead log writes, which copies every page twice (log, then checkpoint) and dirties its
+    // shared-memory index (-shm, a file on the SD card too). Durable the same way (every commit synced; a crash or
+    // power cut rolls back a transaction half done). PERSIST keeps the journal file and zeroes its header at commit:
+    // no file created, deleted or truncated, so no metadata written per commit. Readers (the health probe, sqlite3
+    // on the quarantine) still read beside the agent. The write-ahead log stays with `normal` (a rollback journal
+    // synced less can be corrupted by a power cut, a write-ahead log cannot) and with `spillAfterMs` 0, where every
+    // result and confirmation is a small transaction of its own: there a log synced once per commit, and not for
+    // confirmations, writes less.
+    this.wal = this.options.synchronous !== 'full' || (this.options.spillAfterMs ?? 0) === 0;
+    db.pragma(`journal_mode = ${this.wal ? 'WAL' : 'PERSIST'}`);
     db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Checkpoints are the agent's to schedule (`checkpoint()`), off the commit path: fewer, larger writes to the
     // database file, which an SD card prefers to a checkpoint every 1,000 pages in the middle of a commit.
     db.pragma('wal_autocheckpoint = 0');
-    // After a burst (an outage's backlog) the log would otherwise keep its high-water size on disk for ever: once
-    // checkpointed, it starts again and is cut back to this.
+    // After a burst (an outage's backlog) the log (or the persistent journal) would otherwise keep its high-water
+    // size on disk for ever: once checkpointed (committed), it is cut back to this.
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
@@ -237,10 +262,10 @@ export class Outbox {
         'INSERT INTO quarantine (sink, seq, created_at, quarantined_at, rule, reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       trimQuarantine: db.prepare('DELETE FROM quarantine WHERE id <= (SELECT MAX(id) FROM quarantine) - ?'),
-      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
       // AUTOINCREMENT's own record of the highest number used: the restart reads it back as where to go on.
-      reserveSeqs: db.prepare("INSERT OR REPLACE INTO sqlite_sequence (rowid, name, seq) VALUES ((SELECT rowid FROM sqlite_sequence WHERE name = 'results'), 'results', ?)"),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
       syncFull: db.prepare('PRAGMA synchronous = FULL'),
+      reserveSeqs: db.prepare("INSERT OR REPLACE INTO sqlite_sequence (rowid, name, seq) VALUES ((SELECT rowid FROM sqlite_sequence WHERE name = 'results'), 'results', ?)"),
     };
     this.trimmer = new BacklogTrimmer(db, this.options.maxResults, this.options.maxBytes ?? Number.POSITIVE_INFINITY);
     this.segments = new ClockSegmentStore(db);
@@ -273,6 +298,16 @@ export class Outbox {
     })();
     this.prune();
     this.segments.pruneUnreferenced();
+    // A file made before PAGE_SIZE (or by another build) gets it once it holds no results: rebuilding it then costs
+    // its schema, cursors and quarantine. Only possible outside WAL mode, where the page size is fixed.
+    if (!this.wal && this.rows === 0 && (db.pragma('page_size', { simple: true }) as number) !== PAGE_SIZE) {
+      try {
+        db.pragma(`page_size = ${PAGE_SIZE}`);
+        db.exec('VACUUM');
+      } catch {
+        // No room for the copy (a full disk): the file keeps its pages, which work as well, only a little dearer.
+      }
+    }
   }
 
   get isOpen(): boolean {
@@ -400,10 +435,11 @@ export class Outbox {
     const inFile = previous < this.spilledThrough;
     this.forgetConfirmed();
     if (!inFile) return;
-    // Not synced to disk, even with synchronous full: an acknowledgement lost in a power cut only means the sink
-    // gets those results again (with the same ids), and it halves the syncs an SD card sees while results flow.
-    // The next commit of results syncs it anyway.
-    const relaxed = this.options.synchronous === 'full';
+    // With a write-ahead log not synced to disk, even with synchronous full: an acknowledgement lost in a power cut
+    // only means the sink gets those results again (with the same ids), and it halves the syncs an SD card sees while
+    // results flow; the next commit of results syncs it anyway. Not with a rollback journal (see openFile), which a
+    // commit synced less could leave corrupt after a power cut.
+    const relaxed = this.wal && this.options.synchronous === 'full';
     if (relaxed) statements.syncNormal.run();
     try {
       db.transaction(() => {
@@ -534,10 +570,11 @@ export class Outbox {
 
   /**
    * Copies what the write-ahead log holds into the database file, without waiting for readers (PASSIVE), and
-   * returns how many pages the log held. The agent calls it on a timer; close() checkpoints fully.
+   * returns how many pages the log held. The agent calls it on a timer; close() checkpoints fully. Nothing to do
+   * with a rollback journal (see openFile), which writes into the file at each commit.
    */
   checkpoint(): number {
-    if (!this.db) return 0;
+    if (!this.db || !this.wal) return 0;
     const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
     return result?.log ?? 0;
   }

@@ -110,7 +110,9 @@ forwarding: { retry_initial: 50ms, retry_max: 200ms }
       const stopped = await agent.waitForLog(/agent stopped; buffer closed/, 1);
       const db = new Database(path.join(dataDir, 'buffer.sqlite'));
       const rows = (db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n;
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      // synchronous full (the default): a rollback journal, not a write-ahead log (see Outbox.openFile); the agent
+      // keeps it (PERSIST), a new connection reads the file with the default, 'delete'.
+      expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
       db.close();
       expect(rows).toBeGreaterThan(0);
       expect(stopped.backlog).toEqual([{ sink: 'upstream', pending: rows }]);
