@@ -17,6 +17,7 @@ Commands:
   tail         print live readings and results of the running agent
   query        show recorded results or readings from the local history
   install-service  install (or upgrade, or remove) the systemd service
+  fleet        manage devices over MQTT: keygen, push, rollback, status, watch
   help         show help for a command: tributary help <command>
 
 Options:
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   alerts: async () => import('./commands/alerts-command.js').then((m) => ({ run: m.alertsCommand, help: m.ALERTS_HELP })),
   tail: async () => import('./commands/tail-command.js').then((m) => ({ run: m.tailCommand, help: m.TAIL_HELP })),
   query: async () => import('./commands/query-command.js').then((m) => ({ run: m.queryCommand, help: m.QUERY_HELP })),
+  fleet: async () => import('./commands/fleet-command.js').then((m) => ({ run: m.fleetCommand, help: m.FLEET_HELP })),
   'install-service': async () => import('./commands/install-service-command.js').then((m) => ({ run: m.installServiceCommand, help: m.INSTALL_SERVICE_HELP })),
 };
 

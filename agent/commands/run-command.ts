@@ -1,14 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent.js';
 import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
+import type { TributaryConfig } from '../config/load-config.js';
+import type { FleetMember } from '../fleet/fleet-member.js';
 import { safeText } from '../../drivers/safe-text.js';
 import { Operations } from '../health/operations.js';
 import { LivePageFeed } from '../live-page/live-page-feed.js';
 import { createLogger } from '../logger.js';
 import { ConfigWatcher } from '../reload/config-watcher.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
+import { packageFile } from './package-file.js';
 
 export const RUN_HELP = `Usage: tributary run [--config FILE] [--data-dir DIR]
 
@@ -46,9 +50,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`${safeText(file)}: ${checked.problems.length} problem(s); the agent did not start\n`);
     return 1;
   }
-  const { config } = checked;
-  const log = await createLogger(config.agent.log_level, config.agent.log_format);
-  const agent = new Agent(config, { log, ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }) });
+  const local = checked.config;
+  const log = await createLogger(local.agent.log_level, local.agent.log_format);
+  // A fleet device keeps its data dir whatever a pushed config says, and runs the version pushed last (agent/fleet/).
+  const dataDir = values['data-dir'] ?? (local.fleet === undefined ? undefined : local.agent.data_dir);
+  const agentOptions = { log, ...(dataDir === undefined ? {} : { dataDir }) };
+  const fleetStart = local.fleet === undefined ? undefined : (await import('../fleet/fleet-startup.js')).fleetStartup({ ...local, fleet: local.fleet }, resolve(dataDir!), log);
+  const config = fleetStart?.config ?? local;
+  let agent = new Agent(config, agentOptions);
+  let fleet: FleetMember | undefined;
 
   const watcher = config.agent.watch_config ? new ConfigWatcher(resolve(file), () => reload('file changed'), { log }) : undefined;
   let stopping: Promise<number> | undefined;
@@ -70,8 +80,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.exit(1);
     }, STOP_DEADLINE_MS);
     deadline.unref();
-    const stopOperations = operations?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
-    stopping = Promise.resolve(stopOperations).then(() => agent.stop()).then(
+    const stopFleet = fleet?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'fleet member did not stop cleanly'));
+    stopping = Promise.resolve(stopFleet)
+      .then(() => operations?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly')))
+      .then(() => agent.stop())
+      .then(
       () => 0,
       (error: unknown) => {
         log.error({ error: String(error) }, 'shutdown failed');
@@ -99,7 +112,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   watcher?.start();
   // Kept from the first reading, so the live page lists alerts that fired before its server listened.
-  const pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap) : undefined;
+  let pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap) : undefined;
   try {
     await agent.start();
   } catch (error) {
@@ -115,8 +128,59 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
   operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log, ...(pageFeed ? { pageFeed } : {}) });
   await operations.start();
+  if (fleetStart !== undefined && stopAfterStart === undefined) {
+    // A pushed config is applied by a reload when only its rules differ, else by restarting the agent in this process.
+    const restart = async (next: TributaryConfig): Promise<{ ok: true } | { ok: false; reason: string }> => {
+      log.info({ file: next.file }, 'fleet: restarting the agent on a new config');
+      const stopped = operations;
+      operations = undefined;
+      await stopped?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
+      await agent.stop();
+      agent = new Agent(next, agentOptions);
+      pageFeed = next.agent.http.enabled ? new LivePageFeed(agent.tap) : undefined;
+      try {
+        await agent.start();
+      } catch (error) {
+        await agent.stop().catch(() => undefined);
+        return { ok: false, reason: (error as Error).message };
+      }
+      operations = new Operations(agent, { http: next.agent.http, selfMetricsMs: next.agent.self_metrics, log, ...(pageFeed ? { pageFeed } : {}) });
+      await operations.start();
+      return { ok: true };
+    };
+    const { FleetMember } = await import('../fleet/fleet-member.js');
+    fleet = new FleetMember(fleetStart.settings, {
+      versions: fleetStart.versions,
+      fleetText: fleetStart.fleetText,
+      agentVersion: agentVersion(),
+      log,
+      host: {
+        health: () => operations?.health.report(),
+        apply: async (next) => {
+          if (next.file === agent.config.file) {
+            const outcome = agent.reload();
+            if (!outcome.ok) return { ok: false, reason: outcome.problems.map(formatProblem).join('; ') };
+            if (outcome.needRestart.length === 0) return { ok: true };
+          }
+          return restart(next);
+        },
+        applyLocal: async () => restart(local),
+      },
+    });
+    fleet.start();
+  }
   // Only now: a stop while the health server was still opening would have left it listening, and the process alive.
   starting = false;
   if (stopAfterStart !== undefined) return stop(stopAfterStart);
   return exited;
+}
+
+/** The version in package.json, for the fleet status. */
+function agentVersion(): string {
+  const file = packageFile('package.json');
+  try {
+    return file === undefined ? 'unknown' : String((JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
 }

@@ -6,6 +6,7 @@ import { sourceTimestampDefaults } from '../../drivers/timestamp-options.js';
 import { DEFAULT_LISTEN, parseListenAddress } from '../health/listen-address.js';
 import { isLoopbackHost } from '../health/http-access.js';
 import { ruleSchema } from './rule-schema.js';
+import { fleetSection } from '../fleet/fleet-config.js';
 import { emptySectionMessage, type PipelineSection } from './pipeline-sections.js';
 
 /** Names of sources, sinks and rules end up in topics and log lines, so they stay plain. */
@@ -208,6 +209,7 @@ export const configSchema = z.strictObject({
   sources: pipelineSection('sources', driverInstance),
   sinks: pipelineSection('sinks', driverInstance),
   rules: pipelineSection('rules', ruleSchema),
+  fleet: fleetSection,
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -95,7 +95,7 @@ describe('config checking', () => {
 
   it('names an unknown top-level section', () => {
     expect(problemsOf(`source:\n  a: { driver: simulator }\n`)).toEqual([
-      'test.yaml:1:1: source: unknown key "source" (did you mean "sources"?); allowed here: agent, buffer, forwarding, history, time, sources, sinks, rules',
+      'test.yaml:1:1: source: unknown key "source" (did you mean "sources"?); allowed here: agent, buffer, forwarding, history, time, sources, sinks, rules, fleet',
     ]);
   });
 

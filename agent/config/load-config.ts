@@ -35,6 +35,8 @@ export interface TributaryConfig {
   readonly forwarding: ParsedConfig['forwarding'];
   readonly history: ParsedConfig['history'];
   readonly time: ParsedConfig['time'];
+  /** This agent as a fleet device; absent when it is not one. */
+  readonly fleet?: ParsedConfig['fleet'];
   readonly sources: readonly DriverInstance[];
   readonly sinks: readonly DriverInstance[];
   readonly rules: readonly RuleConfig[];
@@ -115,7 +117,7 @@ export function checkConfigText(
   const config = parsed.data;
   return {
     ok: true,
-    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, history: config.history, time: config.time, sources, sinks, rules: ruleConfigs(config) },
+    config: { file, agent: config.agent, buffer: config.buffer, forwarding: config.forwarding, history: config.history, time: config.time, ...(config.fleet === undefined ? {} : { fleet: config.fleet }), sources, sinks, rules: ruleConfigs(config) },
   };
 }
 

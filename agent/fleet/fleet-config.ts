@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { duration } from '../../drivers/option-types.js';
+
+/** Device ids and group names end up in topics: plain, with no MQTT wildcard or level separator. */
+export const FLEET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const FLEET_NAME_HELP = 'use letters, digits, "_", "-" and "." (no "/", "+" or "#"), starting with a letter or digit';
+
+/** `ed25519:` and the 32 bytes of an Ed25519 public key in base64, as `tributary fleet keygen` prints it. */
+export const PUBLIC_KEY = /^ed25519:[A-Za-z0-9+/]{43}=$/;
+
+/** The `fleet:` section: this agent as one device of a fleet managed over MQTT (see README, Fleet). */
+export const fleetSection = z
+  .strictObject({
+    brokers: z
+      .array(z.string().regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'expected a broker URL such as mqtt://broker.local:1883'))
+      .min(1, { error: 'name at least one broker URL' })
+      .describe('The MQTT broker(s) of the fleet; with several, each is tried in turn when the connection is lost.'),
+    device: z
+      .string()
+      .regex(FLEET_NAME, FLEET_NAME_HELP)
+      .optional()
+      .describe("This device's id in the fleet, unique there; default: the host name."),
+    groups: z
+      .array(z.string().regex(FLEET_NAME, FLEET_NAME_HELP))
+      .default([])
+      .describe('Groups this device belongs to: config bundles pushed to any of them apply here.'),
+    trusted_keys: z
+      .array(z.string().regex(PUBLIC_KEY, 'expected a public key as `tributary fleet keygen` prints it: ed25519:… (44 base64 characters)'))
+      .min(1, { error: 'name at least one trusted key: bundles signed by no trusted key are refused' })
+      .describe('Public keys (from `tributary fleet keygen`) whose signed config bundles this device accepts.'),
+    topic_prefix: z
+      .string()
+      .regex(/^[^+#]+[^/+#]$/, 'a topic without wildcards and without a trailing "/"')
+      .default('tributary/fleet')
+      .describe('Root of the fleet topic tree.'),
+    username: z.string().optional(),
+    password: z.string().optional().describe('Use ${ENV_VAR} to keep it out of the file.'),
+    status_interval: duration().prefault('30s').describe('The retained status is sent on every change and at least this often; `fleet status` flags a device silent for 3 intervals as stale.'),
+    probation: duration()
+      .prefault('1m')
+      .describe('After a pushed config is applied: if within this time a source or sink that was up goes down (for 2 s or more), the device rolls back to its last good config by itself.'),
+    keep_versions: z.number().int().min(2).max(100).default(5).describe('Config versions kept on disk (in the data dir) for rollback.'),
+  })
+  .optional()
+  .describe('Fleet: this agent as one device of a fleet that receives signed config bundles and reports its status over MQTT.');
+
+export type FleetSettings = NonNullable<z.output<typeof fleetSection>>;
+
+/** The device id: the one configured, else the host name made topic-safe. */
+export function deviceIdOf(settings: Pick<FleetSettings, 'device'>): string {
+  return settings.device ?? (hostname().replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[_.-]+/, '') || 'device');
+}

@@ -1,0 +1,222 @@
+import type { MqttClient } from 'mqtt';
+import { checkConfigFile, type TributaryConfig } from '../config/load-config.js';
+import type { HealthReport } from '../health/health-report.js';
+import type { Logger } from '../logger.js';
+import { openBundle, type OpenedBundle } from './config-bundle.js';
+import { checkBundleConfig } from './bundle-check.js';
+import type { ConfigVersions } from './config-versions.js';
+import { changeKey, deviceStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
+import { deviceIdOf, type FleetSettings } from './fleet-config.js';
+import { connectFleet } from './fleet-connection.js';
+import { parsePublicKey, type TrustedKey } from './fleet-keys.js';
+import { FleetTopics } from './fleet-topics.js';
+import { Probation } from './probation.js';
+
+/** What the fleet member asks of the process that runs the agent. */
+export interface FleetHost {
+  /** The running agent's health; undefined while it restarts. */
+  health(): HealthReport | undefined;
+  /** Runs `config` (its file is already written): a reload when only rules differ, else a restart of the agent. */
+  apply(config: TributaryConfig): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Runs the local config file again (after stepping back past the first pushed version). */
+  applyLocal(): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+export interface FleetMemberOptions {
+  readonly host: FleetHost;
+  readonly versions: ConfigVersions;
+  /** The device's own `fleet:` section as written, appended to every bundle's config. */
+  readonly fleetText: string;
+  readonly agentVersion: string;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+/** How often health is looked at for a changed status and for probation. */
+const CHECK_MS = 500;
+
+/**
+ * This agent as a device of the fleet: keeps its retained status up to date (with a Last Will that says it went
+ * offline), takes signed config bundles for its groups and itself, checks, applies and reports them, and rolls a
+ * version back by itself when the device gets less healthy during its probation.
+ */
+export class FleetMember {
+  readonly device: string;
+  private readonly topics: FleetTopics;
+  private readonly trusted: TrustedKey[];
+  private readonly now: () => number;
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private probation: Probation | undefined;
+  private lastChange: BundleOutcome | undefined;
+  private lastKey = '';
+  private lastSentAt = 0;
+  /** Bundles are handled one at a time, in arrival order. */
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly settings: FleetSettings,
+    private readonly options: FleetMemberOptions,
+  ) {
+    this.device = deviceIdOf(settings);
+    this.topics = new FleetTopics(settings.topic_prefix);
+    this.trusted = settings.trusted_keys.map(parsePublicKey);
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    const { log } = this.options;
+    const will = this.offline('connection lost');
+    const client = connectFleet(this.settings, {
+      clientId: `tributary-fleet-${this.device}`,
+      clean: true,
+      will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+    });
+    const subscriptions = [this.topics.deviceBundle(this.device), ...this.settings.groups.map((group) => this.topics.groupBundle(group))];
+    client.on('connect', () => {
+      log.info({ device: this.device, groups: this.settings.groups, broker: this.settings.brokers }, 'fleet: connected');
+      this.lastKey = '';
+      this.publishStatus(true);
+      client.subscribe(subscriptions, { qos: 1 }, (error) => {
+        if (error) log.warn({ error: error.message }, 'fleet: could not subscribe to the bundle topics; retrying on reconnect');
+      });
+    });
+    client.on('error', (error) => log.debug({ error: error.message }, 'fleet: broker error'));
+    client.on('message', (topic, payload, packet) => {
+      this.queue = this.queue.then(() => this.handle(topic, payload, packet.retain)).catch((error: unknown) => log.error({ error: String(error) }, 'fleet: bundle handling failed'));
+    });
+    this.client = client;
+    this.timer = setInterval(() => this.check(), CHECK_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.queue;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    // A clean goodbye replaces the Last Will, which the broker then does not send.
+    if (client.connected) await client.publishAsync(this.topics.status(this.device), JSON.stringify(this.offline('stopped')), { qos: 1, retain: true }).catch(() => undefined);
+    await Promise.race([client.endAsync(false), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    client.end(true);
+  }
+
+  /** The status now, for the status topic. */
+  status(): DeviceStatus {
+    return deviceStatus(this.base(), this.options.host.health(), {
+      version: this.options.versions.running?.version ?? 0,
+      probation: this.probation !== undefined,
+      lastChange: this.lastChange,
+    }, this.now());
+  }
+
+  private base() {
+    return { device: this.device, groups: this.settings.groups, agent_version: this.options.agentVersion, interval_s: this.settings.status_interval / 1000 };
+  }
+
+  private offline(reason: string): DeviceStatus {
+    return { ...this.base(), online: false, reason, config_version: this.options.versions.running?.version ?? 0, at: new Date(this.now()).toISOString() };
+  }
+
+  /** Every CHECK_MS: probation, then the status if it changed or is due. */
+  private check(): void {
+    if (this.stopped) return;
+    const probation = this.probation;
+    const report = this.options.host.health();
+    if (probation !== undefined && report !== undefined) {
+      const now = this.now();
+      const worse = probation.check(report, now);
+      if (worse !== undefined) {
+        this.probation = undefined;
+        this.queue = this.queue.then(() => this.rollBack(`probation: ${worse}`, 'rolled-back'));
+      } else if (now >= probation.until) {
+        this.probation = undefined;
+        this.options.log.info({ version: this.options.versions.running?.version }, 'fleet: probation over; the version is good');
+      }
+    }
+    this.publishStatus(false);
+  }
+
+  private publishStatus(force: boolean): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    const status = this.status();
+    const key = changeKey(status);
+    const due = this.now() - this.lastSentAt >= this.settings.status_interval;
+    if (!force && !due && key === this.lastKey) return;
+    this.lastKey = key;
+    this.lastSentAt = this.now();
+    client.publish(this.topics.status(this.device), JSON.stringify(status), { qos: 1, retain: true });
+  }
+
+  private report(outcome: Omit<BundleOutcome, 'at'>): void {
+    const full = { ...outcome, at: new Date(this.now()).toISOString() };
+    this.lastChange = full;
+    const level = outcome.outcome === 'applied' ? 'info' : 'warn';
+    this.options.log[level]({ ...full, device: this.device }, `fleet: bundle ${outcome.outcome}`);
+    this.client?.publish(this.topics.result(this.device), JSON.stringify({ device: this.device, ...full }), { qos: 1 });
+    this.publishStatus(true);
+  }
+
+  private async handle(topic: string, payload: Buffer, retained: boolean): Promise<void> {
+    if (this.stopped) return;
+    // An empty retained message clears a topic: nothing to do.
+    if (payload.length === 0) return;
+    const { versions, log } = this.options;
+    const opened = openBundle(payload, this.trusted);
+    if (!opened.ok) return this.report({ version: undefined, outcome: 'rejected', reason: opened.reason });
+    const bundle = opened.bundle;
+    const meantHere = 'group' in bundle.target ? this.settings.groups.includes(bundle.target.group) : bundle.target.device === this.device;
+    const onItsTopic = topic === ('group' in bundle.target ? this.topics.groupBundle(bundle.target.group) : this.topics.deviceBundle(bundle.target.device));
+    if (!meantHere || !onItsTopic) {
+      const target = 'group' in bundle.target ? `group ${bundle.target.group}` : `device ${bundle.target.device}`;
+      return this.report({ version: bundle.version, outcome: 'rejected', reason: `meant for ${target}, not for this device (groups: ${this.settings.groups.join(', ') || 'none'}) or not on its topic ${topic}` });
+    }
+    // The version running, again: a canary's arriving for its group too, or a retained one at reconnection.
+    if (versions.running?.version === bundle.version) return;
+    if (bundle.version <= versions.highest) {
+      // Retained bundles come back at every connection; an old one is not news. A live one is a replay.
+      if (retained) return log.debug({ version: bundle.version, highest: versions.highest }, 'fleet: retained bundle not newer; ignored');
+      return this.report({ version: bundle.version, outcome: 'rejected', reason: `replay: version ${bundle.version} is not newer than version ${versions.highest}, the newest this device has seen` });
+    }
+    versions.seen(bundle.version);
+    if (bundle.action === 'rollback') return this.rollBack(`rollback ordered by version ${bundle.version}`, 'rolled-back', bundle.version);
+    return this.applyBundle(bundle);
+  }
+
+  private async applyBundle(bundle: OpenedBundle): Promise<void> {
+    const { versions, host } = this.options;
+    const checked = await checkBundleConfig(bundle.config!, bundle.tests, this.options.fleetText, `bundle v${bundle.version}`, versions.runningFile);
+    if (!checked.ok) return this.report({ version: bundle.version, outcome: 'rejected', reason: checked.reason });
+    const before = host.health();
+    versions.install(bundle.version, bundle.digest, checked.text);
+    const applied = await host.apply(checked.config);
+    if (!applied.ok) return this.rollBack(`version ${bundle.version} did not start: ${applied.reason}`, 'rejected', bundle.version);
+    this.probation = new Probation(before, this.now() + this.settings.probation);
+    this.report({ version: bundle.version, outcome: 'applied' });
+  }
+
+  /** Goes back to the version before the running one (or the local config file) and says so. */
+  private async rollBack(reason: string, outcome: 'rolled-back' | 'rejected', version = this.options.versions.running?.version): Promise<void> {
+    const { versions, host } = this.options;
+    this.probation = undefined;
+    if (versions.running === undefined) return this.report({ version, outcome, reason: `${reason}; nothing to roll back to: the local config file runs`, running: 0 });
+    const back = versions.stepBack();
+    let restored: { ok: true } | { ok: false; reason: string };
+    if (back === undefined) {
+      restored = await host.applyLocal();
+    } else {
+      restored = await this.applyRunningFile();
+    }
+    const running = back?.version ?? 0;
+    this.report({ version, outcome, reason: restored.ok ? `${reason}; back to version ${running}` : `${reason}; going back to version ${running} failed too: ${restored.reason}`, running });
+  }
+
+  private async applyRunningFile(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const checked = checkConfigFile(this.options.versions.runningFile);
+    if (!checked.ok) return { ok: false, reason: `the kept version no longer validates here: ${checked.problems[0]?.message}` };
+    return this.options.host.apply(checked.config);
+  }
+}

@@ -1,0 +1,194 @@
+import { readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealBundle } from '../../agent/fleet/config-bundle.js';
+import type { DeviceStatus } from '../../agent/fleet/device-status.js';
+import { readPrivateKey } from '../../agent/fleet/fleet-keys.js';
+import type { DeviceRow } from '../../agent/fleet/status-table.js';
+import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/free-port.js';
+import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { eventually } from '../helpers/mqtt-recorder.js';
+import { tributary } from '../helpers/run-cli.js';
+import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+
+const PREFIX = 'tributary/fleet';
+
+/**
+ * Three real agent processes as fleet devices on a real Mosquitto: dev-a and dev-b in group greenhouses, dev-c in
+ * group fields. The operator pushes signed configs with the CLI; each step builds on the one before.
+ */
+describe('fleet', () => {
+  let dir: TempDir;
+  let broker: MosquittoBroker;
+  let key: string;
+  let publicKey: string;
+  let observer: MqttClient;
+  const statuses = new Map<string, DeviceStatus>();
+  const agents = new Map<string, AgentProcess>();
+
+  const deviceConfig = (device: string, group: string) => `
+agent: { tick: 100ms, http: { enabled: false } }
+sources:
+  feed: { driver: mqtt, url: "${broker.url}", topics: "feed/#" }
+rules:
+  local_rule: { from: feed, window: { type: tumbling, size: 1s }, aggregates: [count] }
+sinks:
+  out: { driver: console }
+fleet:
+  brokers: ["${broker.url}"]
+  device: ${device}
+  groups: [${group}]
+  trusted_keys: ["${publicKey}"]
+  status_interval: 2s
+  probation: 4s
+`;
+  /** A config to push: the device's source on `url`, one rule named `rule`. */
+  const pushed = (rule: string, url = broker.url) => `
+agent: { tick: 100ms, http: { enabled: false } }
+sources:
+  feed: { driver: mqtt, url: "${url}", topics: "\${FLEET_TEST_TOPIC}" }
+rules:
+  ${rule}: { from: feed, window: { type: tumbling, size: 1s }, aggregates: [count, mean] }
+sinks:
+  out: { driver: console }
+`;
+  const push = async (name: string, text: string, ...args: string[]) => {
+    const file = path.join(dir.path, `${name}.yaml`);
+    await writeFile(file, text);
+    return tributary('fleet', 'push', '--broker', broker.url, '--key', key, ...args, file);
+  };
+  const status = (device: string) => statuses.get(device);
+  const version = (device: string) => status(device)?.config_version;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('fleet');
+    broker = await startMosquitto();
+    key = path.join(dir.path, 'fleet-key');
+    const made = await tributary('fleet', 'keygen', key);
+    expect(made.code, made.stderr).toBe(0);
+    publicKey = readFileSync(`${key}.pub`, 'utf8').trim();
+    observer = await mqtt.connectAsync(broker.url);
+    observer.on('message', (topic, payload) => {
+      if (topic.startsWith(`${PREFIX}/status/`) && payload.length > 0) {
+        const parsed = JSON.parse(payload.toString()) as DeviceStatus;
+        statuses.set(parsed.device, parsed);
+      }
+    });
+    await observer.subscribeAsync(`${PREFIX}/status/+`, { qos: 1 });
+    for (const [device, group] of [['dev-a', 'greenhouses'], ['dev-b', 'greenhouses'], ['dev-c', 'fields']] as const) {
+      const config = path.join(dir.path, `${device}.yaml`);
+      await writeFile(config, deviceConfig(device, group));
+      // The pushed configs name ${FLEET_TEST_TOPIC}: each device resolves it from its own environment.
+      agents.set(device, startAgentProcess(config, path.join(dir.path, `data-${device}`), { FLEET_TEST_TOPIC: 'feed/#' }));
+    }
+    await eventually(() => ['dev-a', 'dev-b', 'dev-c'].every((device) => status(device)?.online === true && status(device)?.healthy === true), 30_000, 'three healthy devices');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const agent of agents.values()) agent.child.kill('SIGKILL');
+    await Promise.all([...agents.values()].map((agent) => agent.exited));
+    await observer?.endAsync(true);
+    await broker?.dispose();
+    await dir?.remove();
+  });
+
+  it('makes a private key only its owner can read', () => {
+    expect(readFileSync(key, 'utf8')).toContain('PRIVATE KEY');
+    expect(publicKey).toMatch(/^ed25519:/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+  });
+
+  let first = 0;
+  it('delivers a push to both devices of the group and not to the device outside it', async () => {
+    const result = await push('v1', pushed('pushed_rule'), '--group', 'greenhouses');
+    expect(result.code, result.stderr).toBe(0);
+    first = Number(/version (\d+) pushed/.exec(result.stdout)?.[1]);
+    await eventually(() => version('dev-a') === first && version('dev-b') === first, 30_000, 'dev-a and dev-b on the pushed version');
+    expect(status('dev-a')!.last_change).toMatchObject({ version: first, outcome: 'applied' });
+    await agents.get('dev-a')!.waitForLog(/rules reloaded|restarting the agent/);
+    expect(version('dev-c')).toBe(0);
+    expect(status('dev-c')!.last_change).toBeUndefined();
+    // Kept on disk in the data dir.
+    expect(readFileSync(path.join(dir.path, 'data-dev-a', 'fleet', 'versions', `${first}.yaml`), 'utf8')).toContain('pushed_rule');
+    await eventually(() => status('dev-a')!.probation === false && status('dev-a')!.healthy === true, 20_000, 'dev-a past probation');
+  }, 60_000);
+
+  it('rejects a wrongly signed bundle, a replayed older version and an invalid config, and says why', async () => {
+    const signingKey = readPrivateKey(key);
+    const topic = `${PREFIX}/bundle/group/greenhouses`;
+    const good = JSON.parse(sealBundle({ version: first + 10, target: { group: 'greenhouses' }, action: 'apply', config: pushed('tampered'), created_at: new Date().toISOString() }, signingKey)) as { content: string };
+    const content = JSON.parse(Buffer.from(good.content, 'base64').toString()) as { config: string };
+    content.config = content.config.replace('tampered', 'evil');
+    await observer.publishAsync(topic, JSON.stringify({ ...good, content: Buffer.from(JSON.stringify(content)).toString('base64') }), { qos: 1 });
+    await eventually(() => /bad signature/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'bad signature rejected');
+    expect(status('dev-a')!.last_change!.outcome).toBe('rejected');
+
+    await observer.publishAsync(topic, sealBundle({ version: first - 1, target: { group: 'greenhouses' }, action: 'apply', config: pushed('older'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await eventually(() => /^replay: version \d+ is not newer/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'replay rejected');
+
+    // The CLI refuses to sign an invalid config; one signed anyway is refused by the device with file:line:column.
+    const refused = await push('bad', `${pushed('bad_rule')}\n  extra: { driver: console, nope: 1 }\n`, '--group', 'greenhouses');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/not pushed/);
+    await observer.publishAsync(topic, sealBundle({ version: first + 20, target: { group: 'greenhouses' }, action: 'apply', config: pushed('x').replace('aggregates: [count, mean]', 'aggregates: [cuont]'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await eventually(() => /^invalid config: bundle v\d+:\d+:\d+/.test(status('dev-b')?.last_change?.reason ?? ''), 20_000, 'invalid config rejected');
+    expect(version('dev-a')).toBe(first);
+    expect(version('dev-b')).toBe(first);
+  }, 60_000);
+
+  it('rolls back by itself when the new config takes a source down within probation', async () => {
+    const dead = `mqtt://127.0.0.1:${await freePort()}`;
+    const result = await push('v2', pushed('pushed_rule', dead), '--group', 'greenhouses');
+    expect(result.code, result.stderr).toBe(0);
+    const second = Number(/version (\d+) pushed/.exec(result.stdout)?.[1]);
+    await eventually(() => status('dev-a')?.last_change?.outcome === 'rolled-back' && status('dev-b')?.last_change?.outcome === 'rolled-back', 30_000, 'both rolled back');
+    expect(status('dev-a')!.last_change).toMatchObject({ version: second, running: first });
+    expect(status('dev-a')!.last_change!.reason).toMatch(/probation: source feed down/);
+    await eventually(() => version('dev-a') === first && status('dev-a')!.healthy === true, 20_000, 'dev-a healthy on the version before');
+    const watched = await tributary('fleet', 'watch', '--broker', broker.url, '--group', 'greenhouses', '--version', String(second), '--timeout', '20');
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toMatch(/dev-a: refused: probation: source feed down/);
+  }, 60_000);
+
+  let third = 0;
+  it('applies a canary push to N devices first and to the rest once they are healthy', async () => {
+    const result = await push('v3', pushed('canary_rule'), '--group', 'greenhouses', '--canary', '1', '--timeout', '30');
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    third = Number(/version (\d+) pushed/.exec(result.stdout)?.[1]);
+    expect(result.stdout).toMatch(new RegExp(`version ${third}: canary on dev-a\\n`));
+    await eventually(() => version('dev-b') === third, 20_000, 'dev-b on the canary version');
+    const appliedAt = (device: string) => Date.parse(status(device)!.last_change!.at);
+    // dev-b only after dev-a's probation (4 s) was over.
+    expect(appliedAt('dev-b') - appliedAt('dev-a')).toBeGreaterThanOrEqual(4_000);
+    const watched = await tributary('fleet', 'watch', '--broker', broker.url, '--group', 'greenhouses', '--timeout', '20');
+    expect(watched.stdout).toMatch(/2 applied, 0 refused/);
+    expect(watched.code).toBe(0);
+  }, 90_000);
+
+  it('rolls a group back to the version before on request', async () => {
+    const result = await tributary('fleet', 'rollback', '--broker', broker.url, '--key', key, '--group', 'greenhouses');
+    expect(result.code, result.stderr).toBe(0);
+    await eventually(() => version('dev-a') === first && version('dev-b') === first, 20_000, 'group back on the first version');
+    expect(status('dev-a')!.last_change).toMatchObject({ outcome: 'rolled-back', running: first });
+  }, 60_000);
+
+  it('lists every device in a status table and flags one that vanished (Last Will)', async () => {
+    const table = await tributary('fleet', 'status', '--broker', broker.url);
+    expect(table.stdout).toMatch(/^DEVICE +STATE +VERSION/);
+    expect(table.stdout).toMatch(/dev-a +OK +\d+/);
+    expect(table.stdout).toMatch(/dev-c +OK +0 /);
+    agents.get('dev-c')!.child.kill('SIGKILL');
+    await eventually(() => status('dev-c')?.online === false, 20_000, 'dev-c Last Will');
+    const after = await tributary('fleet', 'status', '--broker', broker.url, '--json');
+    expect(after.code).toBe(1);
+    const rows = JSON.parse(after.stdout) as DeviceRow[];
+    expect(rows.map((row) => [row.device, row.state])).toEqual([['dev-a', 'ok'], ['dev-b', 'ok'], ['dev-c', 'offline']]);
+    expect(rows.find((row) => row.device === 'dev-c')!.problems).toEqual(['connection lost']);
+    const group = await tributary('fleet', 'status', '--broker', broker.url, '--group', 'greenhouses');
+    expect(group.code).toBe(0);
+    expect(group.stdout).not.toMatch(/dev-c/);
+  }, 60_000);
+});
