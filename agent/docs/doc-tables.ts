@@ -9,7 +9,7 @@ import { configSchema } from '../config/config-schema.js';
 import { optionTable, plainTable } from './option-table.js';
 
 /** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
-const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator'];
+const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator', 'gpio'];
 
 /**
  * Every generated table in the docs: the file, the name in its markers, and how it is made from the registries and

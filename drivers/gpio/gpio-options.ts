@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docsNotes } from '../../rules/option-types.js';
 import { duration } from '../option-types.js';
 
 const edge = () => z.enum(['rising', 'falling', 'both']);
@@ -64,23 +65,22 @@ export const gpioOptions = z.strictObject({
     .min(1)
     .refine((pins) => new Set(pins.map((p) => p.pin)).size === pins.length, { error: 'each pin may be listed once' })
     .refine((pins) => new Set(pins.map(pinName)).size === pins.length, { error: 'pin names must be unique' })
-    .describe('The input pins to read, each in state or counter mode.'),
+    .describe('The input pins, at least one; see below. Each pin and each name once.'),
   chip_path: z
     .string()
     .min(1)
     .default('/sys/class/gpio')
-    .describe('The sysfs GPIO directory (gpiochip*/base, export); change only for tests.'),
+    .describe('Where `gpiochip*/` and `export` are. Change only for tests: onoff always uses `/sys/class/gpio`.'),
   chip_label: z
     .string()
     .min(1)
     .optional()
-    .describe(
-      'Part of the label of the GPIO chip the pin numbers count on; by default the Raspberry Pi header chip (pinctrl-rp1, pinctrl-bcm2711, pinctrl-bcm2835).',
-    ),
+    .describe('Part of the label of the chip the pin numbers count on, for boards other than the Pi; by default the Raspberry Pi header chip (`pinctrl-rp1`, `pinctrl-bcm2711`, `pinctrl-bcm2835`).')
+    .register(docsNotes, { default: 'Pi header chip' }),
   tags: z
     .record(z.string(), z.string())
     .default({})
-    .describe('Tags added to every reading, e.g. { site: shed }.'),
+    .describe('Tags added to every reading, e.g. `{ site: shed }`.'),
 });
 
 export type GpioOptions = z.output<typeof gpioOptions>;
