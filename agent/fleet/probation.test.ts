@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { HealthReport } from '../health/health-report.js';
+import { Probation } from './probation.js';
+
+function report(sources: Record<string, boolean>, sinks: Record<string, boolean> = {}): HealthReport {
+  return {
+    sources: Object.entries(sources).map(([name, up]) => ({ name, up, reason: up ? undefined : 'refused' })),
+    sinks: Object.entries(sinks).map(([name, reachable]) => ({ name, reachable, reason: reachable ? undefined : 'offline' })),
+  } as unknown as HealthReport;
+}
+
+describe('probation', () => {
+  it('finds the device less healthy once a part that was up stays down for the grace time', () => {
+    const probation = new Probation(report({ feed: true }, { out: true }), 60_000, 2_000);
+    expect(probation.check(report({ feed: false }, { out: true }), 0)).toBeUndefined();
+    expect(probation.check(report({ feed: false }, { out: true }), 1_999)).toBeUndefined();
+    expect(probation.check(report({ feed: false }, { out: true }), 2_000)).toBe('source feed down since the new config (refused); it was up before');
+  });
+
+  it('forgives a part that comes back within the grace time, and one that was down before', () => {
+    const probation = new Probation(report({ feed: true, gps: false }, { out: true }), 60_000, 2_000);
+    expect(probation.check(report({ feed: false, gps: false }, { out: false }), 0)).toBeUndefined();
+    expect(probation.check(report({ feed: true, gps: false }, { out: true }), 1_000)).toBeUndefined();
+    expect(probation.check(report({ feed: true, gps: false }, { out: true }), 5_000)).toBeUndefined();
+    expect(probation.check(report({ feed: false, gps: false }, { out: true }), 6_000)).toBeUndefined();
+    expect(probation.check(report({ feed: false, gps: false }, { out: true }), 8_000)).toMatch(/^source feed down/);
+  });
+
+  it('counts a new part that never comes up', () => {
+    const probation = new Probation(report({ feed: true }), 60_000, 2_000);
+    expect(probation.check(report({ feed: true, extra: false }), 0)).toBeUndefined();
+    expect(probation.check(report({ feed: true, extra: false }), 2_500)).toMatch(/^source extra down/);
+  });
+});
