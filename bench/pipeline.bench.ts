@@ -1,168 +1,71 @@
 /**
  * End to end through a real Mosquitto, each part in its own process as in the field:
- *   publisher → Mosquitto → agent (MQTT source → rules → SQLite buffer → MQTT sink) → Mosquitto → counter.
+ *   publishers → Mosquitto → agent (MQTT source → rules → buffer → MQTT sink, QoS 1) → Mosquitto → counter.
+ * The job: 1,000 sensors sending JSON readings, one in 50 out of range and dropped by `where`, a 1 s tumbling
+ * count/mean/min/max per sensor, results out at QoS 1.
  *
- * - `pipeline.broker_only`: the limit, measured in the same run: the publisher straight to a subscriber through the
- *   same broker at QoS 0, as fast as it goes; messages/s at the subscriber, and how many were lost.
- * - `pipeline.sustained`: the highest publish rate the agent takes for BENCH_PIPELINE_SECONDS (default 30) with zero
- *   loss: every reading counted in a 1 s window result that reached the counter. Rates are tried from high to low,
- *   a fresh agent each time; reported with its ratio to the broker-only rate.
+ * - `pipeline.ceiling`, once for the bare subscriber (the limit: an MQTT.js client in its own process that only
+ *   counts what the publishers send) and once for the agent, in the same run: the highest publish rate taken with
+ *   zero loss for BENCH_PIPELINE_SECONDS (default 20), every reading counted in a window result that reached the
+ *   counter. Rates go up from BENCH_PIPELINE_START_RATE (10,000/s), doubling, until a trial loses readings, then
+ *   are bisected to within 5 %; every pass is tried once more before it counts, and a trial whose publishers
+ *   (BENCH_PIPELINE_PUBLISHERS processes, default 2) fell short of the rate is inconclusive, not a pass. A fresh
+ *   consumer for each trial. With the line: the publish rate reached, CPU-seconds per million readings and RSS
+ *   idle / under load at that rate (/proc/<pid>/stat, /proc/<pid>/status), and every trial.
+ * - `pipeline.ratio`: the agent against the bare subscriber, rate and CPU per reading (the headline).
  * - `pipeline.latency`: at 1,000 and 10,000 readings/s, ms from publish to the pass-through result of 1 % of the
- *   sensors arriving at the counter (p50, p99).
+ *   sensors arriving at the counter (p50, p99). BENCH_PIPELINE_LATENCY=0 skips it.
  *
- *   npm run bench:pipeline     (BENCH_PIPELINE_SECONDS=… to shorten a trial)
+ *   npm run bench:pipeline     (short: BENCH_PIPELINE_SECONDS=5 BENCH_PIPELINE_MAX_RATE=40000; see bench-settings.ts)
+ *   npm run bench:peers        the same with Node-RED beside them (bench/peers.bench.ts)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { benchSettings, ratioLine } from './pipeline/bench-settings.js';
+import { findCeiling } from './pipeline/ceiling.js';
+import { agent, bareSubscriber, startAgent, startCounter } from './pipeline/consumers.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
-import { agentNodeFlags } from './agent-node-flags.js';
-
-const REPO = fileURLToPath(new URL('../', import.meta.url));
-const SECONDS = Number(process.env.BENCH_PIPELINE_SECONDS ?? 30);
-const SENSORS = 1_000;
-const BROKER_MESSAGES = 300_000;
-
-interface Counted {
-  total: number;
-  messages: number;
-  seconds: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-}
-
-/** Runs a TypeScript script of bench/pipeline in its own process; resolves with its last JSON line. */
-function script(name: string, args: (string | number)[], onReady?: () => void): { child: ChildProcess; result: Promise<Record<string, unknown>> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench/pipeline', name), ...args.map(String)], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    if (onReady && out.includes('ready\n')) {
-      onReady();
-      onReady = undefined;
-    }
-  });
-  const result = new Promise<Record<string, unknown>>((resolve, reject) =>
-    child.on('exit', (code) => {
-      const lines = out.trim().split('\n');
-      if (code !== 0) reject(new Error(`${name} exited with ${code}: ${out}`));
-      else resolve(JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>);
-    }),
-  );
-  return { child, result };
-}
-
-/** Starts the counter and resolves once it is subscribed, with the promise of its result. */
-async function counter(url: string, topic: string, mode: string, expected: number, idleMs = 5_000) {
-  let ready: () => void = () => {};
-  const subscribed = new Promise<void>((resolve) => (ready = resolve));
-  const { result } = script('counter.ts', [url, topic, mode, expected, idleMs], () => ready());
-  await subscribed;
-  return result as unknown as Promise<Counted>;
-}
-
-async function publish(url: string, count: number, rate: number) {
-  return (await script('publisher.ts', [url, count, rate, SENSORS, 0]).result) as { sent: number; seconds: number };
-}
-
-/** Agents started and not yet stopped: killed if the benchmark fails halfway, so none is left running. */
-const agents = new Set<ChildProcess>();
-
-/** The agent as systemd runs it: the built CLI when there is one, else the sources through tsx. */
-async function startAgent(config: string, dataDir: string): Promise<ChildProcess> {
-  const built = path.join(REPO, 'dist/agent/cli.js');
-  const args = [...agentNodeFlags(), ...(existsSync(built) ? [built] : ['--import', 'tsx', path.join(REPO, 'agent/cli.ts')])];
-  const child = spawn(process.execPath, [...args, 'run', '--config', config, '--data-dir', dataDir], {
-    cwd: REPO,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  agents.add(child);
-  child.once('exit', () => agents.delete(child));
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${log}`)), 30_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      // Running, and subscribed: the source logs its connection.
-      if (/agent running/.test(log) && /connected to MQTT broker/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`agent exited with ${code}: ${log}`)));
-  });
-  return child;
-}
+import { killAll, script } from './pipeline/processes.js';
 
 const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0', 'max_inflight_messages 0'] });
 const work = await mkdtemp(path.join(tmpdir(), 'tributary-pipeline-'));
-const lines: Record<string, unknown>[] = [];
-try {
-  // The limit: publisher → broker → subscriber, nothing else.
-  const baselineCount = counter(broker.url, 'bench/in/#', 'messages', BROKER_MESSAGES);
-  const published = await publish(broker.url, BROKER_MESSAGES, 0);
-  const baseline = await baselineCount;
-  const brokerRate = Math.round(baseline.total / Math.max(baseline.seconds, published.seconds));
-  lines.push({ bench: 'pipeline.broker_only', messages: BROKER_MESSAGES, received: baseline.total, lost: BROKER_MESSAGES - baseline.total, messages_per_s: brokerRate });
-
-  // The highest rate the agent sustains with zero loss, from high to low.
-  const summary = '  summary: { window: { size: 1s, allowed_lateness: 2s }, aggregates: [count, mean, min, max] }';
-  const trials: Record<string, unknown>[] = [];
-  let sustained: Record<string, unknown> | undefined;
-  for (const fraction of [0.9, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05]) {
-    const rate = Math.max(100, Math.round((brokerRate * fraction) / 100) * 100);
-    const dir = path.join(work, `trial-${rate}`);
-    const config = path.join(work, `trial-${rate}.yaml`);
-    await writeFile(config, fleetAgentConfig(broker.url, summary));
-    const agent = await startAgent(config, dir);
-    const count = rate * SECONDS;
-    const counted = counter(broker.url, 'bench/out/#', 'readings', count, 8_000);
-    const sent = await publish(broker.url, count, rate);
-    const result = await counted;
-    await stopChild(agent);
-    const trial = { rate, achieved_rate: Math.round(sent.sent / sent.seconds), sent: sent.sent, summarised: result.total, lost: sent.sent - result.total };
-    trials.push(trial);
-    process.stderr.write(`pipeline trial ${JSON.stringify(trial)}\n`);
-    if (trial.lost === 0 && trial.achieved_rate >= rate * 0.97) {
-      sustained = trial;
-      break;
-    }
-  }
-  const sustainedRate = (sustained?.achieved_rate as number | undefined) ?? 0;
-  lines.push({
-    bench: 'pipeline.sustained',
-    seconds: SECONDS,
-    sensors: SENSORS,
-    readings_per_s: sustainedRate,
-    broker_only_messages_per_s: brokerRate,
-    ratio_to_broker_only: Number((sustainedRate / brokerRate).toFixed(3)),
-    trials,
+const { trial, search } = benchSettings(broker.url, work);
+// Stopped halfway (Ctrl-C, a timeout): leave no consumer, publisher or broker running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    void broker.dispose().finally(() => process.exit(130));
   });
+}
+const print = (line: object) => process.stdout.write(`${JSON.stringify({ ...line, node: process.version })}\n`);
+try {
+  const bare = await findCeiling(bareSubscriber, search, trial);
+  print(bare);
+  const tributary = await findCeiling(agent, search, trial);
+  print(tributary);
+  print(ratioLine(tributary, bare));
 
   // Latency: 1 % of the sensors (s10 … s19) passed on without a window.
   const passOn = '  latest: { select: "s1?/value", where: "value > -1000" }';
-  for (const rate of [1_000, 10_000]) {
+  for (const rate of process.env.BENCH_PIPELINE_LATENCY === '0' ? [] : [1_000, 10_000]) {
     const config = path.join(work, `latency-${rate}.yaml`);
     await writeFile(config, fleetAgentConfig(broker.url, passOn));
-    const agent = await startAgent(config, path.join(work, `latency-${rate}`));
-    const seconds = Math.min(SECONDS, 20);
+    const seconds = Math.min(trial.seconds, 20);
     const expected = Math.floor((rate * seconds) / 100);
-    const counted = counter(broker.url, 'bench/out/#', 'latency', expected, 8_000);
-    await publish(broker.url, rate * seconds, rate);
-    const result = await counted;
-    await stopChild(agent);
-    lines.push({ bench: 'pipeline.latency', readings_per_s: rate, samples: result.total, expected, p50_ms: result.p50_ms, p99_ms: result.p99_ms });
+    const counter = await startCounter(broker.url, 'bench/out/#', 'latency', expected);
+    const agentProcess = await startAgent(config, path.join(work, `latency-${rate}`));
+    const publishers = Array.from({ length: trial.publishers }, (_, i) =>
+      script('publisher.ts', [broker.url, (rate * seconds) / trial.publishers, rate / trial.publishers, trial.sensors, 0, '--part', `${i}/${trial.publishers}`]),
+    );
+    await Promise.all(publishers.map((p) => p.result));
+    const { total, p50_ms, p99_ms } = await counter.result;
+    await stopChild(agentProcess);
+    print({ bench: 'pipeline.latency', readings_per_s: rate, samples: total, expected, p50_ms, p99_ms });
   }
 } finally {
-  for (const agent of agents) agent.kill('SIGKILL');
+  killAll();
   await broker.dispose();
   await rm(work, { recursive: true, force: true });
 }
-for (const line of lines) process.stdout.write(`${JSON.stringify({ ...line, node: process.version })}\n`);

@@ -24,7 +24,7 @@ describe('cross-validation candidates file', () => {
   });
 
   it('names the candidate and what is wrong with it: an unknown detector, a bad option, a bad lifecycle, a repeated name', () => {
-    expect(() => loadCandidates(candidatesFile([{ name: 'x', detector: { kind: 'oracle' } }]))).toThrow(/candidate "x": unknown detector kind "oracle"/);
+    expect(() => loadCandidates(candidatesFile([{ name: 'x', detector: { kind: 'oracle' } }]))).toThrow(/candidate "x": unknown detector "oracle"/);
     expect(() => loadCandidates(candidatesFile([{ name: 'tiny', detector: { kind: 'anomaly', min_readings: 5 } }]))).toThrow(
       /candidate "tiny": anomaly: min_readings must be at least 10/,
     );

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { duration } from '../option-types.js';
 import { count, defineDetector, number } from './detector-definition.js';
 import { GROUP_DEFAULTS } from './group-anomaly.js';
+import { ShapeMemory } from './shape-memory.js';
 
 /**
  * The default detector, `anomaly: {}`: useful alerts on any sensor with no tuning. It learns each sensor's normal
@@ -13,7 +14,9 @@ import { GROUP_DEFAULTS } from './group-anomaly.js';
  * - level: a reading beyond the range of the window (by a margin) and far from its median (robust z);
  * - pattern: the last `pattern` readings unlike any stretch in the window (nearest-neighbour distance), which
  *   catches a changed shape inside the normal range: new noise, a burst of spikes, a flat stretch; and the same
- *   on means of `coarse` readings, which sees slower shapes (a missing daily peak, a changed cycle);
+ *   on means of `coarse` readings, which sees slower shapes (a missing daily peak, a changed cycle); on the raw
+ *   scale a stretch near a shape seen on separate occasions long ago (a long-term memory of `shapes` shapes) is no
+ *   news either, so a weekly or rare-but-recurring shape that has left the window does not page;
  * - stuck: a run of identical readings much longer than any seen, on a sensor that does vary;
  * - missing: silence far beyond the usual interval and the longest gap seen (only through `tick`).
  * A score is each finding over its limit; an alert starts only when the score also beats the sensor's recent worst
@@ -40,8 +43,23 @@ export interface AnomalySpec {
   /** Readings in a pattern (0 turns pattern novelty off), and the robust z of its novelty that fires. */
   readonly pattern: number;
   readonly pattern_threshold: number;
+  /**
+   * Readings the pattern search must have seen before its nearest-neighbour distances are learnt (on the coarse
+   * scale the same span in blocks): distances found among few candidates are larger than the sensor's normal.
+   */
+  readonly pattern_warmup: number;
   /** Block size in readings of the coarse pattern scale (0 turns it off); it keeps 2.5 × window readings of history. */
   readonly coarse: number;
+  /**
+   * Shapes (stretches of `pattern` readings) kept in the long-term memory of the raw scale (0 turns it off). A shape
+   * seen on two occasions at least `window` readings apart is established: a stretch near one is not news.
+   */
+  readonly shapes: number;
+  /**
+   * Within this many typical nearest-neighbour distances (the median of the window's) a stretch counts as a shape
+   * already kept.
+   */
+  readonly shape_radius: number;
   /** A flat run fires when longer than this many times the longest flat run seen (and min_readings / 5). */
   readonly flat_factor: number;
   /** Silence fires beyond this many median intervals and 3× the longest gap in the window. */
@@ -59,7 +77,10 @@ export const ANOMALY_DEFAULTS: AnomalySpec = {
   range_margin: 1,
   pattern: 12,
   pattern_threshold: 5,
+  pattern_warmup: 100,
   coarse: 24,
+  shapes: 128,
+  shape_radius: 2,
   flat_factor: 2,
   missing_factor: 10,
   memory: 1000,
@@ -115,6 +136,11 @@ export class AnomalyDetector implements Detector {
     if (!(this.spec.range_margin >= 0)) throw new Error(`anomaly: range_margin must be at least 0, got ${this.spec.range_margin}`);
     this.levels = new NoveltyScore(window, this.spec.range_margin);
     if (!(coarse === 0 || coarse >= 2)) throw new Error(`anomaly: coarse must be 0 (off) or at least 2, got ${coarse}`);
+    if (!(Number.isInteger(this.spec.shapes) && this.spec.shapes >= 0)) throw new Error(`anomaly: shapes must be a whole number, 0 (off) or more, got ${this.spec.shapes}`);
+    if (!(Number.isInteger(this.spec.pattern_warmup) && this.spec.pattern_warmup >= 0)) {
+      throw new Error(`anomaly: pattern_warmup must be a whole number of readings, 0 or more, got ${this.spec.pattern_warmup}`);
+    }
+    if (!(this.spec.shape_radius > 0)) throw new Error(`anomaly: shape_radius must be positive, got ${this.spec.shape_radius}`);
     this.patterns = this.newPatternScales();
     this.intervals = new NoveltyScore(window);
     if (!(this.spec.memory > 0 && this.spec.hold >= 0)) throw new Error('anomaly: memory must be positive and hold at least 0');
@@ -199,8 +225,11 @@ export class AnomalyDetector implements Detector {
     const { window, min_readings, pattern, coarse } = this.spec;
     if (pattern === 0) return [];
     const blocks = Math.max(3 * pattern + 1, Math.round((2.5 * window) / coarse));
-    const fine = new PatternScale(1, pattern, window, min_readings / 2);
-    return coarse > 0 ? [fine, new PatternScale(coarse, pattern, blocks, 30)] : [fine];
+    const { shapes, shape_radius } = this.spec;
+    const memory = shapes > 0 ? { shapes: new ShapeMemory(pattern, shapes, window), radius: shape_radius } : undefined;
+    const { pattern_warmup } = this.spec;
+    const fine = new PatternScale(1, pattern, window, min_readings / 2, memory, pattern_warmup);
+    return coarse > 0 ? [fine, new PatternScale(coarse, pattern, blocks, 30, undefined, Math.ceil(pattern_warmup / coarse))] : [fine];
   }
 
   /** The band from before a running episode; undefined when none is kept (no episode, or one without a band). */
@@ -308,7 +337,7 @@ export class AnomalyDetector implements Detector {
 
 /** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
 const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after', 'by_tag'] as const;
-const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'coarse', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
+const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'pattern_warmup', 'coarse', 'shapes', 'shape_radius', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
 
 /**
  * `anomaly:` per sensor, or with `across` for a group of sensors (group-anomaly.ts; the alert schema keeps the group's
@@ -328,7 +357,23 @@ export const anomaly = defineDetector({
         .describe(`How far beyond the window's range (robust σ) a level must be to count as never seen; 0 = any new maximum or minimum (default ${ANOMALY_DEFAULTS.range_margin}).`),
       pattern: z.number().int().nonnegative().optional().describe(`Readings (or blocks) in a pattern; 0 turns pattern novelty off (default ${ANOMALY_DEFAULTS.pattern}).`),
       pattern_threshold: number().positive().optional().describe(`Robust z of a pattern's novelty that fires (default ${ANOMALY_DEFAULTS.pattern_threshold}).`),
+      pattern_warmup: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe(`Readings the pattern search takes in before its distances count as normal: among few candidates they are too large (default ${ANOMALY_DEFAULTS.pattern_warmup}).`),
       coarse: z.number().int().nonnegative().optional().describe(`Block size (readings) of the coarse pattern scale; 0 turns it off (default ${ANOMALY_DEFAULTS.coarse}).`),
+      shapes: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe(`Shapes kept in the long-term memory of the raw scale: a stretch near one seen on two occasions a window apart is not news; 0 turns it off (default ${ANOMALY_DEFAULTS.shapes}).`),
+      shape_radius: number()
+        .positive()
+        .optional()
+        .describe(`How near (in typical nearest-neighbour distances) a stretch must be to a kept shape (default ${ANOMALY_DEFAULTS.shape_radius}).`),
       flat_factor: number().positive().optional().describe(`A flat run fires beyond this many times the longest seen (default ${ANOMALY_DEFAULTS.flat_factor}).`),
       missing_factor: number().positive().optional().describe(`Silence fires beyond this many median intervals, and 3× the longest gap (default ${ANOMALY_DEFAULTS.missing_factor}).`),
       memory: count().optional().describe(`Readings over which the recent worst score fades by half (default ${ANOMALY_DEFAULTS.memory}).`),
