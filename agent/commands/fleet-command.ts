@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatProblem } from '../config/config-problem.js';
 import { checkConfigFile, checkConfigText } from '../config/load-config.js';
-import { hasFleetSection } from '../fleet/bundle-check.js';
+import { failedRuleTests, hasFleetSection } from '../fleet/bundle-check.js';
 import type { BundleContent } from '../fleet/config-bundle.js';
 import { FLEET_NAME } from '../fleet/fleet-config.js';
 import { FleetDirectory } from '../fleet/fleet-directory.js';
@@ -118,24 +118,25 @@ function timeoutOf(values: Values): number {
  * Checks the config here with the environment of this machine; `${NAME}` it does not set are filled with a stand-in,
  * as they are resolved on each device.
  */
-function validateLocally(file: string, text: string): string | undefined {
+async function validateLocally(file: string, text: string, tests: string | undefined): Promise<string | undefined> {
   if (hasFleetSection(text)) return `${file}: has a fleet: section; each device keeps its own (remove it from the pushed config)`;
   const env = new Proxy(process.env, { get: (target, name) => (typeof name === 'string' ? (target[name] ?? 'fleet-secret-resolved-on-the-device') : undefined) });
   const checked = checkConfigText(text, file, env);
-  if (checked.ok) return undefined;
-  return checked.problems.map(formatProblem).join('\n');
+  if (!checked.ok) return checked.problems.map(formatProblem).join('\n');
+  // The devices run them again before applying; failing here saves a rollout that every device would refuse.
+  return tests === undefined ? undefined : failedRuleTests(tests, checked.config);
 }
 
 async function push(values: Values, rest: string[]): Promise<number> {
   const file = rest[0];
   if (file === undefined || values.group === undefined) throw new Error('usage: tributary fleet push --group G [--canary N] CONFIG');
   const text = readFileSync(file, 'utf8');
-  const invalid = validateLocally(file, text);
+  const tests = values.tests === undefined ? undefined : readFileSync(values.tests, 'utf8');
+  const invalid = await validateLocally(file, text, tests);
   if (invalid !== undefined) {
-    process.stderr.write(`${invalid}\nnot pushed\n`);
+    process.stderr.write(`${invalid.split('\n').map(safeText).join('\n')}\nnot pushed\n`);
     return 1;
   }
-  const tests = values.tests === undefined ? undefined : readFileSync(values.tests, 'utf8');
   const key = readPrivateKey(values.key ?? process.env.TRIBUTARY_FLEET_KEY ?? 'fleet-key');
   const canary = values.canary === undefined ? 0 : Number(values.canary);
   if (!Number.isInteger(canary) || canary < 0) throw new Error('--canary takes a number of devices');

@@ -51,7 +51,7 @@ export async function checkBundleConfig(config: string, tests: string | undefine
 }
 
 /** Runs the bundle's rule tests; undefined when all pass, else what failed. */
-async function failedRuleTests(tests: string, config: TributaryConfig): Promise<string | undefined> {
+export async function failedRuleTests(tests: string, config: TributaryConfig): Promise<string | undefined> {
   const document = parseDocument(tests, { uniqueKeys: true });
   if (document.errors.length > 0) return `rule tests: YAML syntax: ${document.errors[0]!.message.split('\n')[0]}`;
   const raw = document.toJS() as unknown;

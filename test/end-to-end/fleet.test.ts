@@ -116,7 +116,7 @@ sinks:
     await eventually(() => status('dev-a')!.probation === false && status('dev-a')!.healthy === true, 20_000, 'dev-a past probation');
   }, 60_000);
 
-  it('rejects a wrongly signed bundle, a replayed older version and an invalid config, and says why', async () => {
+  it('rejects a wrongly signed bundle, a replayed older version, an invalid config and failing rule tests, and says why', async () => {
     const signingKey = readPrivateKey(key);
     const topic = `${PREFIX}/bundle/group/greenhouses`;
     const good = JSON.parse(sealBundle({ version: first + 10, target: { group: 'greenhouses' }, action: 'apply', config: pushed('tampered'), created_at: new Date().toISOString() }, signingKey)) as { content: string };
@@ -135,6 +135,16 @@ sinks:
     expect(refused.stderr).toMatch(/not pushed/);
     await observer.publishAsync(topic, sealBundle({ version: first + 20, target: { group: 'greenhouses' }, action: 'apply', config: pushed('x').replace('aggregates: [count, mean]', 'aggregates: [cuont]'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
     await eventually(() => /^invalid config: bundle v\d+:\d+:\d+/.test(status('dev-b')?.last_change?.reason ?? ''), 20_000, 'invalid config rejected');
+
+    // Rule tests travel with the bundle and run on the device against the pushed rules; the CLI runs them first.
+    const failing = `tests:\n  - name: counts three\n    input: [{ sensor: t, interval: 100ms, values: [1, 2, 3] }]\n    expect: [{ rule: tested_rule, values: { count: 99 } }]\n`;
+    const testFile = path.join(dir.path, 'failing.test.yaml');
+    await writeFile(testFile, `config: tested.yaml\n${failing}`);
+    const untested = await push('tested', pushed('tested_rule'), '--group', 'greenhouses', '--tests', testFile);
+    expect(untested.code).toBe(1);
+    expect(untested.stderr).toMatch(/rule test\(s\) failed: counts three[\s\S]*not pushed/);
+    await observer.publishAsync(topic, sealBundle({ version: first + 30, target: { group: 'greenhouses' }, action: 'apply', config: pushed('tested_rule'), tests: failing, created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await eventually(() => /^rule test\(s\) failed: counts three/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'failing rule test rejected');
     expect(version('dev-a')).toBe(first);
     expect(version('dev-b')).toBe(first);
   }, 60_000);
@@ -155,7 +165,9 @@ sinks:
 
   let third = 0;
   it('applies a canary push to N devices first and to the rest once they are healthy', async () => {
-    const result = await push('v3', pushed('canary_rule'), '--group', 'greenhouses', '--canary', '1', '--timeout', '30');
+    const tests = path.join(dir.path, 'canary.test.yaml');
+    await writeFile(tests, `config: v3.yaml\ntests:\n  - name: counts three\n    input: [{ sensor: t, interval: 100ms, values: [1, 2, 3] }]\n    expect: [{ rule: canary_rule, values: { count: 3, mean: 2 } }]\n`);
+    const result = await push('v3', pushed('canary_rule'), '--group', 'greenhouses', '--canary', '1', '--timeout', '30', '--tests', tests);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     third = Number(/version (\d+) pushed/.exec(result.stdout)?.[1]);
     expect(result.stdout).toMatch(new RegExp(`version ${third}: canary on dev-a\\n`));
@@ -173,6 +185,15 @@ sinks:
     expect(result.code, result.stderr).toBe(0);
     await eventually(() => version('dev-a') === first && version('dev-b') === first, 20_000, 'group back on the first version');
     expect(status('dev-a')!.last_change).toMatchObject({ outcome: 'rolled-back', running: first });
+
+    // A restarted device runs the version it ran before, from its data dir.
+    const devB = agents.get('dev-b')!;
+    devB.child.kill('SIGTERM');
+    await devB.exited;
+    const restarted = startAgentProcess(path.join(dir.path, 'dev-b.yaml'), path.join(dir.path, 'data-dev-b'), { FLEET_TEST_TOPIC: 'feed/#' });
+    agents.set('dev-b', restarted);
+    await restarted.waitForLog(/fleet: running the version pushed last/);
+    await eventually(() => status('dev-b')?.online === true && version('dev-b') === first && status('dev-b')?.healthy === true, 30_000, 'dev-b back on its version');
   }, 60_000);
 
   it('lists every device in a status table and flags one that vanished (Last Will)', async () => {
