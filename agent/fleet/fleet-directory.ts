@@ -32,7 +32,12 @@ export class FleetDirectory {
     this.client = client;
     client.on('message', (topic, payload) => this.take(topic, payload));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`cannot reach the fleet broker ${this.broker.brokers.join(', ')} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(() => {
+        // Or the client, retrying, would keep the command from exiting.
+        client.end(true);
+        this.client = undefined;
+        reject(new Error(`cannot reach the fleet broker ${this.broker.brokers.join(', ')} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
       client.once('connect', () => (clearTimeout(timer), resolve()));
     });
     this.lastMessageAt = Date.now();

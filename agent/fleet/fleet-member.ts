@@ -32,8 +32,8 @@ export interface FleetMemberOptions {
   readonly now?: () => number;
 }
 
-/** How often health is looked at for a changed status and for probation. */
-const CHECK_MS = 500;
+/** How often health is looked at for a changed status and for probation (a report reads the buffer's file). */
+const CHECK_MS = 1_000;
 
 /**
  * This agent as a device of the fleet: keeps its retained status up to date (with a Last Will that says it went
