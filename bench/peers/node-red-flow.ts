@@ -2,7 +2,8 @@
  * The benchmark's job as a Node-RED 4 flow: mqtt in (bench/in/#, QoS 0) → a function node that drops out-of-range
  * values and keeps a 1 s tumbling count/mean/min/max per sensor → mqtt out at QoS 1 (bench/out/summary/<sensor>).
  * Windows follow the readings' own `time`, as the agent's do, and close 2 s after their end (the agent's
- * `allowed_lateness`), checked every 250 ms (its `tick`). Everything in memory: no context store on disk.
+ * `allowed_lateness`), checked every 250 ms (its `tick`); a reading for a window that ended more than 2 s ago is
+ * dropped as late, as the agent drops it. Everything in memory: no context store on disk.
  */
 
 /** Runs for each message: the filter, then the reading into its sensor's window. */
@@ -12,6 +13,8 @@ const value = reading.value;
 if (!(value > -40 && value < 125)) return null;
 const sensor = msg.topic.slice(9);
 const start = Math.floor(reading.time / 1000) * 1000;
+// Too late, as the agent counts it: the window ended more than the allowed lateness ago (it is closed or closing).
+if (start + 1000 <= Date.now() - 2000) return null;
 const windows = context.get('windows');
 const key = sensor + '@' + start;
 const w = windows.get(key);

@@ -84,6 +84,17 @@ describe('rate search', () => {
     expect(done).toBe('trials');
   });
 
+  it('says it ran out of trials when a pass was still to be confirmed, even with a failure above it', () => {
+    const trials: TrialRecord[] = [
+      { rate: 15_000, outcome: 'pass' },
+      { rate: 15_000, outcome: 'pass' },
+      { rate: 30_000, outcome: 'inconclusive' },
+      { rate: 22_500, outcome: 'pass' },
+    ];
+    expect(nextRate(trials, { ...OPTIONS, maxTrials: 4 })).toEqual({ done: 'trials' });
+    expect(nextRate(trials, OPTIONS)).toEqual({ rate: 22_500 });
+  });
+
   it('ignores a lucky pass above a rate that already failed', () => {
     const state = searchState([
       { rate: 20_000, outcome: 'pass' },

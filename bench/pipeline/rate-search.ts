@@ -79,7 +79,11 @@ export function nextRate(trials: readonly TrialRecord[], options: RateSearchOpti
   const state = searchState(trials);
   const bound = (): SearchBound =>
     state.lowestFailed === null ? (state.highestConfirmed >= options.max ? 'max_rate' : 'trials') : state.failedInconclusive ? 'publishers' : 'loss';
-  if (trials.length >= options.maxTrials) return { done: bound() };
+  if (trials.length >= options.maxTrials) {
+    // Out of trials: say so, unless the search was over anyway.
+    const uncapped = nextRate(trials, { ...options, maxTrials: Number.POSITIVE_INFINITY });
+    return 'done' in uncapped ? uncapped : { done: 'trials' };
+  }
   if (state.unconfirmed !== null) return { rate: state.unconfirmed };
   const round = (rate: number) => Math.max(options.min, Math.round(rate / options.step) * options.step);
   if (state.lowestFailed === null) {
