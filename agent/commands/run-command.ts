@@ -112,7 +112,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   watcher?.start();
   // Kept from the first reading, so the live page lists alerts that fired before its server listened.
-  let pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap) : undefined;
+  let pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap, Date.now, agent.historyFile) : undefined;
   try {
     await agent.start();
   } catch (error) {
@@ -137,7 +137,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       await stopped?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
       await agent.stop();
       agent = new Agent(next, agentOptions);
-      pageFeed = next.agent.http.enabled ? new LivePageFeed(agent.tap) : undefined;
+      pageFeed = next.agent.http.enabled ? new LivePageFeed(agent.tap, Date.now, agent.historyFile) : undefined;
       try {
         await agent.start();
       } catch (error) {

@@ -8,7 +8,8 @@ export const MAX_TRANSITIONS = 500;
 
 /**
  * The alert transitions of the last day (pending, firing, resolved, with their messages), newest last, for the live
- * page. Kept in memory from the tap: they are few, and the page must show them even when no history is kept.
+ * page. Kept in memory from the tap: they are few, and the page must show them even when no history is kept. Those
+ * from before a restart come from the history (`earlier`), when it keeps results.
  */
 export class AlertTransitions {
   private transitions: AlertResult[] = [];
@@ -17,7 +18,9 @@ export class AlertTransitions {
   constructor(
     tap: PipelineTap,
     private readonly now: () => number = Date.now,
+    earlier: readonly AlertResult[] = [],
   ) {
+    this.transitions = earlier.slice(-MAX_TRANSITIONS);
     this.untap = tap.onResult((result: RuleResult) => {
       if (result.kind !== 'alert') return;
       this.transitions.push(result);

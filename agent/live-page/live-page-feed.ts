@@ -1,6 +1,7 @@
 import type { PipelineTap } from '../health/pipeline-tap.js';
-import { AlertTransitions } from './alert-transitions.js';
+import { AlertTransitions, MAX_TRANSITIONS, TRANSITIONS_KEPT_MS } from './alert-transitions.js';
 import { LatestReadings } from './latest-readings.js';
+import { readAlertTransitions } from './sensor-history.js';
 
 /**
  * What the live page keeps of the pipeline: each sensor's newest reading and the day's alert transitions. Made
@@ -12,9 +13,11 @@ export class LivePageFeed {
   readonly transitions: AlertTransitions;
   private readonly untapForgotten: () => void;
 
-  constructor(tap: PipelineTap, now: () => number = Date.now) {
+  /** `historyFile`: where transitions from before this start are read, when the history keeps results. */
+  constructor(tap: PipelineTap, now: () => number = Date.now, historyFile?: string) {
     this.latest = new LatestReadings(tap);
-    this.transitions = new AlertTransitions(tap, now);
+    const earlier = historyFile === undefined ? [] : readEarlierTransitions(historyFile, now() - TRANSITIONS_KEPT_MS);
+    this.transitions = new AlertTransitions(tap, now, earlier);
     this.untapForgotten = tap.onAlertForgotten((alert) => this.latest.forget(alert.source, alert.sensor));
   }
 
@@ -22,5 +25,14 @@ export class LivePageFeed {
     this.latest.close();
     this.transitions.close();
     this.untapForgotten();
+  }
+}
+
+/** The history may be unreadable (another version, a damaged disk): the page then starts with what happens from now. */
+function readEarlierTransitions(file: string, since: number) {
+  try {
+    return readAlertTransitions(file, since, MAX_TRANSITIONS);
+  } catch {
+    return [];
   }
 }

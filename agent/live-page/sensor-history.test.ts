@@ -3,7 +3,9 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HISTORY_SCHEMA } from '../history/local-history.js';
 import { makeTempDirSync, type TempDir } from '../../test/helpers/temp-dir.js';
-import { MAX_CHART_POINTS, readChartHistory, readSensorHistory } from './sensor-history.js';
+import { MAX_CHART_POINTS, readAlertTransitions, readChartHistory, readSensorHistory } from './sensor-history.js';
+import { AlertTransitions } from './alert-transitions.js';
+import { PipelineTap } from '../health/pipeline-tap.js';
 
 describe("a sensor's hour from the local history", () => {
   let dir: TempDir;
@@ -58,5 +60,23 @@ describe("a sensor's hour from the local history", () => {
       [now - 1000, 20],
     ]);
     expect(readSensorHistory(path.join(dir.path, 'none.sqlite'), false, { source: 's', sensor: 'x', from: 0, to: 1, newest: 5 })).toEqual({ readings_kept: false, points: [], raw: [], results: [] });
+  });
+
+  it('lists the alert transitions kept before a restart, and the page starts from them', () => {
+    const db = new Database(file);
+    const insert = db.prepare('INSERT INTO results (time, end_time, kind, rule, source, sensor, payload) VALUES (?, NULL, ?, ?, ?, ?, ?)');
+    const transition = (time: number, state: string) =>
+      insert.run(time, 'alert', 'too_hot', 'site', 'room/temp', JSON.stringify({ kind: 'alert', rule: 'too_hot', source: 'site', sensor: 'room/temp', timestamp: time, state, message: `${state} at ${time}` }));
+    transition(now - 2 * 86_400_000, 'firing');
+    transition(now - 60_000, 'firing');
+    transition(now - 30_000, 'resolved');
+    db.close();
+    const earlier = readAlertTransitions(file, now - 86_400_000, 500);
+    expect(earlier.map((t) => t.state)).toEqual(['firing', 'resolved']);
+    const tap = new PipelineTap();
+    const transitions = new AlertTransitions(tap, () => now, earlier);
+    expect(transitions.list().map((t) => t.timestamp)).toEqual([now - 60_000, now - 30_000]);
+    expect(transitions.messageOf('too_hot', 'site', 'room/temp')).toBe(`resolved at ${now - 30_000}`);
+    expect(readAlertTransitions(path.join(dir.path, 'none.sqlite'), 0, 5)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import type { AlertResult } from '../../rules/rule-result.js';
 
 /** A chart wants a point per pixel at most: longer series are averaged into this many buckets. */
 export const MAX_CHART_POINTS = 720;
@@ -97,4 +98,19 @@ export function readChartHistory(
 /** Milliseconds per bucket: at most `maxPoints` buckets over the range (SQLite truncates each quotient to its bucket). */
 function bucketWidth(from: number, to: number, maxPoints: number): number {
   return Math.max(1, Math.ceil((to - from) / maxPoints));
+}
+
+/** Alert transitions kept in the history since `from`, oldest first, at most `limit` (the newest). */
+export function readAlertTransitions(file: string, from: number, limit: number): AlertResult[] {
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare<[number, number], { payload: string }>("SELECT payload FROM results WHERE kind = 'alert' AND time >= ? ORDER BY time DESC, rowid DESC LIMIT ?")
+      .all(from, limit)
+      .map((row) => JSON.parse(row.payload) as AlertResult)
+      .reverse();
+  } finally {
+    db.close();
+  }
 }
