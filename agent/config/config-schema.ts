@@ -117,7 +117,7 @@ const bufferSection = z
       .describe('Memory first, disk when needed: a result is sent from memory at once and written to `buffer.sqlite` only if some sink has not confirmed it within this long; also at once while a sink is down or refusing, and at stop. With every sink confirming in time the buffer writes nothing. `0s`: every result is written before any sink sees it. What each setting can lose: see [How delivery works](#how-delivery-works).'),
     checkpoint_interval: duration()
       .prefault('30s')
-      .describe('How often SQLite\'s write-ahead log is copied into the buffer file and started again (cut back to 4 MB). Longer: fewer, larger writes to the SD card, and a larger log in between.'),
+      .describe('How often SQLite\'s write-ahead log is copied into the buffer file and started again (cut back to 4 MB). Longer: fewer, larger writes to the SD card, and a larger log in between. Only with `synchronous: normal` or `spill_after: 0s`: otherwise the buffer keeps a rollback journal and has no log.'),
     max_results: z
       .number()
       .int()
