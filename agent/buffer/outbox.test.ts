@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RuleResult } from '../../rules/rule-result.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
-import { Outbox, PAGE_SIZE, WAL_SIZE_LIMIT_BYTES, type OutboxOptions } from './outbox.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
+import { PAGE_SIZE, WAL_SIZE_LIMIT_BYTES } from './buffer-file-settings.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 const ALL_RULES = new Set(['r', 'a', 'b']);

@@ -8,6 +8,7 @@ import type { ClockSegment } from '../clock/agent-clock.js';
 import { BacklogTrimmer, type TrimReport } from './backlog-trimmer.js';
 import { CLOCK_SEGMENTS_SCHEMA, ClockSegmentStore } from './clock-segment-store.js';
 import { resultId } from './result-id.js';
+import { adoptPageSize, applyStorageSettings } from './buffer-file-settings.js';
 
 export interface OutboxOptions {
   /**
@@ -58,14 +59,6 @@ export interface OpenOutcome {
 }
 
 const SCHEMA_VERSION = 4;
-/** What the write-ahead log is cut back to after a checkpoint (and a persistent rollback journal after a commit). */
-export const WAL_SIZE_LIMIT_BYTES = 4 * 1_048_576;
-/**
- * Page size of a new buffer file (SQLite's default is 4,096). Every transaction rewrites a few pages besides the new
- * rows (page 1, the table's interior page, the last, partly filled leaf): smaller pages make that cost smaller, and a
- * result (~250 bytes) still fits one page eight times over. An existing file gets it when a start finds it empty.
- */
-export const PAGE_SIZE = 2_048;
 const DEFAULT_MAX_QUARANTINED = 10_000;
 /** Results kept in memory while the disk refuses writes (full, read-only) before the oldest are dropped. */
 const MAX_QUEUED = 100_000;
@@ -175,28 +168,7 @@ export class Outbox {
   private openFile(sinks: readonly string[]): void {
     const db = new Database(this.file);
     this.db = db;
-    // Only a file with no pages yet takes it (see PAGE_SIZE; an existing one is rebuilt below if empty).
-    db.pragma(`page_size = ${PAGE_SIZE}`);
-    // Memory first (`spillAfterMs` above 0), the file is written only in an outage (every commit) or for a slow
-    // sink, in transactions of a burst of results. With `full` a rollback journal writes those rows once, into the
-    // file, and journals only the few pages a transaction changes (page 1, the interior page, the last leaf): about
-    // 0.65 of what a write-ahead log writes, which copies every page twice (log, then checkpoint) and dirties its
-    // shared-memory index (-shm, a file on the SD card too). Durable the same way (every commit synced; a crash or
-    // power cut rolls back a transaction half done). PERSIST keeps the journal file and zeroes its header at commit:
-    // no file created, deleted or truncated, so no metadata written per commit. Readers (the health probe, sqlite3
-    // on the quarantine) still read beside the agent. The write-ahead log stays with `normal` (a rollback journal
-    // synced less can be corrupted by a power cut, a write-ahead log cannot) and with `spillAfterMs` 0, where every
-    // result and confirmation is a small transaction of its own: there a log synced once per commit, and not for
-    // confirmations, writes less.
-    this.wal = this.options.synchronous !== 'full' || (this.options.spillAfterMs ?? 0) === 0;
-    db.pragma(`journal_mode = ${this.wal ? 'WAL' : 'PERSIST'}`);
-    db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Checkpoints are the agent's to schedule (`checkpoint()`), off the commit path: fewer, larger writes to the
-    // database file, which an SD card prefers to a checkpoint every 1,000 pages in the middle of a commit.
-    db.pragma('wal_autocheckpoint = 0');
-    // After a burst (an outage's backlog) the log (or the persistent journal) would otherwise keep its high-water
-    // size on disk for ever: once checkpointed (committed), it is cut back to this.
-    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    this.wal = applyStorageSettings(db, this.options.synchronous, this.options.spillAfterMs ?? 0).wal;
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
@@ -298,16 +270,7 @@ export class Outbox {
     })();
     this.prune();
     this.segments.pruneUnreferenced();
-    // A file made before PAGE_SIZE (or by another build) gets it once it holds no results: rebuilding it then costs
-    // its schema, cursors and quarantine. Only possible outside WAL mode, where the page size is fixed.
-    if (!this.wal && this.rows === 0 && (db.pragma('page_size', { simple: true }) as number) !== PAGE_SIZE) {
-      try {
-        db.pragma(`page_size = ${PAGE_SIZE}`);
-        db.exec('VACUUM');
-      } catch {
-        // No room for the copy (a full disk): the file keeps its pages, which work as well, only a little dearer.
-      }
-    }
+    if (!this.wal && this.rows === 0) adoptPageSize(db);
   }
 
   get isOpen(): boolean {
