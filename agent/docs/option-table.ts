@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { docsNotes } from '../../rules/option-types.js';
+import { defOf, type SchemaDef, unwrap } from '../../rules/zod-schema-def.js';
 
 /**
  * A Markdown table of a schema's options, from the schema itself: key, default and the `.describe()` text, so the
@@ -24,17 +25,6 @@ interface OptionRow {
   readonly meaning: string;
 }
 
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  defaultValue?: unknown;
-  values?: unknown[];
-  entries?: Record<string, unknown>;
-}
-
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 function optionRows(schema: z.ZodType, prefix: string): OptionRow[] {
   const object = unwrap(schema);
@@ -52,16 +42,6 @@ function optionRows(schema: z.ZodType, prefix: string): OptionRow[] {
 }
 
 /** Strips wrappers (optional, default, prefault, nullable, pipe) down to the schema that says what the value is. */
-function unwrap(schema: z.ZodType): z.ZodType | undefined {
-  let current: z.ZodType | undefined = schema;
-  while (current) {
-    const def = defOf(current);
-    if (def.innerType) current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else return current;
-  }
-  return current;
-}
 
 /** The first `.describe()` text from the outside in: it may sit on a wrapper or on the value's own schema. */
 function descriptionOf(schema: z.ZodType): string | undefined {
@@ -101,7 +81,7 @@ function defaultOf(schema: z.ZodType): string {
 }
 
 /** For an option without a text: what it may be (`driver: onewire`, an enum's values). */
-function choicesOf(def: Def): string | undefined {
+function choicesOf(def: SchemaDef): string | undefined {
   if (def.type === 'literal' && def.values) return def.values.map((value) => `\`${String(value)}\``).join(', ');
   if (def.type === 'enum' && def.entries) return `${Object.values(def.entries).map((value) => `\`${String(value)}\``).join(', ')}`;
   return undefined;
