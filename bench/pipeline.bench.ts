@@ -19,27 +19,16 @@
  *   npm run bench:pipeline     (short: BENCH_PIPELINE_SECONDS=5 BENCH_PIPELINE_MAX_RATE=40000; see bench-settings.ts)
  *   npm run bench:peers        the same with Node-RED beside them (bench/peers.bench.ts)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startMosquitto } from '../test/helpers/mosquitto.js';
-import { benchSettings, ratioLine } from './pipeline/bench-settings.js';
+import { ratioLine } from './pipeline/bench-settings.js';
+import { startBenchRun } from './pipeline/bench-run.js';
 import { findCeiling } from './pipeline/ceiling.js';
 import { agent, bareSubscriber, startAgent, startCounter } from './pipeline/consumers.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
-import { killAll, script } from './pipeline/processes.js';
+import { script } from './pipeline/processes.js';
 
-const broker = await startMosquitto({ extraConfig: ['max_queued_messages 0', 'max_inflight_messages 0'] });
-const work = await mkdtemp(path.join(tmpdir(), 'tributary-pipeline-'));
-const { trial, search } = benchSettings(broker.url, work);
-// Stopped halfway (Ctrl-C, a timeout): leave no consumer, publisher or broker running.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll();
-    void broker.dispose().finally(() => process.exit(130));
-  });
-}
-const print = (line: object) => process.stdout.write(`${JSON.stringify({ ...line, node: process.version })}\n`);
+const { broker, work, trial, search, print, finish } = await startBenchRun('pipeline');
 try {
   const bare = await findCeiling(bareSubscriber, search, trial);
   print(bare);
@@ -65,7 +54,5 @@ try {
     print({ bench: 'pipeline.latency', readings_per_s: rate, samples: total, expected, p50_ms, p99_ms });
   }
 } finally {
-  killAll();
-  await broker.dispose();
-  await rm(work, { recursive: true, force: true });
+  await finish();
 }
