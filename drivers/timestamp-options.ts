@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docsNotes } from '../rules/option-types.js';
 import { duration } from './option-types.js';
 
 /** What becomes of a reading whose own timestamp is too far from the agent's clock. */
@@ -43,7 +44,10 @@ export function sourceTimestampOverrides() {
       on_skew: skewAction().optional(),
     })
     .optional()
-    .describe('Check of the timestamps this source\'s input carries against the local clock; default: time.source_timestamps.');
+    .describe(
+      '`max_skew`, `max_behind`, `on_skew`: how the times this source\'s input carries are checked against the local clock; each key left out comes from `time.source_timestamps`.',
+    )
+    .register(docsNotes, { default: '`time.source_timestamps`' });
 }
 
 export type SourceTimestampDefaults = z.output<ReturnType<typeof sourceTimestampDefaults>>;

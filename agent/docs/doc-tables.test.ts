@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DOC_FILES, renderFile, REPO } from './doc-tables.js';
-import { optionTable } from './option-table.js';
+import { fieldOf, optionTable } from './option-table.js';
 
 describe('the generated option tables of the docs', () => {
   it.each(DOC_FILES)('%s is current (run `npm run docs` after changing an option or its .describe() text)', (file) => {
@@ -26,5 +26,31 @@ describe('the generated option tables of the docs', () => {
         '| `http.listen` | — | Where \\| how. |',
       ].join('\n'),
     );
+  });
+
+  it('lists the options of a union chosen by one key once each, with the choices they apply to and each choice\'s default', () => {
+    const pin = z.discriminatedUnion('mode', [
+      z.strictObject({ mode: z.literal('state').describe('`state`: on or off.'), edge: z.string().default('both').describe('Which edge.') }),
+      z.strictObject({
+        mode: z.literal('counter').describe('`counter`: pulses.'),
+        edge: z.string().default('rising').describe('Which edge.'),
+        unit: z.number().default(1).describe('Per pulse.'),
+      }),
+    ]);
+    expect(optionTable(fieldOf(z.strictObject({ pins: z.array(pin) }), 'pins'))).toBe(
+      [
+        '| Option | `mode` | Default | Meaning |',
+        '| --- | --- | --- | --- |',
+        '| `mode` | all | — | `state`: on or off. `counter`: pulses. |',
+        '| `edge` | all | `both` (state), `rising` (counter) | Which edge. |',
+        '| `unit` | `counter` | `1` | Per pulse. |',
+      ].join('\n'),
+    );
+  });
+
+  it('lists only the options asked for', () => {
+    const schema = z.strictObject({ url: z.string().describe('Where.'), qos: z.number().default(1).describe('How sure.') });
+    expect(optionTable(schema, undefined, { omit: ['url'] })).toBe(['| Option | Default | Meaning |', '| --- | --- | --- |', '| `qos` | `1` | How sure. |'].join('\n'));
+    expect(optionTable(schema, undefined, { only: ['url'] })).toBe(['| Option | Default | Meaning |', '| --- | --- | --- |', '| `url` | — | Where. |'].join('\n'));
   });
 });

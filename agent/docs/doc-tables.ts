@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { gpioOptions } from '../../drivers/gpio/gpio-options.js';
+import { modbusOptions } from '../../drivers/modbus/modbus-options.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { relationalFault, simulatedSensorOptions } from '../../drivers/simulator/simulator-options.js';
 import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
 import { DETECTORS } from '../../rules/anomaly/detectors.js';
 import { configSchema } from '../config/config-schema.js';
-import { optionTable, plainTable } from './option-table.js';
+import { fieldOf, optionTable, plainTable } from './option-table.js';
 
 /** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
-const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator', 'gpio'];
+const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator', 'gpio', 'modbus', 'serial', 'influxdb'];
 
 /**
  * Every generated table in the docs: the file, the name in its markers, and how it is made from the registries and
@@ -28,6 +30,9 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   ...driverOptionTables(),
   { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
   { file: 'drivers/simulator/README.md', name: 'simulator fault options', render: () => optionTable(relationalFault, ['Key', 'Default', 'Meaning']) },
+  { file: 'drivers/gpio/README.md', name: 'gpio pin options', render: () => optionTable(fieldOf(gpioOptions, 'pins')) },
+  { file: 'drivers/modbus/README.md', name: 'modbus transport options', render: () => optionTable(fieldOf(modbusOptions, 'transport')) },
+  { file: 'drivers/modbus/README.md', name: 'modbus register options', render: () => optionTable(fieldOf(modbusOptions, 'registers')) },
 ];
 
 export const REPO = path.resolve(import.meta.dirname, '../..');

@@ -7,11 +7,91 @@ import { defOf, type SchemaDef, unwrap } from '../../rules/zod-schema-def.js';
  * docs say what the code does (Telegraf's README includer is the model). Mappings of options (`http: { … }`) are
  * listed key by key (`http.listen`).
  */
-export function optionTable(schema: z.ZodType, header: readonly [string, string, string] = ['Option', 'Default', 'Meaning']): string {
-  const rows = optionRows(schema, '');
+export function optionTable(
+  schema: z.ZodType,
+  header: readonly [string, string, string] = ['Option', 'Default', 'Meaning'],
+  select: OptionSelection = {},
+): string {
+  const union = unwrap(schema);
+  if (union && defOf(union).type === 'union' && discriminatorOf(union) !== undefined) return variantTable(union, header, select);
+  const rows = optionRows(schema, '').filter((row) => selected(row.key, select));
   const lines = [`| ${header.join(' | ')} |`, '| --- | --- | --- |'];
   for (const row of rows) lines.push(`| \`${row.key}\` | ${row.default} | ${cell(row.meaning)} |`);
   return lines.join('\n');
+}
+
+/** Which options a table lists, by their top-level key: e.g. an MQTT source's own options apart from the connection's. */
+export interface OptionSelection {
+  readonly only?: readonly string[];
+  readonly omit?: readonly string[];
+}
+
+function selected(key: string, select: OptionSelection): boolean {
+  const top = key.split('.')[0]!;
+  return (select.only === undefined || select.only.includes(top)) && !select.omit?.includes(top);
+}
+
+/**
+ * The schema of an option inside another, by its keys: `fieldOf(modbusOptions, 'registers')` is one entry of the
+ * `registers` list, for a table of its own.
+ */
+export function fieldOf(schema: z.ZodType, ...keys: readonly string[]): z.ZodType {
+  let current = schema;
+  for (const key of keys) {
+    const field = defOf(unwrap(current)!).shape?.[key];
+    if (!field) throw new Error(`the schema has no option ${key}`);
+    current = field;
+    const inner = unwrap(current)!;
+    if (defOf(inner).type === 'array') current = defOf(inner).element!;
+  }
+  return current;
+}
+
+/**
+ * The options of a union chosen by one key (`mode: state | counter`, `api: v1 | v2`): one row per option, with a
+ * column that says for which choices it applies, and each choice's default or text where they differ.
+ */
+function variantTable(union: z.ZodType, header: readonly [string, string, string], select: OptionSelection): string {
+  const discriminator = discriminatorOf(union)!;
+  const merged = new Map<string, Map<string, OptionRow>>();
+  const choices: string[] = [];
+  for (const variant of defOf(union).options ?? []) {
+    const literal = unwrap(defOf(unwrap(variant)!).shape![discriminator]);
+    const choice = String(defOf(literal!).values![0]);
+    choices.push(choice);
+    for (const row of optionRows(variant, '')) {
+      if (!selected(row.key, select)) continue;
+      if (!merged.has(row.key)) merged.set(row.key, new Map());
+      merged.get(row.key)!.set(choice, row);
+    }
+  }
+  const lines = [`| ${header[0]} | \`${discriminator}\` | ${header[1]} | ${header[2]} |`, '| --- | --- | --- | --- |'];
+  // The options every choice has first, then each choice's own.
+  const ordered = [...merged].sort(([, a], [, b]) => Number(b.size === choices.length) - Number(a.size === choices.length));
+  for (const [key, byChoice] of ordered) {
+    const rows = [...byChoice.entries()];
+    const isDiscriminator = key === discriminator;
+    const applies = isDiscriminator || rows.length === choices.length ? 'all' : rows.map(([choice]) => `\`${choice}\``).join(', ');
+    const defaults = new Set(rows.map(([, row]) => row.default));
+    const meanings = new Set(rows.map(([, row]) => row.meaning));
+    // The choice with a default is the one taken when the key is left out.
+    const defaultCell = isDiscriminator
+      ? (rows.find(([, row]) => row.default !== '—')?.[1].default ?? '—')
+      : defaults.size === 1
+        ? rows[0]![1].default
+        : rows.map(([choice, row]) => `${row.default} (${choice})`).join(', ');
+    const meaning = isDiscriminator
+      ? [...meanings].join([...meanings].every((text) => text.endsWith('.')) ? ' ' : ', ')
+      : meanings.size === 1
+        ? rows[0]![1].meaning
+        : rows.map(([choice, row]) => `${choice}: ${row.meaning}`).join(' ');
+    lines.push(`| \`${key}\` | ${applies} | ${defaultCell} | ${cell(meaning)} |`);
+  }
+  return lines.join('\n');
+}
+
+function discriminatorOf(schema: z.ZodType): string | undefined {
+  return (defOf(schema) as { discriminator?: string }).discriminator;
 }
 
 /** A table of plain rows, e.g. the drivers of a registry and their docs lines. */

@@ -3,6 +3,7 @@ import { docsNotes } from '../../rules/option-types.js';
 import { duration } from '../option-types.js';
 
 const edge = () => z.enum(['rising', 'falling', 'both']);
+const EDGE = 'Which changes count (a counter\'s pulses): `rising`, `falling` or `both`.';
 
 /** What every pin has, whatever its mode. */
 const pinCommon = {
@@ -11,32 +12,37 @@ const pinCommon = {
     .int()
     .min(0)
     .max(63)
-    .describe('BCM GPIO number (GPIO17 is header pin 11), not the header pin number.'),
+    .describe('BCM GPIO number (GPIO17 is header pin 11), not the header pin number; 0–63, and it must exist on the chip (0–53 on a Pi 5).'),
   name: z
     .string()
     .min(1)
     .optional()
-    .describe('Sensor name of its readings, e.g. door or rain; defaults to gpio/<pin>.'),
-  debounce: duration().prefault('10ms').describe('How long the line must be quiet before a change counts (0ms: off).'),
-  active_low: z.boolean().default(false).describe('Invert the line: a low level reads as 1 (a switch to ground).'),
+    .describe('Sensor name of its readings, e.g. `shed/door` (a counter adds `/rate` and `/total`); defaults to `gpio/<pin>`.')
+    .register(docsNotes, { default: '`gpio/<pin>`' }),
+  debounce: duration()
+    .prefault('10ms')
+    .describe(
+      'How long the line must stay quiet before a change counts; `0ms` turns it off. Passed to onoff (`debounceTimeout`), which reports a change once the line has been stable that long: pulses closer together than this merge.',
+    ),
+  active_low: z.boolean().default(false).describe('Invert the line: a low level reads as `1` (a switch to ground with a pull-up).'),
   pull: z
     .enum(['up', 'down', 'none'])
     .optional()
     .describe(
-      'The pull resistor the wiring needs. Not set by this driver (sysfs cannot): set it in config.txt (gpio=17=ip,pu) or with pinctrl/raspi-gpio; the agent logs the line to add.',
+      '`up`, `down` or `none`: the pull resistor the wiring needs. **Not set by this driver**: sysfs GPIO cannot set pulls. It is set by the device tree: add `gpio=17=ip,pu` (or `pd`) to `/boot/firmware/config.txt`, or at run time `pinctrl set 17 ip pu` (Pi 5, Bookworm) / `raspi-gpio set 17 ip pu` (older). When given, the agent logs the line to add.',
     ),
 };
 
 const statePin = z.strictObject({
-  mode: z.literal('state').describe('state: emit 1 or 0 at start and on every change.'),
+  mode: z.literal('state').describe('`state`: emit `1` or `0` at start and on every change.'),
   ...pinCommon,
-  edge: edge().default('both').describe('Which changes to report: both (default), rising or falling.'),
+  edge: edge().default('both').describe(EDGE),
 });
 
 const counterPin = z.strictObject({
-  mode: z.literal('counter').describe('counter: count pulses; emit <name>/rate and <name>/total every rate_interval.'),
+  mode: z.literal('counter').describe('`counter`: count pulses; emit `<name>/rate` and `<name>/total` every `rate_interval`.'),
   ...pinCommon,
-  edge: edge().default('rising').describe('Which edge is a pulse: rising (default), falling or both.'),
+  edge: edge().default('rising').describe(EDGE),
   unit_per_pulse: z
     .number()
     .positive()
@@ -45,7 +51,7 @@ const counterPin = z.strictObject({
   rate_interval: duration()
     .refine((ms) => ms > 0, { error: 'rate_interval must be longer than 0' })
     .prefault('1m')
-    .describe('How often <name>/rate (units per second over the interval) and <name>/total are emitted.'),
+    .describe('How often `<name>/rate` (units per second over the interval) and `<name>/total` are emitted.'),
 });
 
 export const gpioPinOptions = z.discriminatedUnion('mode', [statePin, counterPin]);

@@ -8,9 +8,12 @@ const httpUrl = () =>
     .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL such as http://127.0.0.1:8086')
     .transform((url) => url.replace(/\/+$/, ''));
 
+const driver = z.literal('influxdb');
+const url = () =>
+  httpUrl().describe('Server URL, e.g. `http://127.0.0.1:8086` (InfluxDB) or `http://127.0.0.1:8428` (VictoriaMetrics).');
+
 /** Options every api shares. */
 const common = {
-  driver: z.literal('influxdb'),
   measurement: z
     .string()
     .default('{rule}')
@@ -26,34 +29,36 @@ const common = {
       },
       { error: 'unknown placeholder; use {rule}, {source}, {sensor} or {tags.<name>}' },
     )
-    .describe('Measurement name template; {rule}, {source}, {sensor} and {tags.<name>} are replaced (default {rule}).'),
+    .describe('Measurement name; `{rule}`, `{source}`, `{sensor}` and `{tags.<name>}` are replaced per result.'),
   alerts_measurement: z
     .string()
     .min(1)
     .default('alerts')
-    .describe('Measurement of alert transitions, whatever the rule (default alerts): one place for Grafana annotations.'),
-  timeout: duration().prefault('10s').describe('How long one write may take before it counts as failed (default 10s).'),
+    .describe('Measurement of alert transitions, whatever the rule: one place for Grafana annotations.'),
+  timeout: duration().prefault('10s').describe('How long one write may take before it counts as failed (and is retried).'),
 };
 
 const v2 = z.strictObject({
-  ...common,
-  api: z.literal('v2').default('v2').describe('v2: InfluxDB 2.x/3.x, VictoriaMetrics and other /api/v2/write servers; v1: InfluxDB 1.x.'),
-  url: httpUrl().describe('Server URL, e.g. http://127.0.0.1:8086 (InfluxDB) or http://127.0.0.1:8428 (VictoriaMetrics).'),
-  org: z.string().min(1).describe('Organisation name (or id).'),
+  driver,
+  api: z.literal('v2').default('v2').describe('`v2` (the default): InfluxDB 2.x/3.x, VictoriaMetrics and other `/api/v2/write` servers.'),
+  url: url(),
+  org: z.string().min(1).describe('Organisation name or id.'),
   bucket: z.string().min(1).describe('Bucket to write to.'),
-  token: z.string().describe('API token with write access to the bucket; use ${INFLUX_TOKEN} to keep it out of the file.'),
-  precision: z.enum(['ms', 's', 'us', 'ns']).default('ms').describe('Timestamp precision of the writes (default ms).'),
-  gzip: z.boolean().default(true).describe('Compress write bodies with gzip (default true).'),
+  token: z.string().describe('API token with write access to the bucket; write `${INFLUX_TOKEN}` to keep it out of the file.'),
+  precision: z.enum(['ms', 's', 'us', 'ns']).default('ms').describe('Timestamp precision of the writes: `ms`, `s`, `us` or `ns`; with `s` the milliseconds are cut off.'),
+  gzip: z.boolean().default(true).describe('Compress request bodies with gzip.'),
+  ...common,
 });
 
 const v1 = z.strictObject({
-  ...common,
-  api: z.literal('v1').describe('v1: InfluxDB 1.x /write with a database and retention policy.'),
-  url: httpUrl().describe('Server URL, e.g. http://127.0.0.1:8086.'),
-  database: z.string().min(1).describe('Database to write to; it must exist (CREATE DATABASE).'),
+  driver,
+  api: z.literal('v1').describe('`v1`: InfluxDB 1.x `/write`, with a database and retention policy.'),
+  url: url(),
+  database: z.string().min(1).describe('Database to write to; it must exist (`CREATE DATABASE tributary`).'),
   retention_policy: z.string().min(1).optional().describe("Retention policy; the database's default when absent."),
-  username: z.string().optional().describe('User for HTTP basic auth, when the server has auth-enabled.'),
-  password: z.string().optional().describe('Use ${INFLUX_PASSWORD} to keep it out of the file.'),
+  username: z.string().optional().describe('Sent as HTTP basic auth, for servers with `auth-enabled = true`.'),
+  password: z.string().optional().describe('Password for basic auth; write `${INFLUX_PASSWORD}` to keep it out of the file.'),
+  ...common,
 });
 
 // Chosen by `api`, so an error names the missing option of that api only; no `api` means v2 (its default).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docsNotes } from '../../rules/option-types.js';
 import { duration } from '../option-types.js';
 import { sourceTimestampOverrides } from '../timestamp-options.js';
 import { unescapeBytes } from './escapes.js';
@@ -112,35 +113,48 @@ export const serialSourceOptions = z
     path: z
       .string()
       .min(1)
-      .describe('Device: /dev/serial/by-id/usb-… (stays the same across replugs) or /dev/ttyUSB0, /dev/ttyACM0, /dev/ttyAMA0.'),
-    baud_rate: z.number().int().positive().default(9600),
-    data_bits: z.literal([5, 6, 7, 8]).default(8),
-    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
-    stop_bits: z.literal([1, 1.5, 2]).default(1),
+      .describe(
+        'The device. Prefer `/dev/serial/by-id/usb-…`: it names the device rather than the socket and survives a replug (it is resolved again before every open). `/dev/ttyUSB0`, `/dev/ttyACM0`, `/dev/ttyAMA0` work too.',
+      ),
+    baud_rate: z.number().int().positive().default(9600).describe('Bits per second.'),
+    data_bits: z.literal([5, 6, 7, 8]).default(8).describe('Data bits per character: `5`, `6`, `7` or `8`.'),
+    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none').describe('`none`, `even`, `odd`, `mark` or `space`.'),
+    stop_bits: z.literal([1, 1.5, 2]).default(1).describe('`1`, `1.5` or `2`.'),
     delimiter: byteString('delimiter')
       .prefault('\n')
-      .describe('Ends a line; escapes allowed: "\\r\\n", "\\r", "\\x03" (default "\\n"). A trailing \\r is trimmed anyway.'),
-    max_line_bytes: z.number().int().min(16).max(1_048_576).default(4096).describe('Longer lines are dropped and counted.'),
-    format: serialFormat.describe('How a line is read: json, csv, key_value, regex, nmea or number.'),
-    sensor_prefix: z.string().optional().describe('Sensor names are <sensor_prefix>/<field>; default the source name. "" for none.'),
-    ignore_fields: z.array(z.string()).default([]).describe('Fields that are never readings (text columns, ids).'),
+      .describe(
+        'Ends a line. Escapes are read in any YAML quoting: `\\r\\n`, `\\r`, `\\t`, `\\0`, `\\\\`, `\\xNN`. A trailing `\\r` and surrounding spaces are trimmed from every line anyway, so `\\n` also reads `\\r\\n` devices.',
+      )
+      .register(docsNotes, { default: '`\\n`' }),
+    max_line_bytes: z.number().int().min(16).max(1_048_576).default(4096).describe('A longer line is dropped and counted as `serial-line-too-long` (once per line); reading resumes after its delimiter.'),
+    format: serialFormat.describe('How a line is read: `json`, `csv`, `key_value`, `regex`, `nmea` or `number`, with the options of each (see Formats).'),
+    sensor_prefix: z
+      .string()
+      .optional()
+      .describe('Start of every sensor name: `<sensor_prefix>/<field>`; the instance name when absent, `""` for none.')
+      .register(docsNotes, { default: 'the instance name' }),
+    ignore_fields: z.array(z.string()).default([]).describe('Fields that are never readings (text, ids, status words), so they are not counted as `serial-not-a-number`. For JSON, nested fields are written `outer/inner`.'),
     tags: z.record(z.string(), z.string()).default({}).describe('Tags added to every reading.'),
     timestamps: sourceTimestampOverrides(),
     poll: z
       .strictObject({
-        command: byteString('poll.command').describe('Written to the device every interval; escapes allowed, e.g. "READ\\r\\n".'),
+        command: byteString('poll.command').describe(
+          'Written to the device every `poll.interval`, exactly as given (escapes allowed, e.g. `READ\\r\\n`: add the line ending the device expects). The first command is written as soon as the port is open.',
+        ),
         interval: duration().describe('Time between commands.'),
-        timeout: duration().prefault('1s').describe('An answer not started within this is counted as serial-poll-timeout.'),
+        timeout: duration().prefault('1s').describe('When no line has arrived this long after a command, `serial-poll-timeout` is counted.'),
       })
       .optional()
-      .describe('Request/response devices: write a command every interval and read the answer.'),
+      .describe('Request/response devices: write a command every interval and read the answer.')
+      .register(docsNotes, { keyByKey: true }),
     reconnect: z
       .strictObject({
-        initial: duration().prefault('1s').describe('First wait after the device is gone or fails to open.'),
-        max: duration().prefault('30s').describe('The wait doubles after each failure up to this.'),
+        initial: duration().prefault('1s').describe('Wait before reopening after an unplug or a failed open.'),
+        max: duration().prefault('30s').describe('The wait doubles after each failure up to this; back to `initial` once the port opens.'),
       })
       .prefault({})
-      .describe('Retries after an unplug or a failed open.'),
+      .describe('Retries after an unplug or a failed open.')
+      .register(docsNotes, { keyByKey: true }),
   })
   .refine((options) => options.reconnect.max >= options.reconnect.initial, {
     error: 'reconnect.max must not be below reconnect.initial',
