@@ -26,6 +26,7 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'README.md', name: 'source drivers', render: () => driverTable('Reads', SOURCE_DRIVERS) },
   { file: 'README.md', name: 'sink drivers', render: () => driverTable('Sends to', SINK_DRIVERS) },
   { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },
+  { file: 'rules/aggregates/README.md', name: 'every aggregate', render: everyAggregateTable },
   { file: 'rules/anomaly/README.md', name: 'detectors', render: detectorTable },
   ...driverOptionTables(),
   { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
@@ -63,6 +64,14 @@ function aggregateTable(): string {
   return plainTable(
     ['Aggregate', 'Value'],
     AGGREGATES.map((aggregate) => [`\`${aggregate.help}\``, aggregate.description]),
+  );
+}
+
+/** The aggregates README's list: how each is written, the key it writes, its value. */
+function everyAggregateTable(): string {
+  return plainTable(
+    ['Written', 'Output key', 'Value'],
+    AGGREGATES.map((aggregate) => [aggregate.written ?? `\`${aggregate.name}\``, aggregate.outputKey ?? `\`${aggregate.name}\``, aggregate.description]),
   );
 }
 

@@ -47,6 +47,10 @@ export interface AggregateRegistration {
   readonly help: string;
   /** One line for the docs: what the value is. */
   readonly description: string;
+  /** How it is written, for the docs' list of every aggregate (Markdown); `name` when absent. */
+  readonly written?: string;
+  /** The output key(s) it writes, for the same list (Markdown); `name` when absent. */
+  readonly outputKey?: string;
   /** The options under `{ name: … }`, when it takes any; validation is `create`'s, with the messages users get. */
   readonly options?: z.ZodType;
   /** Plain names that stand for this aggregate besides its name (`p95` for percentile), and the output keys it writes. */

@@ -18,7 +18,7 @@ export const count = defineAggregate({
 export const sum = defineAggregate({
   name: 'sum',
   help: 'sum',
-  description: 'their sum, compensated (Kahan–Babuška–Neumaier): `1e16 + 1 + 1 − 1e16` is 2',
+  description: "their sum, compensated (Kahan–Babuška–Neumaier, with Knuth's branch-free TwoSum): `1e16 + 1 + 1 − 1e16` is 2, as SQLite's `sum()` says",
   create: plain(undefined, (s) => s.sum),
   merge: sumMerge,
 });
@@ -62,7 +62,7 @@ export const max = defineAggregate({
 export const first = defineAggregate({
   name: 'first',
   help: 'first',
-  description: 'value of the earliest reading **by timestamp** (not arrival)',
+  description: 'value of the earliest reading **by timestamp** (event time), not arrival; of equal times, the earlier arrival',
   create: plain('ends', (s) => nonEmpty(s, s.firstValue)),
   merge: (key, context) => context.present(key)[0],
 });
@@ -70,7 +70,7 @@ export const first = defineAggregate({
 export const last = defineAggregate({
   name: 'last',
   help: 'last',
-  description: 'value of the latest reading **by timestamp** (not arrival)',
+  description: 'value of the latest reading **by timestamp** (event time), not arrival; of equal times, the later arrival',
   create: plain('ends', (s) => nonEmpty(s, s.lastValue)),
   merge: (key, context) => context.present(key).at(-1),
 });
@@ -78,7 +78,7 @@ export const last = defineAggregate({
 export const delta = defineAggregate({
   name: 'delta',
   help: 'delta',
-  description: 'last − first',
+  description: 'last − first (0 for one reading)',
   create: plain('ends', (s) => nonEmpty(s, s.lastValue - s.firstValue)),
   // Only when the rule has first and last: the jumps between windows are not known otherwise.
   merge: (_key, context) => {
@@ -99,7 +99,7 @@ function pooled(divide: (squaredDeviations: number, total: number) => number | u
 export const stddev = defineAggregate({
   name: 'stddev',
   help: 'stddev',
-  description: 'sample standard deviation (n − 1), by Welford\'s method; left out for fewer than 2 readings',
+  description: 'sample standard deviation (divided by n − 1), by Welford\'s method, so 1e12 + small deviations keep their digits; left out for fewer than 2 readings',
   create: plain('moments', (s) => sqrt(sampleVariance(s))),
   merge: pooled((deviations, total) => (total > 1 ? Math.sqrt(deviations / (total - 1)) : undefined)),
 });
@@ -107,7 +107,7 @@ export const stddev = defineAggregate({
 export const variance = defineAggregate({
   name: 'variance',
   help: 'variance',
-  description: 'sample variance (n − 1), by Welford\'s method; left out for fewer than 2 readings',
+  description: 'sample variance (divided by n − 1), by Welford\'s method, so 1e12 + small deviations keep their digits; left out for fewer than 2 readings',
   create: plain('moments', sampleVariance),
   merge: pooled((deviations, total) => (total > 1 ? deviations / (total - 1) : undefined)),
 });

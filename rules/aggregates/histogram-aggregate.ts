@@ -6,7 +6,9 @@ import { bucketKey } from './histogram.js';
 export const histogram = defineAggregate({
   name: 'histogram',
   help: 'histogram { buckets: [0, 10, 20] }',
-  description: 'cumulative counts `le_0`, `le_10`, `le_20`, `le_inf` (bounds: `-5` → `le_m5`, `2.5` → `le_2_5`)',
+  written: '`{ histogram: { buckets: [0, 10, 20] } }`',
+  outputKey: '`le_0`, `le_10`, `le_20`, `le_inf`',
+  description: 'cumulative counts like Prometheus, `le_0`, `le_10`, `le_20`, `le_inf`: `le_10` counts values ≤ 10, `le_inf` all. Bounds are sorted; `-5` → `le_m5`, `2.5` → `le_2_5`',
   options: z.strictObject({
     buckets: z.array(z.number()).min(1).describe('Upper bounds of the buckets, e.g. [0, 10, 20]; le_inf is always added.'),
   }),

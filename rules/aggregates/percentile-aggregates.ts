@@ -20,7 +20,9 @@ export const median = defineAggregate({
 export const percentile = defineAggregate({
   name: 'percentile',
   help: 'pNN (p50, p95, p99.9 …), { percentile: 99.9 }',
-  description: 'percentiles, output as `p95`, `p99_9`. **Exact** (linear interpolation between closest ranks, numpy\'s default) while a window holds at most 1,024 values; beyond that, from a [DDSketch](https://github.com/DataDog/sketches-js) with 1 % relative accuracy, so memory stays small for long windows',
+  written: '`p95`, `p99.9`, any `pNN`; `{ percentile: 99.9 }`',
+  outputKey: '`p95`, `p99_9`',
+  description: 'percentiles, output as `p95`, `p99_9`; `p0` is the minimum, `p100` the maximum. **Exact** (linear interpolation between closest ranks, numpy\'s default) while a window holds at most 1,024 values; beyond that, from a [DDSketch](https://github.com/DataDog/sketches-js) with 1 % relative accuracy, so memory stays small for long windows',
   options: z.number().min(0).max(100).describe('The percentile, from 0 to 100, e.g. 99.9 (output p99_9).'),
   names: PERCENTILE_NAME,
   outputKeys: /^p\d/,
