@@ -4,11 +4,12 @@ import { formatProblem } from '../config/config-problem.js';
 import { checkConfigFile, checkConfigText } from '../config/load-config.js';
 import { failedRuleTests, hasFleetSection } from '../fleet/bundle-check.js';
 import type { BundleContent } from '../fleet/config-bundle.js';
-import { FLEET_NAME } from '../fleet/fleet-config.js';
+import { FLEET_NAME, usernameOf } from '../fleet/fleet-config.js';
 import { FleetDirectory } from '../fleet/fleet-directory.js';
 import { generateKeyFiles, readPrivateKey } from '../fleet/fleet-keys.js';
 import { publishBundle, waitForRollout, type DeviceProgress } from '../fleet/rollout.js';
 import { deviceRow, formatStatusTable } from '../fleet/status-table.js';
+import type { MqttTlsOptions } from '../../drivers/mqtt/mqtt-options.js';
 import { safeText } from '../../drivers/safe-text.js';
 
 export const FLEET_HELP = `Usage: tributary fleet <command> [options]
@@ -29,6 +30,9 @@ Options:
   -b, --broker URL    the fleet's broker (default: $TRIBUTARY_FLEET_BROKER); repeat for several
       --from FILE     take broker, prefix, user and password from this config file's fleet: section
       --prefix TOPIC  topic prefix (default: tributary/fleet)
+      --tls-ca FILE   CA that signed an mqtts:// broker's certificate (default: the system's CAs)
+      --tls-cert FILE, --tls-key FILE
+                      client certificate and its key, for a broker that asks for one
   -k, --key FILE      signing key for push and rollback (default: $TRIBUTARY_FLEET_KEY)
       --timeout S     seconds push (canary) and watch wait (default: 300)
   -h, --help          show this help
@@ -40,6 +44,9 @@ const OPTIONS = {
   broker: { type: 'string', short: 'b', multiple: true },
   from: { type: 'string' },
   prefix: { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   key: { type: 'string', short: 'k' },
   group: { type: 'string', short: 'g' },
   device: { type: 'string' },
@@ -88,12 +95,13 @@ function keygen(rest: string[]): number {
   return 0;
 }
 
-/** Broker and prefix: from --from's fleet section, else --broker / $TRIBUTARY_FLEET_BROKER. */
+/** Broker, prefix, account and TLS: from --from's fleet section, else --broker / $TRIBUTARY_FLEET_BROKER and --tls-*. */
 function brokerOf(values: Values): { directory: FleetDirectory } {
   let brokers = values.broker ?? (process.env.TRIBUTARY_FLEET_BROKER ? [process.env.TRIBUTARY_FLEET_BROKER] : []);
   let prefix = values.prefix;
   let username = process.env.TRIBUTARY_FLEET_USERNAME;
   let password = process.env.TRIBUTARY_FLEET_PASSWORD;
+  let tls: MqttTlsOptions | undefined = tlsOf(values);
   if (values.from !== undefined) {
     const checked = checkConfigFile(values.from, process.env, []);
     if (!checked.ok) throw new Error(checked.problems.map(formatProblem).join('\n'));
@@ -101,11 +109,21 @@ function brokerOf(values: Values): { directory: FleetDirectory } {
     if (fleet === undefined) throw new Error(`${values.from} has no fleet: section`);
     if (values.broker === undefined) brokers = fleet.brokers;
     prefix ??= fleet.topic_prefix;
-    username ??= fleet.username;
+    username ??= usernameOf(fleet);
     password ??= fleet.password;
+    tls ??= fleet.tls;
   }
   if (brokers.length === 0) throw new Error('name the fleet broker: --broker mqtt://host:1883 (or $TRIBUTARY_FLEET_BROKER, or --from a config file)');
-  return { directory: new FleetDirectory({ brokers, username, password }, prefix ?? 'tributary/fleet') };
+  if (tls !== undefined && brokers.some((url) => !/^(mqtts|wss):/.test(url))) throw new Error('--tls-ca, --tls-cert and --tls-key need an mqtts:// broker URL');
+  return { directory: new FleetDirectory({ brokers, username, password, tls }, prefix ?? 'tributary/fleet') };
+}
+
+/** The --tls-* options as the MQTT sink's `tls` (the broker's certificate is always checked here). */
+function tlsOf(values: Values): MqttTlsOptions | undefined {
+  const { 'tls-ca': ca, 'tls-cert': cert, 'tls-key': key } = values;
+  if (ca === undefined && cert === undefined && key === undefined) return undefined;
+  if ((cert === undefined) !== (key === undefined)) throw new Error('give both --tls-cert and --tls-key, or neither');
+  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key }), reject_unauthorized: true };
 }
 
 function timeoutOf(values: Values): number {

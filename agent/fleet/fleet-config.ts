@@ -1,6 +1,10 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { mqttSinkOptions } from '../../drivers/mqtt/mqtt-options.js';
 import { duration } from '../../drivers/option-types.js';
+
+/** The MQTT sink's `tls` option, the same schema: CA, client certificate and key, reject_unauthorized. */
+const tlsOptions = mqttSinkOptions.shape.tls.unwrap();
 
 /** Device ids and group names end up in topics: plain, with no MQTT wildcard or level separator. */
 export const FLEET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -34,18 +38,35 @@ export const fleetSection = z
       .regex(/^[^+#]+[^/+#]$/, 'a topic without wildcards and without a trailing "/"')
       .default('tributary/fleet')
       .describe('Root of the fleet topic tree.'),
-    username: z.string().optional(),
+    username: z
+      .string()
+      .optional()
+      .describe('Broker account; default: the device id when a password is set, so a per-device ACL (config/fleet-mosquitto.acl, %u) matches.'),
     password: z.string().optional().describe('Use ${ENV_VAR} to keep it out of the file.'),
+    tls: tlsOptions.optional().describe('CA, client certificate and key for mqtts:// or wss:// brokers, as for the MQTT sink.'),
     status_interval: duration().prefault('30s').describe('The retained status is sent on every change and at least this often; `fleet status` flags a device silent for 3 intervals as stale.'),
     probation: duration()
       .prefault('1m')
       .describe('After a pushed config is applied: if within this time a source or sink that was up goes down (for 2 s or more), the device rolls back to its last good config by itself.'),
     keep_versions: z.number().int().min(2).max(100).default(5).describe('Config versions kept on disk (in the data dir) for rollback.'),
   })
+  .superRefine((fleet, context) => {
+    if (fleet.tls !== undefined && fleet.brokers.some((url) => !/^(mqtts|wss):/.test(url))) {
+      context.addIssue({ code: 'custom', path: ['tls'], message: 'tls needs mqtts:// or wss:// broker URLs; mqtt:// is not encrypted' });
+    }
+  })
   .optional()
   .describe('Fleet: this agent as one device of a fleet that receives signed config bundles and reports its status over MQTT.');
 
 export type FleetSettings = NonNullable<z.output<typeof fleetSection>>;
+
+/**
+ * The broker account: the one configured, else the device id when a password is set. Mosquitto's per-device ACL
+ * (`pattern … %u`) then lets each device write only its own topics; MQTT has no password without a user name.
+ */
+export function usernameOf(settings: Pick<FleetSettings, 'device' | 'username' | 'password'>): string | undefined {
+  return settings.username ?? (settings.password === undefined ? undefined : deviceIdOf(settings));
+}
 
 /** The device id: the one configured, else the host name made topic-safe. */
 export function deviceIdOf(settings: Pick<FleetSettings, 'device'>): string {

@@ -1,23 +1,30 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { MqttTlsOptions } from '../../drivers/mqtt/mqtt-options.js';
+import { tlsClientOptions } from '../../drivers/mqtt/mqtt-tls.js';
 
 /** How to reach the fleet's broker(s). */
 export interface FleetBroker {
   readonly brokers: readonly string[];
   readonly username?: string | undefined;
   readonly password?: string | undefined;
+  /** As the MQTT sink's `tls`: its PEM files are read here, when connecting. */
+  readonly tls?: MqttTlsOptions | undefined;
 }
 
 /**
  * An MQTT client for the fleet. With several brokers, mqtt.js tries the next one on each reconnect. `extra` adds
- * a Last Will, a client id … The client reconnects on its own; errors are events, not exceptions.
+ * a Last Will, a client id … The client reconnects on its own; errors are events, not exceptions. Throws only when
+ * a TLS file cannot be read (`tls.ca: cannot read …`).
  */
 export function connectFleet(broker: FleetBroker, extra: IClientOptions = {}): MqttClient {
+  const tls = tlsClientOptions(broker.tls);
   const [first, ...others] = broker.brokers;
   const servers = others.length === 0 ? undefined : broker.brokers.map((url) => {
     const parsed = new URL(url);
     return { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883)), protocol: parsed.protocol.replace(':', '') as 'mqtt' | 'mqtts' };
   });
   return mqtt.connect(first!, {
+    ...tls,
     ...(servers ? { servers } : {}),
     ...(broker.username === undefined ? {} : { username: broker.username }),
     ...(broker.password === undefined ? {} : { password: broker.password }),

@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
 import { isDeviceStatus, type DeviceStatus } from './device-status.js';
 import { connectFleet, type FleetBroker } from './fleet-connection.js';
 import { FleetTopics } from './fleet-topics.js';
@@ -31,12 +32,15 @@ export class FleetDirectory {
     const client = connectFleet(this.broker, { clean: true, reconnectPeriod: 1_000 });
     this.client = client;
     client.on('message', (topic, payload) => this.take(topic, payload));
+    // Why the attempts failed (refused login, untrusted certificate …), for the message if none succeeds.
+    let problem: string | undefined;
+    client.on('error', (error) => (problem = describeConnectionProblem(error)));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         // Or the client, retrying, would keep the command from exiting.
         client.end(true);
         this.client = undefined;
-        reject(new Error(`cannot reach the fleet broker ${this.broker.brokers.join(', ')} within ${timeoutMs / 1000} s`));
+        reject(new Error(`cannot reach the fleet broker ${this.broker.brokers.join(', ')} within ${timeoutMs / 1000} s${problem === undefined ? '' : `: ${problem}`}`));
       }, timeoutMs);
       client.once('connect', () => (clearTimeout(timer), resolve()));
     });

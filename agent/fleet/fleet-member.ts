@@ -6,7 +6,8 @@ import { openBundle, type OpenedBundle } from './config-bundle.js';
 import { checkBundleConfig } from './bundle-check.js';
 import type { ConfigVersions } from './config-versions.js';
 import { changeKey, deviceStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
-import { deviceIdOf, type FleetSettings } from './fleet-config.js';
+import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
+import { deviceIdOf, usernameOf, type FleetSettings } from './fleet-config.js';
 import { connectFleet } from './fleet-connection.js';
 import { parsePublicKey, type TrustedKey } from './fleet-keys.js';
 import { FleetTopics } from './fleet-topics.js';
@@ -68,13 +69,24 @@ export class FleetMember {
   start(): void {
     const { log } = this.options;
     const will = this.offline('connection lost');
-    const client = connectFleet(this.settings, {
-      clientId: `tributary-fleet-${this.device}`,
-      clean: true,
-      will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
-    });
+    let client: MqttClient;
+    try {
+      client = connectFleet({ ...this.settings, username: usernameOf(this.settings) }, {
+        clientId: `tributary-fleet-${this.device}`,
+        clean: true,
+        will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+      });
+    } catch (error) {
+      // An unreadable TLS file: the device keeps running its config, outside the fleet, until the file is fixed.
+      log.error({ error: `fleet.${(error as Error).message}` }, 'fleet: not connecting; the agent runs without the fleet');
+      return;
+    }
+    if (this.settings.tls?.reject_unauthorized === false) log.warn({ broker: this.settings.brokers }, "fleet.tls.reject_unauthorized is false: the broker's certificate is not checked");
+    // Once per outage, not once per retry: a wrong CA or password would otherwise fill the journal every second.
+    let reportedDown = false;
     const subscriptions = [this.topics.deviceBundle(this.device), ...this.settings.groups.map((group) => this.topics.groupBundle(group))];
     client.on('connect', () => {
+      reportedDown = false;
       log.info({ device: this.device, groups: this.settings.groups, broker: this.settings.brokers }, 'fleet: connected');
       this.lastKey = '';
       this.publishStatus(true);
@@ -82,7 +94,12 @@ export class FleetMember {
         if (error) log.warn({ error: error.message }, 'fleet: could not subscribe to the bundle topics; retrying on reconnect');
       });
     });
-    client.on('error', (error) => log.debug({ error: error.message }, 'fleet: broker error'));
+    client.on('error', (error) => {
+      if (reportedDown) return;
+      reportedDown = true;
+      const reason = describeConnectionProblem(error).replace(/\btls\./g, 'fleet.tls.');
+      log.warn({ broker: this.settings.brokers, reason }, 'fleet: cannot connect to the broker; retrying in the background');
+    });
     client.on('message', (topic, payload, packet) => {
       this.queue = this.queue.then(() => this.handle(topic, payload, packet.retain)).catch((error: unknown) => log.error({ error: String(error) }, 'fleet: bundle handling failed'));
     });

@@ -1,20 +1,18 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBundle } from '../../agent/fleet/config-bundle.js';
-import type { DeviceStatus } from '../../agent/fleet/device-status.js';
 import { readPrivateKey } from '../../agent/fleet/fleet-keys.js';
 import type { DeviceRow } from '../../agent/fleet/status-table.js';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { FLEET_PREFIX as PREFIX, fleetDeviceConfig, makeFleetKey, observeFleet, pushableConfig, pushFleetConfig, type FleetObserver } from '../helpers/fleet-fixture.js';
 import { freePort } from '../helpers/free-port.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { eventually } from '../helpers/mqtt-recorder.js';
 import { tributary } from '../helpers/run-cli.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-
-const PREFIX = 'tributary/fleet';
 
 /**
  * Three real agent processes as fleet devices on a real Mosquitto: dev-a and dev-b in group greenhouses, dev-c in
@@ -25,59 +23,22 @@ describe('fleet', () => {
   let broker: MosquittoBroker;
   let key: string;
   let publicKey: string;
-  let observer: MqttClient;
-  const statuses = new Map<string, DeviceStatus>();
+  let fleet: FleetObserver;
   const agents = new Map<string, AgentProcess>();
 
-  const deviceConfig = (device: string, group: string) => `
-agent: { tick: 100ms, http: { enabled: false } }
-sources:
-  feed: { driver: mqtt, url: "${broker.url}", topics: "feed/#" }
-rules:
-  local_rule: { from: feed, window: { type: tumbling, size: 1s }, aggregates: [count] }
-sinks:
-  out: { driver: console }
-fleet:
-  brokers: ["${broker.url}"]
-  device: ${device}
-  groups: [${group}]
-  trusted_keys: ["${publicKey}"]
-  status_interval: 2s
-  probation: 4s
-`;
+  const deviceConfig = (device: string, group: string) =>
+    fleetDeviceConfig({ device, groups: [group], publicKey, brokerUrl: broker.url, source: `{ driver: mqtt, url: "${broker.url}", topics: "feed/#" }` });
   /** A config to push: the device's source on `url`, one rule named `rule`. */
-  const pushed = (rule: string, url = broker.url) => `
-agent: { tick: 100ms, http: { enabled: false } }
-sources:
-  feed: { driver: mqtt, url: "${url}", topics: "\${FLEET_TEST_TOPIC}" }
-rules:
-  ${rule}: { from: feed, window: { type: tumbling, size: 1s }, aggregates: [count, mean] }
-sinks:
-  out: { driver: console }
-`;
-  const push = async (name: string, text: string, ...args: string[]) => {
-    const file = path.join(dir.path, `${name}.yaml`);
-    await writeFile(file, text);
-    return tributary('fleet', 'push', '--broker', broker.url, '--key', key, ...args, file);
-  };
-  const status = (device: string) => statuses.get(device);
+  const pushed = (rule: string, url = broker.url) => pushableConfig(rule, `{ driver: mqtt, url: "${url}", topics: "\${FLEET_TEST_TOPIC}" }`);
+  const push = (name: string, text: string, ...args: string[]) => pushFleetConfig(dir.path, name, text, ['--broker', broker.url, '--key', key, ...args]);
+  const status = (device: string) => fleet.status(device);
   const version = (device: string) => status(device)?.config_version;
 
   beforeAll(async () => {
     dir = await makeTempDir('fleet');
     broker = await startMosquitto();
-    key = path.join(dir.path, 'fleet-key');
-    const made = await tributary('fleet', 'keygen', key);
-    expect(made.code, made.stderr).toBe(0);
-    publicKey = readFileSync(`${key}.pub`, 'utf8').trim();
-    observer = await mqtt.connectAsync(broker.url);
-    observer.on('message', (topic, payload) => {
-      if (topic.startsWith(`${PREFIX}/status/`) && payload.length > 0) {
-        const parsed = JSON.parse(payload.toString()) as DeviceStatus;
-        statuses.set(parsed.device, parsed);
-      }
-    });
-    await observer.subscribeAsync(`${PREFIX}/status/+`, { qos: 1 });
+    ({ keyFile: key, publicKey } = await makeFleetKey(dir.path));
+    fleet = await observeFleet(broker.url);
     for (const [device, group] of [['dev-a', 'greenhouses'], ['dev-b', 'greenhouses'], ['dev-c', 'fields']] as const) {
       const config = path.join(dir.path, `${device}.yaml`);
       await writeFile(config, deviceConfig(device, group));
@@ -90,7 +51,7 @@ sinks:
   afterAll(async () => {
     for (const agent of agents.values()) agent.child.kill('SIGKILL');
     await Promise.all([...agents.values()].map((agent) => agent.exited));
-    await observer?.endAsync(true);
+    await fleet?.close();
     await broker?.dispose();
     await dir?.remove();
   });
@@ -116,24 +77,45 @@ sinks:
     await eventually(() => status('dev-a')!.probation === false && status('dev-a')!.healthy === true, 20_000, 'dev-a past probation');
   }, 60_000);
 
-  it('rejects a wrongly signed bundle, a replayed older version, an invalid config and failing rule tests, and says why', async () => {
+  it('rejects a wrongly signed, an untrusted, an unsigned, an other group\'s and another device\'s bundle, a replayed older version, an invalid config and failing rule tests, and says why', async () => {
     const signingKey = readPrivateKey(key);
     const topic = `${PREFIX}/bundle/group/greenhouses`;
     const good = JSON.parse(sealBundle({ version: first + 10, target: { group: 'greenhouses' }, action: 'apply', config: pushed('tampered'), created_at: new Date().toISOString() }, signingKey)) as { content: string };
     const content = JSON.parse(Buffer.from(good.content, 'base64').toString()) as { config: string };
     content.config = content.config.replace('tampered', 'evil');
-    await observer.publishAsync(topic, JSON.stringify({ ...good, content: Buffer.from(JSON.stringify(content)).toString('base64') }), { qos: 1 });
+    await fleet.client.publishAsync(topic, JSON.stringify({ ...good, content: Buffer.from(JSON.stringify(content)).toString('base64') }), { qos: 1 });
     await eventually(() => /bad signature/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'bad signature rejected');
     expect(status('dev-a')!.last_change!.outcome).toBe('rejected');
 
-    await observer.publishAsync(topic, sealBundle({ version: first - 1, target: { group: 'greenhouses' }, action: 'apply', config: pushed('older'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    // Signed by a key the devices do not trust.
+    const stranger = generateKeyPairSync('ed25519').privateKey;
+    await fleet.client.publishAsync(topic, sealBundle({ version: first + 11, target: { group: 'greenhouses' }, action: 'apply', config: pushed('stranger'), created_at: new Date().toISOString() }, stranger), { qos: 1 });
+    await eventually(() => /^signed by key [0-9a-f]{16}, which is not in fleet\.trusted_keys$/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'untrusted key rejected');
+
+    // Unsigned: the envelope without its signature, and a bare config file.
+    const { signature: _dropped, ...unsigned } = JSON.parse(sealBundle({ version: first + 12, target: { group: 'greenhouses' }, action: 'apply', config: pushed('unsigned'), created_at: new Date().toISOString() }, signingKey)) as Record<string, string>;
+    await fleet.client.publishAsync(topic, JSON.stringify(unsigned), { qos: 1 });
+    await eventually(() => /^not a bundle: expected \{format/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'unsigned bundle rejected');
+    await fleet.client.publishAsync(topic, pushed('bare'), { qos: 1 });
+    await eventually(() => status('dev-b')?.last_change?.reason === 'not a bundle: the payload is not JSON', 20_000, 'bare config rejected');
+
+    // Correctly signed, but for another group (on this group's topic), or for another device (on this device's topic).
+    await fleet.client.publishAsync(topic, sealBundle({ version: first + 13, target: { group: 'fields' }, action: 'apply', config: pushed('other_group'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await eventually(() => /^meant for group fields, not for this device \(groups: greenhouses\)/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'other group rejected');
+    expect(status('dev-a')!.last_change).toMatchObject({ version: first + 13, outcome: 'rejected' });
+    await fleet.client.publishAsync(`${PREFIX}/bundle/device/dev-a`, sealBundle({ version: first + 14, target: { device: 'dev-b' }, action: 'apply', config: pushed('other_device'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await eventually(() => /^meant for device dev-b, not for this device/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'other device rejected');
+    // dev-c, in group fields, does not listen on the greenhouses topic: the bundle for its group never reached it.
+    expect(status('dev-c')!.last_change).toBeUndefined();
+
+    await fleet.client.publishAsync(topic, sealBundle({ version: first - 1, target: { group: 'greenhouses' }, action: 'apply', config: pushed('older'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
     await eventually(() => /^replay: version \d+ is not newer/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'replay rejected');
 
     // The CLI refuses to sign an invalid config; one signed anyway is refused by the device with file:line:column.
     const refused = await push('bad', `${pushed('bad_rule')}\n  extra: { driver: console, nope: 1 }\n`, '--group', 'greenhouses');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/not pushed/);
-    await observer.publishAsync(topic, sealBundle({ version: first + 20, target: { group: 'greenhouses' }, action: 'apply', config: pushed('x').replace('aggregates: [count, mean]', 'aggregates: [cuont]'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await fleet.client.publishAsync(topic, sealBundle({ version: first + 20, target: { group: 'greenhouses' }, action: 'apply', config: pushed('x').replace('aggregates: [count, mean]', 'aggregates: [cuont]'), created_at: new Date().toISOString() }, signingKey), { qos: 1 });
     await eventually(() => /^invalid config: bundle v\d+:\d+:\d+/.test(status('dev-b')?.last_change?.reason ?? ''), 20_000, 'invalid config rejected');
 
     // Rule tests travel with the bundle and run on the device against the pushed rules; the CLI runs them first.
@@ -143,7 +125,7 @@ sinks:
     const untested = await push('tested', pushed('tested_rule'), '--group', 'greenhouses', '--tests', testFile);
     expect(untested.code).toBe(1);
     expect(untested.stderr).toMatch(/rule test\(s\) failed: counts three[\s\S]*not pushed/);
-    await observer.publishAsync(topic, sealBundle({ version: first + 30, target: { group: 'greenhouses' }, action: 'apply', config: pushed('tested_rule'), tests: failing, created_at: new Date().toISOString() }, signingKey), { qos: 1 });
+    await fleet.client.publishAsync(topic, sealBundle({ version: first + 30, target: { group: 'greenhouses' }, action: 'apply', config: pushed('tested_rule'), tests: failing, created_at: new Date().toISOString() }, signingKey), { qos: 1 });
     await eventually(() => /^rule test\(s\) failed: counts three/.test(status('dev-a')?.last_change?.reason ?? ''), 20_000, 'failing rule test rejected');
     expect(version('dev-a')).toBe(first);
     expect(version('dev-b')).toBe(first);

@@ -22,6 +22,8 @@ export interface MosquittoOptions {
   tls?: MosquittoTlsOptions;
   /** A mosquitto password file (`mosquitto_passwd`): anonymous clients are then refused. Default: anyone may connect. */
   passwordFile?: string;
+  /** A mosquitto ACL file (`acl_file`), e.g. config/fleet-mosquitto.acl; what it does not grant is denied. Default: none. */
+  aclFile?: string;
 }
 
 /** PEM files for a TLS listener. */
@@ -275,6 +277,7 @@ class Broker implements MosquittoBroker {
       ...(this.options.passwordFile === undefined
         ? ['allow_anonymous true']
         : ['allow_anonymous false', `password_file ${this.options.passwordFile}`]),
+      ...(this.options.aclFile === undefined ? [] : [`acl_file ${this.options.aclFile}`]),
       // Persistent sessions and queued QoS 1 messages must survive restart() for outage tests.
       'persistence true',
       `persistence_location ${this.dir}/`,
