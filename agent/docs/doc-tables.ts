@@ -7,8 +7,9 @@ import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { relationalFault, simulatedSensorOptions } from '../../drivers/simulator/simulator-options.js';
 import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
 import { DETECTORS } from '../../rules/anomaly/detectors.js';
+import { TRANSFORM_GROUPS } from '../../rules/transforms/registry.js';
 import { configSchema } from '../config/config-schema.js';
-import { fieldOf, optionTable, plainTable } from './option-table.js';
+import { fieldOf, optionTable, plainTable, yamlFlow } from './option-table.js';
 
 /** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
 const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator', 'gpio', 'modbus', 'serial', 'influxdb'];
@@ -27,6 +28,11 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'README.md', name: 'sink drivers', render: () => driverTable('Sends to', SINK_DRIVERS) },
   { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },
   { file: 'rules/aggregates/README.md', name: 'every aggregate', render: everyAggregateTable },
+  { file: 'rules/transforms/README.md', name: 'value steps', render: () => transformTable(TRANSFORM_GROUPS.values, 'Does') },
+  { file: 'rules/transforms/README.md', name: 'dropping steps', render: () => transformTable(TRANSFORM_GROUPS.dropping, 'Passes') },
+  { file: 'rules/transforms/README.md', name: 'time steps', render: () => transformTable(TRANSFORM_GROUPS.time, 'Does') },
+  { file: 'rules/transforms/README.md', name: 'smoothing steps', render: () => transformTable(TRANSFORM_GROUPS.smoothing, 'Sends', true) },
+  { file: 'rules/transforms/README.md', name: 'name and tag steps', render: () => transformTable(TRANSFORM_GROUPS.names, 'Does') },
   { file: 'rules/anomaly/README.md', name: 'detectors', render: detectorTable },
   ...driverOptionTables(),
   { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
@@ -72,6 +78,23 @@ function everyAggregateTable(): string {
   return plainTable(
     ['Written', 'Output key', 'Value'],
     AGGREGATES.map((aggregate) => [aggregate.written ?? `\`${aggregate.name}\``, aggregate.outputKey ?? `\`${aggregate.name}\``, aggregate.description]),
+  );
+}
+
+/** One group of the transforms README: each step as written and what it does; with `defaults`, the options it takes when written alone. */
+function transformTable(
+  group: Readonly<Record<string, { definition: { schema: z.ZodType }; docs?: { written: string; does: string } }>>,
+  verb: string,
+  defaults = false,
+): string {
+  const entries = Object.values(group).filter((entry) => entry.docs);
+  return plainTable(
+    ['Step', verb, ...(defaults ? ['Defaults'] : [])],
+    entries.map((entry) => [
+      entry.docs!.written,
+      entry.docs!.does,
+      ...(defaults ? [`\`${yamlFlow(entry.definition.schema.parse(null))}\``] : []),
+    ]),
   );
 }
 

@@ -168,7 +168,7 @@ function choicesOf(def: SchemaDef): string | undefined {
 }
 
 /** A value as YAML's flow style writes it: `[/]`, `{}`, `{ a: 1 }`, `10s`. */
-function yamlFlow(value: unknown): string {
+export function yamlFlow(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(yamlFlow).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value);
