@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { DriverContext } from '../../drivers/driver.js';
 import { closeMqtt, connectMqtt } from '../../drivers/mqtt/mqtt-connection.js';
-import type { MqttSinkOptions, MqttSourceOptions } from '../../drivers/mqtt/mqtt-options.js';
+import { brokerUrls, type MqttSinkOptions, type MqttSourceOptions } from '../../drivers/mqtt/mqtt-options.js';
 import type { DriverInstance } from '../config/load-config.js';
 import { type AlertAcknowledger, parseAcknowledgement } from './alert-acknowledgement.js';
 
@@ -50,7 +50,7 @@ export class MqttAlertCommands {
     });
     client.on('message', (topic, payload, packet) => this.handle(topic, payload, packet.retain));
     this.client = client;
-    this.context.log.info({ topic: this.topic, broker: options.url }, 'alerts can be acknowledged over MQTT');
+    this.context.log.info({ topic: this.topic, broker: brokerUrls(options).join(' ') }, 'alerts can be acknowledged over MQTT');
   }
 
   async stop(): Promise<void> {

@@ -1,10 +1,12 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { DriverContext } from '../driver.js';
-import type { MqttTlsOptions } from './mqtt-options.js';
+import { brokerServers } from './broker-servers.js';
+import { brokerUrls, type MqttTlsOptions } from './mqtt-options.js';
 import { tlsClientOptions } from './mqtt-tls.js';
 
 interface ConnectionOptions {
-  readonly url: string;
+  readonly url?: string | undefined;
+  readonly brokers?: readonly string[] | undefined;
   readonly client_id?: string | undefined;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
@@ -17,16 +19,19 @@ interface ConnectionOptions {
 
 /**
  * Opens an MQTT client that reconnects on its own and reports its state to the agent. Connection errors are
- * logged once per outage, not once per retry, so a missing broker does not flood the journal. Throws only when a
- * TLS file cannot be read.
+ * logged once per outage, not once per retry, so a missing broker does not flood the journal. With several
+ * brokers, each reconnect tries the next one. Throws only when a TLS file cannot be read.
  */
 export function connectMqtt(options: ConnectionOptions, context: DriverContext, extra: IClientOptions = {}): MqttClient {
+  const urls = brokerUrls(options);
   const tls = tlsClientOptions(options.tls);
   if (options.tls?.reject_unauthorized === false) {
-    context.log.warn({ url: options.url }, 'tls.reject_unauthorized is false: the broker\'s certificate is not checked');
+    context.log.warn({ url: urls.join(' ') }, 'tls.reject_unauthorized is false: the broker\'s certificate is not checked');
   }
-  const client = mqtt.connect(options.url, {
+  const servers = brokerServers(urls);
+  const client = mqtt.connect(urls[0]!, {
     ...tls,
+    ...(servers === undefined ? {} : { servers }),
     ...(options.client_id === undefined ? {} : { clientId: options.client_id }),
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),
@@ -44,6 +49,11 @@ export function connectMqtt(options: ConnectionOptions, context: DriverContext, 
     writeCache: false,
     ...extra,
   });
+  if (servers !== undefined) {
+    // mqtt.js names the TLS server (SNI, certificate check) after the first broker it dials and keeps that name;
+    // each broker must be checked against its own, so forget it before every dial.
+    client.on('reconnect', () => delete client.options.servername);
+  }
   context.setConnected(false, 'connecting');
   let reportedDown = false;
   client.on('connect', (connack) => {
@@ -51,18 +61,25 @@ export function connectMqtt(options: ConnectionOptions, context: DriverContext, 
     context.setConnected(true);
     // With a persistent session, whether the broker still had it: false after the broker lost its state.
     const session = options.clean_session ? {} : { session_present: connack.sessionPresent };
-    context.log.info({ url: options.url, ...session }, 'connected to MQTT broker');
+    context.log.info({ url: currentBroker(client, urls), ...session }, 'connected to MQTT broker');
   });
   const down = (reason: string) => {
     context.setConnected(false, reason);
     if (reportedDown) return;
     reportedDown = true;
-    context.log.warn({ url: options.url, reason }, 'MQTT broker unreachable; retrying in the background');
+    context.log.warn({ url: currentBroker(client, urls), reason }, 'MQTT broker unreachable; retrying in the background');
   };
   client.on('error', (error) => down(error.message));
   client.on('offline', () => down('offline'));
   client.on('close', () => context.setConnected(false, 'connection closed'));
   return client;
+}
+
+/** The URL of the broker the client dialled last (with several brokers, the one it is or was connected to). */
+export function currentBroker(client: MqttClient, urls: readonly string[]): string {
+  if (urls.length === 1) return urls[0]!;
+  const { protocol, hostname, port } = client.options;
+  return `${protocol ?? 'mqtt'}://${hostname ?? ''}:${port ?? ''}`;
 }
 
 /** Disconnects cleanly when the broker answers, and gives up waiting after `graceMs` so shutdown stays prompt. */

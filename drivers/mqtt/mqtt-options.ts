@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { docsNotes } from '../../rules/option-types.js';
 import { duration } from '../option-types.js';
 import { sourceTimestampOverrides } from '../timestamp-options.js';
 import { parseJsonPath } from './json-path.js';
@@ -37,13 +38,19 @@ const tlsOptions = z
     }
   });
 
+const brokerUrl = z.string().regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'expected a broker URL such as mqtt://127.0.0.1:1883');
+
 /** Connection settings shared by the MQTT source and sink. */
 const connection = {
-  url: z
-    .string()
-    .regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'expected a broker URL such as mqtt://127.0.0.1:1883')
-    .default('mqtt://127.0.0.1:1883')
-    .describe('Broker URL: mqtt://host:port or mqtts://host:port.'),
+  url: brokerUrl
+    .optional()
+    .describe('Broker URL: mqtt://host:port or mqtts://host:port.')
+    .register(docsNotes, { default: '`mqtt://127.0.0.1:1883`' }),
+  brokers: z
+    .array(brokerUrl)
+    .min(1, { error: 'name at least one broker URL' })
+    .optional()
+    .describe('Instead of url: the brokers of a cluster, each tried in turn when the connection is lost.'),
   client_id: z.string().optional().describe('MQTT client id; a random one when absent.'),
   username: z.string().optional(),
   password: z.string().optional().describe('Use ${ENV_VAR} to keep it out of the file.'),
@@ -59,9 +66,12 @@ const connection = {
 
 /** Checks between connection options, for the source and the sink alike. */
 function checkConnection(
-  options: { url: string; client_id?: string | undefined; clean_session: boolean; tls?: object | undefined },
+  options: { url?: string | undefined; brokers?: string[] | undefined; client_id?: string | undefined; clean_session: boolean; tls?: object | undefined },
   context: z.RefinementCtx,
 ): void {
+  if (options.url !== undefined && options.brokers !== undefined) {
+    context.addIssue({ code: 'custom', path: ['brokers'], message: 'give url or brokers, not both (put the url in the brokers list)' });
+  }
   if (!options.clean_session && options.client_id === undefined) {
     context.addIssue({
       code: 'custom',
@@ -69,9 +79,20 @@ function checkConnection(
       message: 'clean_session: false needs a fixed client_id, or the broker cannot find the session again',
     });
   }
-  if (options.tls !== undefined && !/^(mqtts|wss):/.test(options.url)) {
-    context.addIssue({ code: 'custom', path: ['tls'], message: 'tls needs an mqtts:// or wss:// url; mqtt:// is not encrypted' });
+  // mqtt.js dials every broker of a list with the first one's path (see broker-servers.ts).
+  const paths = new Set(brokerUrls(options).map((url) => (/^wss?:/.test(url) ? new URL(url).pathname : '/')));
+  if (paths.size > 1) {
+    context.addIssue({ code: 'custom', path: ['brokers'], message: `every broker of the list needs the same path; got ${[...paths].join(', ')}` });
   }
+  const plain = brokerUrls(options).filter((url) => !/^(mqtts|wss):/.test(url));
+  if (options.tls !== undefined && plain.length > 0) {
+    context.addIssue({ code: 'custom', path: ['tls'], message: `tls needs mqtts:// or wss:// for every broker; ${plain.join(', ')} is not encrypted` });
+  }
+}
+
+/** The broker URLs of a source or sink: `brokers`, else `url`, else the local broker. */
+export function brokerUrls(options: { url?: string | undefined; brokers?: readonly string[] | undefined }): string[] {
+  return [...(options.brokers ?? [options.url ?? 'mqtt://127.0.0.1:1883'])];
 }
 
 export const mqttSourceOptions = z

@@ -7,7 +7,7 @@ import { startMosquitto, type MosquittoBroker } from '../../test/helpers/mosquit
 import { eventually, recordMqtt } from '../../test/helpers/mqtt-recorder.js';
 import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
 import type { BufferedResult, DriverContext, SinkBatch, SinkDriver } from '../driver.js';
-import { mqttSinkOptions } from './mqtt-options.js';
+import { brokerUrls, mqttSinkOptions } from './mqtt-options.js';
 import { createMqttSink } from './mqtt-sink.js';
 import { encodeResultPayload } from './result-payload.js';
 import { systemClock } from '../clock.js';
@@ -91,12 +91,24 @@ async function holdingProxy(target: MosquittoBroker) {
 
 describe('MQTT sink options', () => {
   it('default to a local broker, the topic tributary/{rule}/{sensor}, QoS 1 and no retain', () => {
-    expect(mqttSinkOptions.parse({ driver: 'mqtt' })).toMatchObject({
-      url: 'mqtt://127.0.0.1:1883',
-      topic: 'tributary/{rule}/{sensor}',
-      qos: 1,
-      retain: false,
-    });
+    const parsed = mqttSinkOptions.parse({ driver: 'mqtt' });
+    expect(parsed).toMatchObject({ topic: 'tributary/{rule}/{sensor}', qos: 1, retain: false });
+    expect(brokerUrls(parsed)).toEqual(['mqtt://127.0.0.1:1883']);
+    expect(brokerUrls(mqttSinkOptions.parse({ driver: 'mqtt', url: 'mqtt://broker:1883' }))).toEqual(['mqtt://broker:1883']);
+  });
+
+  it('take several brokers instead of url, not both, and at least one', () => {
+    const cluster = ['mqtt://nats-1:1883', 'mqtt://nats-2:1883', 'mqtt://nats-3:1883'];
+    expect(brokerUrls(mqttSinkOptions.parse({ driver: 'mqtt', brokers: cluster }))).toEqual(cluster);
+    const both = mqttSinkOptions.safeParse({ driver: 'mqtt', url: 'mqtt://nats-1:1883', brokers: cluster });
+    expect(both.error?.issues).toEqual([expect.objectContaining({ path: ['brokers'], message: expect.stringContaining('give url or brokers, not both') })]);
+    const none = mqttSinkOptions.safeParse({ driver: 'mqtt', brokers: [] });
+    expect(none.error?.issues).toEqual([expect.objectContaining({ path: ['brokers'], message: 'name at least one broker URL' })]);
+    const typo = mqttSinkOptions.safeParse({ driver: 'mqtt', brokers: ['mqtt://nats-1:1883', 'nats-2:1883'] });
+    expect(typo.error?.issues).toEqual([expect.objectContaining({ path: ['brokers', 1], message: expect.stringContaining('expected a broker URL') })]);
+    // mqtt.js dials every broker of a list with the first one's websocket path.
+    const paths = mqttSinkOptions.safeParse({ driver: 'mqtt', brokers: ['wss://a:443/mqtt', 'wss://b:443/ws'] });
+    expect(paths.error?.issues).toEqual([expect.objectContaining({ path: ['brokers'], message: expect.stringContaining('same path') })]);
   });
 
   it('reject a topic template with an unknown placeholder, so validation catches the typo', () => {
@@ -114,7 +126,9 @@ describe('MQTT sink options', () => {
 
   it('reject tls options on an mqtt:// url, and a client certificate without its key', () => {
     const plain = mqttSinkOptions.safeParse({ driver: 'mqtt', url: 'mqtt://broker:1883', tls: { ca: '/etc/ca.pem' } });
-    expect(plain.error?.issues).toEqual([expect.objectContaining({ path: ['tls'], message: expect.stringContaining('needs an mqtts://') })]);
+    expect(plain.error?.issues).toEqual([expect.objectContaining({ path: ['tls'], message: expect.stringContaining('needs mqtts:// or wss:// for every broker') })]);
+    const oneOfThree = mqttSinkOptions.safeParse({ driver: 'mqtt', brokers: ['mqtts://a:8883', 'mqtt://b:1883', 'mqtts://c:8883'], tls: { ca: '/etc/ca.pem' } });
+    expect(oneOfThree.error?.issues).toEqual([expect.objectContaining({ path: ['tls'], message: expect.stringContaining('mqtt://b:1883 is not encrypted') })]);
     const halfPair = mqttSinkOptions.safeParse({ driver: 'mqtt', url: 'mqtts://broker:8883', tls: { cert: '/etc/client.pem' } });
     expect(halfPair.error?.issues).toEqual([expect.objectContaining({ path: ['tls', 'key'], message: 'give both cert and key, or neither' })]);
     expect(mqttSinkOptions.parse({ driver: 'mqtt', url: 'mqtts://broker:8883', tls: { ca: '/etc/ca.pem' } }).tls).toEqual({
@@ -350,6 +364,31 @@ describe('MQTT sink', () => {
     await sending;
     // At least once: the subscriber may see a message twice (before the stop and again after the resend).
     await subscriber.waitFor((messages) => new Set(messages.map((message) => message.payload['seq'])).size === 3, 10_000, 'all three results');
+  });
+
+  it('with several brokers, resends a send in flight to the next broker when its broker dies, and resolves only on that one\'s acknowledgements', async () => {
+    const first = await broker();
+    const second = await broker();
+    const subscriber = await recorder(second.url, 'tributary/#');
+    const proxy = await holdingProxy(first);
+    const options = mqttSinkOptions.parse({ driver: 'mqtt', brokers: [proxy.url, second.url], client_id: 'pi-1', clean_session: false, reconnect_period: '100ms' });
+    const recording = recordingContext();
+    const sink = createMqttSink(options, recording.context);
+    cleanups.push(() => sink.stop());
+    await sink.start();
+    await eventually(() => recording.isConnected() === true, 10_000, 'connected to the first broker');
+    expect(recording.logs.find((entry) => entry.message === 'connected to MQTT broker')?.context).toMatchObject({ url: proxy.url });
+
+    proxy.hold();
+    const sending = sink.send(BATCH);
+    const isSettled = settled(sending);
+    await sleep(200);
+    expect(isSettled()).toBe(false);
+    await first.stop(); // its PUBACKs never come
+    proxy.release();
+    await sending;
+    expect(recording.logs.filter((entry) => entry.message === 'connected to MQTT broker').at(-1)?.context).toMatchObject({ url: second.url, session_present: false });
+    await subscriber.waitFor((messages) => new Set(messages.map((message) => message.payload['seq'])).size === 3, 10_000, 'all three results on the second broker');
   });
 
   it('stops within two seconds while the broker is down', async () => {

@@ -4,8 +4,8 @@ import type { RuleResult } from '../../rules/rule-result.js';
 import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
 import { describeConnectionProblem } from './connection-problem.js';
 import { createHomeAssistantDiscovery } from './home-assistant-discovery.js';
-import { closeMqtt, connectMqtt } from './mqtt-connection.js';
-import type { MqttSinkOptions } from './mqtt-options.js';
+import { closeMqtt, connectMqtt, currentBroker } from './mqtt-connection.js';
+import { brokerUrls, type MqttSinkOptions } from './mqtt-options.js';
 import { encodeResultPayload } from './result-payload.js';
 import { compileTopicTemplate } from './topic-template.js';
 
@@ -54,7 +54,10 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
       if (discovery) listenForHomeAssistantBirth(connected, discovery, context);
     },
     async send(batch: SinkBatch) {
-      if (!client?.connected) throw new Error(`not connected to ${options.url}${problem === undefined ? '' : `: ${problem}`}`);
+      if (!client?.connected) {
+        const broker = client === undefined ? brokerUrls(options).join(', ') : currentBroker(client, brokerUrls(options));
+        throw new Error(`not connected to ${broker}${problem === undefined ? '' : `: ${problem}`}`);
+      }
       const connected = client;
       if (discovery) {
         // Before the results, so Home Assistant has the entity when its first state arrives. QoS 1 and retained,

@@ -11,7 +11,7 @@ import { eventually } from '../../test/helpers/mqtt-recorder.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
 import type { Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
-import { mqttSourceOptions } from './mqtt-options.js';
+import { brokerUrls, mqttSourceOptions } from './mqtt-options.js';
 import { createMqttSource } from './mqtt-source.js';
 import { systemClock } from '../clock.js';
 
@@ -103,8 +103,8 @@ async function untilReceiving(client: MqttClient, topic: string, sensor: string,
 describe('MQTT source options', () => {
   it('default to a local broker, QoS 1, a 64 KiB payload limit and no tags', () => {
     const parsed = mqttSourceOptions.parse({ driver: 'mqtt', topics: 'sensors/#' });
+    expect(brokerUrls(parsed)).toEqual(['mqtt://127.0.0.1:1883']);
     expect(parsed).toMatchObject({
-      url: 'mqtt://127.0.0.1:1883',
       topics: ['sensors/#'],
       qos: 1,
       max_payload_bytes: 65_536,
@@ -343,6 +343,26 @@ describe('MQTT source', () => {
     await passwd('mosquitto_passwd', ['-b', passwordFile, 'pi', 'secret']);
     await b.restart();
     await eventually(() => s.isConnected() === true, 10_000, 'connected with the new account');
+  });
+
+  it('with several brokers, subscribes on the next one when its broker stops, and receives there', async () => {
+    const first = await broker();
+    const second = await broker();
+    const options = mqttSourceOptions.parse({ driver: 'mqtt', brokers: [first.url, second.url], topics: 'sensors/#', strip_prefix: 'sensors/', reconnect_period: '100ms' });
+    const recorder = recordingContext();
+    const source = createMqttSource(options, recorder.context);
+    drivers.push(source);
+    const readings: Reading[] = [];
+    await source.start((reading) => void readings.push(reading));
+    await untilReceiving(await publisher(first.url), 'sensors/probe', 'probe', readings);
+
+    await first.stop();
+    const pub = await publisher(second.url);
+    await untilReceiving(pub, 'sensors/probe', 'probe', readings);
+    await pub.publishAsync('sensors/on/second', '7', { qos: 1 });
+    await eventually(() => readings.length === 1, 5_000, 'a reading through the second broker');
+    expect(readings[0]).toMatchObject({ sensor: 'on/second', value: 7 });
+    expect(recorder.logs.filter((entry) => entry.message === 'connected to MQTT broker').map((entry) => (entry.context as { url: string }).url)).toEqual([first.url, second.url]);
   });
 
   it('starts while the broker is down, and receives once the broker comes up', async () => {
