@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../../drivers/option-types.js';
+import { docsNotes } from '../../rules/option-types.js';
 import { AlertTracker } from '../../rules/anomaly/alert-tracker.js';
 import { GroupAlertTracker } from '../../rules/anomaly/group-alert-tracker.js';
 import { GROUP_DEFAULTS, type GroupAnomalySpec } from '../../rules/anomaly/group-anomaly.js';
@@ -25,16 +26,29 @@ const gpioAction = z.strictObject({
 export const alertSchema = z
   .strictObject({
     ...Object.fromEntries(DETECTOR_NAMES.map((name) => [name, DETECTOR_SCHEMAS[name].optional()])),
-    for: duration().prefault('0s').describe('How long the condition must hold before pending becomes firing.'),
-    keep_firing_for: duration().prefault('0s').describe('How long a firing alert stays firing after the condition cleared.'),
-    cooldown: duration().prefault('0s').describe('After a resolve, no new episode for this long.'),
+    for: duration()
+      .prefault('0s')
+      .describe('The condition must hold this long before pending becomes firing; 0 fires at once (inactive → firing). A condition that clears first gives pending → resolved.'),
+    keep_firing_for: duration()
+      .prefault('0s')
+      .describe("A firing alert stays firing until the condition has been clear this long (Prometheus' `keep_firing_for`)."),
+    cooldown: duration().prefault('0s').describe('After a resolve, the condition cannot start a new episode for this long.'),
     flap: z
       .strictObject({ window: duration(), max_firings: z.number().int().min(2) })
       .optional()
-      .describe('After max_firings firings within window, hold firing until quiet for a whole window.'),
-    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
-    message: z.string().optional().describe('Template, e.g. "{{sensor}} at {{value}} °C, above {{threshold}}".'),
-    labels: z.record(z.string(), z.string()).optional().describe('Copied into every alert.'),
+      .describe(
+        '`{ window: 1h, max_firings: 4 }`: after `max_firings` firings within `window`, the alert is held firing until the condition has been quiet for a whole `window` (one alert instead of a storm).',
+      )
+      .register(docsNotes, { default: 'off' }),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning').describe('`info`, `warning` or `critical`; copied into every `AlertResult`.'),
+    message: z
+      .string()
+      .optional()
+      .describe(
+        'Template, e.g. `"{{sensor}} at {{value}} °C, above {{threshold}}"`. Resolved alerts use `"{{sensor}} back to normal: {{value}}"` unless `message` is given.',
+      )
+      .register(docsNotes, { default: 'per detector' }),
+    labels: z.record(z.string(), z.string()).optional().describe('Extra labels copied into every `AlertResult`.'),
     gpio: gpioAction.optional().describe('Switch a GPIO output on while the alert fires (works with the uplink down).'),
   } as Record<string, z.ZodType>)
   .superRefine(

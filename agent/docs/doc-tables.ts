@@ -6,7 +6,9 @@ import { modbusOptions } from '../../drivers/modbus/modbus-options.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { relationalFault, simulatedSensorOptions } from '../../drivers/simulator/simulator-options.js';
 import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
+import { GROUP_KEYS, PER_SENSOR_KEYS } from '../../rules/anomaly/anomaly.js';
 import { DETECTORS } from '../../rules/anomaly/detectors.js';
+import { alertSchema } from '../config/alert-schema.js';
 import { TRANSFORM_GROUPS } from '../../rules/transforms/registry.js';
 import { configSchema } from '../config/config-schema.js';
 import { fieldOf, optionTable, plainTable, yamlFlow } from './option-table.js';
@@ -34,6 +36,10 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'rules/transforms/README.md', name: 'smoothing steps', render: () => transformTable(TRANSFORM_GROUPS.smoothing, 'Sends', true) },
   { file: 'rules/transforms/README.md', name: 'name and tag steps', render: () => transformTable(TRANSFORM_GROUPS.names, 'Does') },
   { file: 'rules/anomaly/README.md', name: 'detectors', render: detectorTable },
+  { file: 'rules/anomaly/README.md', name: 'lifecycle options', render: () => optionTable(alertSchema, KEY_DEFAULT_MEANING, { only: LIFECYCLE_KEYS }) },
+  { file: 'rules/anomaly/README.md', name: 'anomaly options', render: () => optionTable(anomalySchema(), KEY_DEFAULT_MEANING, { only: PER_SENSOR_KEYS }) },
+  { file: 'rules/anomaly/README.md', name: 'anomaly group options', render: () => anomalyGroupTable('Key') },
+  { file: 'README.md', name: 'anomaly group options', render: () => anomalyGroupTable('Key (with `across`)') },
   ...driverOptionTables(),
   { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
   { file: 'drivers/simulator/README.md', name: 'simulator fault options', render: () => optionTable(relationalFault, ['Key', 'Default', 'Meaning']) },
@@ -41,6 +47,19 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'drivers/modbus/README.md', name: 'modbus transport options', render: () => optionTable(fieldOf(modbusOptions, 'transport')) },
   { file: 'drivers/modbus/README.md', name: 'modbus register options', render: () => optionTable(fieldOf(modbusOptions, 'registers')) },
 ];
+
+const KEY_DEFAULT_MEANING = ['Key', 'Default', 'Meaning'] as const;
+
+/** The alert options every detector has; the detector's own are under its name. */
+const LIFECYCLE_KEYS = ['for', 'keep_firing_for', 'cooldown', 'flap', 'severity', 'message', 'labels'];
+
+function anomalySchema(): z.ZodType {
+  return DETECTORS.find((detector) => detector.name === 'anomaly')!.schema;
+}
+
+function anomalyGroupTable(keyHeader: string): string {
+  return optionTable(anomalySchema(), [keyHeader, 'Default', 'Meaning'], { only: ['across', ...GROUP_KEYS] });
+}
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { docsNotes } from '../../rules/option-types.js';
 import { defOf, type SchemaDef, unwrap } from '../../rules/zod-schema-def.js';
 
@@ -154,6 +154,9 @@ function defaultOf(schema: z.ZodType): string {
   while (current) {
     const def = defOf(current);
     if (def.type === 'default' || def.type === 'prefault') return `\`${yamlFlow(def.defaultValue)}\``;
+    // An option the code fills in later (the detectors' tuning) says its default in its metadata, as the JSON Schema shows it.
+    const declared = z.globalRegistry.get(current)?.default;
+    if (declared !== undefined) return `\`${yamlFlow(declared)}\``;
     if (def.type === 'literal') return '—';
     current = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
   }

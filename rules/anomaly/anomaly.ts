@@ -2,7 +2,7 @@ import { type Detector, type DetectorEpisode, IGNORED, LEARNING, newVerdict, set
 import { NoveltyScore } from './novelty-score.js';
 import { PatternScale } from './pattern-scale.js';
 import { z } from 'zod';
-import { duration } from '../option-types.js';
+import { docsNotes, duration } from '../option-types.js';
 import { count, defineDetector, number } from './detector-definition.js';
 import { GROUP_DEFAULTS } from './group-anomaly.js';
 import { ShapeMemory } from './shape-memory.js';
@@ -336,8 +336,8 @@ export class AnomalyDetector implements Detector {
 }
 
 /** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
-const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after', 'by_tag'] as const;
-const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'pattern_warmup', 'coarse', 'shapes', 'shape_radius', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
+export const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after', 'by_tag'] as const;
+export const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'pattern_warmup', 'coarse', 'shapes', 'shape_radius', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
 
 /**
  * `anomaly:` per sensor, or with `across` for a group of sensors (group-anomaly.ts; the alert schema keeps the group's
@@ -348,51 +348,108 @@ export const anomaly = defineDetector({
   description: 'the default, no tuning: whatever is unusual for each sensor (level, pattern, stuck, missing); with `across`, several sensors that stop moving together',
   schema: z
     .strictObject({
-      window: count().optional().describe(`Readings of history for level, pattern and interval statistics (default ${ANOMALY_DEFAULTS.window}).`),
-      min_readings: count().optional().describe(`No verdict (reason learning) before this many readings (default ${ANOMALY_DEFAULTS.min_readings}).`),
-      threshold: number().positive().optional().describe(`Robust z of the level that fires, beyond the range seen (default ${ANOMALY_DEFAULTS.threshold}).`),
+      window: count().optional().describe('Readings of history for level, pattern and interval statistics.').meta({ default: ANOMALY_DEFAULTS.window }),
+      min_readings: count().optional().describe('No verdict (reason `learning`) before this many readings.').meta({ default: ANOMALY_DEFAULTS.min_readings }),
+      threshold: number().positive().optional().describe('Robust z of the level that fires, beyond the range seen.').meta({ default: ANOMALY_DEFAULTS.threshold }),
       range_margin: number()
         .nonnegative()
         .optional()
-        .describe(`How far beyond the window's range (robust σ) a level must be to count as never seen; 0 = any new maximum or minimum (default ${ANOMALY_DEFAULTS.range_margin}).`),
-      pattern: z.number().int().nonnegative().optional().describe(`Readings (or blocks) in a pattern; 0 turns pattern novelty off (default ${ANOMALY_DEFAULTS.pattern}).`),
-      pattern_threshold: number().positive().optional().describe(`Robust z of a pattern's novelty that fires (default ${ANOMALY_DEFAULTS.pattern_threshold}).`),
+        .describe("How far beyond the window's range (robust σ) a level must be to count as never seen; 0 = any new maximum or minimum.")
+        .meta({ default: ANOMALY_DEFAULTS.range_margin }),
+      pattern: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('Readings (or blocks) in a pattern; 0 turns pattern novelty off (about 10× cheaper, but 39.5 instead of 69.4 on NAB, in sample).')
+        .meta({ default: ANOMALY_DEFAULTS.pattern }),
+      pattern_threshold: number().positive().optional().describe("Robust z of a pattern's novelty that fires.").meta({ default: ANOMALY_DEFAULTS.pattern_threshold }),
       pattern_warmup: z
         .number()
         .int()
         .nonnegative()
         .optional()
-        .describe(`Readings the pattern search takes in before its distances count as normal: among few candidates they are too large (default ${ANOMALY_DEFAULTS.pattern_warmup}).`),
-      coarse: z.number().int().nonnegative().optional().describe(`Block size (readings) of the coarse pattern scale; 0 turns it off (default ${ANOMALY_DEFAULTS.coarse}).`),
+        .describe(
+          'Readings the pattern search must have taken in before its distances are learnt: among few candidates they are too large (the coarse scale: the same span in blocks).',
+        )
+        .meta({ default: ANOMALY_DEFAULTS.pattern_warmup }),
+      coarse: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('Block size (readings) of the coarse pattern scale; 0 turns it off.')
+        .meta({ default: ANOMALY_DEFAULTS.coarse }),
       shapes: z
         .number()
         .int()
         .nonnegative()
         .optional()
-        .describe(`Shapes kept in the long-term memory of the raw scale: a stretch near one seen on two occasions a window apart is not news; 0 turns it off (default ${ANOMALY_DEFAULTS.shapes}).`),
+        .describe(
+          "Shapes in the raw scale's long-term memory (about 70 bytes each): a stretch near one seen on two occasions a window apart is not news; 0 turns it off.",
+        )
+        .meta({ default: ANOMALY_DEFAULTS.shapes }),
       shape_radius: number()
         .positive()
         .optional()
-        .describe(`How near (in typical nearest-neighbour distances) a stretch must be to a kept shape (default ${ANOMALY_DEFAULTS.shape_radius}).`),
-      flat_factor: number().positive().optional().describe(`A flat run fires beyond this many times the longest seen (default ${ANOMALY_DEFAULTS.flat_factor}).`),
-      missing_factor: number().positive().optional().describe(`Silence fires beyond this many median intervals, and 3× the longest gap (default ${ANOMALY_DEFAULTS.missing_factor}).`),
-      memory: count().optional().describe(`Readings over which the recent worst score fades by half (default ${ANOMALY_DEFAULTS.memory}).`),
-      hold: z.number().int().nonnegative().optional().describe(`Readings the condition stays active after it fired (default ${ANOMALY_DEFAULTS.hold}).`),
+        .describe('Within this many median nearest-neighbour distances a stretch is a shape already kept.')
+        .meta({ default: ANOMALY_DEFAULTS.shape_radius }),
+      flat_factor: number().positive().optional().describe('A flat run fires beyond this many times the longest seen.').meta({ default: ANOMALY_DEFAULTS.flat_factor }),
+      missing_factor: number()
+        .positive()
+        .optional()
+        .describe('Silence fires beyond this many median intervals (and 3× the longest gap).')
+        .meta({ default: ANOMALY_DEFAULTS.missing_factor }),
+      memory: count().optional().describe('Readings over which the recent worst score fades by half.').meta({ default: ANOMALY_DEFAULTS.memory }),
+      hold: z.number().int().nonnegative().optional().describe('Readings the condition stays active after it fired.').meta({ default: ANOMALY_DEFAULTS.hold }),
       learn_new_normal_after: duration()
         .optional()
-        .describe('A fault still outside the band from before it this long after firing is resolved and taken as the new normal; absent: it fires until it clears or is acknowledged.'),
+        .describe('A fault still outside the band from before it this long after firing is resolved and taken as the new normal; absent: it fires until it clears or is acknowledged.')
+        .register(docsNotes, { default: 'never' }),
       across: z
         .array(z.string().min(1))
         .optional()
-        .describe('Watch these sensors together (2 to 16): full names (pump/flow) make one group per source, last levels (flow) one group per device. Fires when they stop moving together as learnt.'),
-      learn: count().optional().describe(`across: rows in the learning period (default ${GROUP_DEFAULTS.learn}).`),
-      variance: number().gt(0).max(1).optional().describe(`across: share of the variance the model's components explain (default ${GROUP_DEFAULTS.variance}).`),
-      smoothing: number().gt(0).max(1).optional().describe(`across: EWMA weight of a new row in the smoothed statistics, 1 = none (default ${GROUP_DEFAULTS.smoothing}).`),
-      quantile: number().gt(0).max(1).optional().describe(`across: quantile of the held-out statistic the limit is based on (default ${GROUP_DEFAULTS.quantile}; 1 = the largest value).`),
-      margin: number().positive().optional().describe(`across: the limit is margin × that quantile (default ${GROUP_DEFAULTS.margin}).`),
-      watch: z.enum(['spe', 't2', 'both']).optional().describe(`across: spe (off the learnt relationship), t2 (along it, further out than learnt) or both (default ${GROUP_DEFAULTS.watch}).`),
-      stale_after: duration().optional().describe("across: how long a sensor's last value is carried into rows (default 3 of its intervals); older makes the group incomplete."),
-      by_tag: z.string().min(1).optional().describe('across: one group per value of this tag (e.g. device) instead of per source or device name; readings without the tag are left out.'),
+        .describe(
+          'Watch these 2 to 16 sensors together; fires when they stop moving together as learnt. Full names (`pump/flow`: one group per source, named after their common prefix) or last name levels (`flow`: one group per device, the name without its last level, as `derive` groups).',
+        ),
+      learn: count()
+        .optional()
+        .describe(
+          'Group: rows in the learning period (at 1 Hz, 50 minutes; one reading a minute, about 2 days); at least 30, and 10 per sensor. It must see the device in all its usual states.',
+        )
+        .meta({ default: GROUP_DEFAULTS.learn }),
+      variance: number()
+        .gt(0)
+        .max(1)
+        .optional()
+        .describe("Group: share of the standardised variance the model's principal components explain; the rest is what SPE watches.")
+        .meta({ default: GROUP_DEFAULTS.variance }),
+      smoothing: number().gt(0).max(1).optional().describe('Group: EWMA weight of a new row in the smoothed statistics; 1 = no smoothing.').meta({ default: GROUP_DEFAULTS.smoothing }),
+      quantile: number()
+        .gt(0)
+        .max(1)
+        .optional()
+        .describe('Group: quantile of the held-out smoothed statistic the limit starts from (1 = its largest value).')
+        .meta({ default: GROUP_DEFAULTS.quantile }),
+      margin: number()
+        .positive()
+        .optional()
+        .describe('Group: the limit is this many times that quantile; the condition clears under the quantile.')
+        .meta({ default: GROUP_DEFAULTS.margin }),
+      watch: z
+        .enum(['spe', 't2', 'both'])
+        .optional()
+        .describe("Group: `spe` (off the learnt relationship), `t2` (Hotelling's T²: along it, further out than learnt) or `both`.")
+        .meta({ default: GROUP_DEFAULTS.watch }),
+      stale_after: duration()
+        .optional()
+        .describe("Group: how long a sensor's last value is carried into rows (a duration, e.g. `30s`); beyond it the group is incomplete.")
+        .register(docsNotes, { default: '3 intervals' }),
+      by_tag: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Group: one group per value of this tag (`by_tag: device`) instead of per source or device name; readings without the tag are left out.'),
     })
     .superRefine((spec, context) => {
       const given = (keys: readonly string[]) => keys.filter((key) => (spec as Record<string, unknown>)[key] !== undefined);
