@@ -132,12 +132,18 @@ const deriveSchema = z
 
 export const ruleSchema = z
   .strictObject({
-    from: nameList().optional().describe('Source or rule name(s) to read from; all sources when absent.'),
-    select: nameList().optional().describe('Sensor name glob(s), e.g. greenhouse/*/temperature; all sensors when absent.'),
+    from: nameList()
+      .optional()
+      .describe('Readings of these sources, or results of these rules (see Chaining), e.g. `from: [greenhouse, cellar]`; all sources when absent.'),
+    select: nameList()
+      .optional()
+      .describe(
+        'Sensor names matching any glob, e.g. `select: greenhouse/*/temperature`: `*` within one level, `**` across levels, `?` one character; all sensors when absent.',
+      ),
     tags: z
       .record(z.string(), z.union([z.string(), z.array(z.string())]))
       .optional()
-      .describe('Only readings with these tag values; a list accepts any of its values, "*" any value.'),
+      .describe('Only readings whose tag has the value, one of the values, or (`*`) any value, e.g. `tags: { room: north, zone: [a, b], device: "*" }`.'),
     where: z.string().optional().describe('Filter expression, e.g. "value > -40 and value < 125"; may use prev.'),
     transform: z
       .array(z.record(z.string(), z.unknown()))

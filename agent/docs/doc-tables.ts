@@ -9,6 +9,7 @@ import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
 import { GROUP_KEYS, PER_SENSOR_KEYS } from '../../rules/anomaly/anomaly.js';
 import { DETECTORS } from '../../rules/anomaly/detectors.js';
 import { alertSchema } from '../config/alert-schema.js';
+import { ruleSchema } from '../config/rule-schema.js';
 import { TRANSFORM_GROUPS } from '../../rules/transforms/registry.js';
 import { configSchema } from '../config/config-schema.js';
 import { fieldOf, optionTable, plainTable, yamlFlow } from './option-table.js';
@@ -28,6 +29,7 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   })),
   { file: 'README.md', name: 'source drivers', render: () => driverTable('Reads', SOURCE_DRIVERS) },
   { file: 'README.md', name: 'sink drivers', render: () => driverTable('Sends to', SINK_DRIVERS) },
+  { file: 'rules/README.md', name: 'select options', render: () => optionTable(ruleSchema, KEY_DEFAULT_MEANING, { only: ['from', 'select', 'tags'] }) },
   { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },
   { file: 'rules/aggregates/README.md', name: 'every aggregate', render: everyAggregateTable },
   { file: 'rules/transforms/README.md', name: 'value steps', render: () => transformTable(TRANSFORM_GROUPS.values, 'Does') },
