@@ -154,6 +154,12 @@ describe('fleet through the Mosquitto ACL of config/fleet-mosquitto.acl', () => 
     await eventually(() => agent.stdout().length > before, 10_000, 'results after the refusal');
     expect(fleet.status('dev-c')).toBeUndefined();
   });
+
+  it("lets a device's Last Will through: the operator sees it offline", async () => {
+    agents[0]!.child.kill('SIGKILL');
+    await eventually(() => fleet.status('dev-a')?.online === false, 20_000, "dev-a's Last Will");
+    expect(fleet.status('dev-a')!.reason).toBe('connection lost');
+  });
 });
 
 /** `fleet.tls` and the operator's --tls-ca against a Mosquitto TLS listener, with certificates made for the test. */

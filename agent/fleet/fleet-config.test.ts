@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { fleetSection, usernameOf } from './fleet-config.js';
+
+const KEY = 'ed25519:aX7xOvnltFRxI6T6SrwIg4nulkApDXbKQ6jQZye7F7o=';
+
+describe('fleet section', () => {
+  it('logs in as the device id when a password is set and no user name, so a per-device ACL (%u) matches', () => {
+    expect(usernameOf({ device: 'greenhouse-3', password: 'secret' })).toBe('greenhouse-3');
+    expect(usernameOf({ device: 'greenhouse-3', username: 'someone', password: 'secret' })).toBe('someone');
+    // Anonymous brokers: no user name is sent at all.
+    expect(usernameOf({ device: 'greenhouse-3' })).toBeUndefined();
+  });
+
+  it("takes the MQTT sink's tls options and refuses them with an unencrypted broker URL", () => {
+    const parsed = fleetSection.parse({ brokers: ['mqtts://broker.local:8883'], trusted_keys: [KEY], tls: { ca: 'ca.pem' } });
+    expect(parsed?.tls).toEqual({ ca: 'ca.pem', reject_unauthorized: true });
+
+    const plain = fleetSection.safeParse({ brokers: ['mqtts://a:8883', 'mqtt://b:1883'], trusted_keys: [KEY], tls: { ca: 'ca.pem' } });
+    expect(plain.success).toBe(false);
+    expect(plain.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['tls', 'tls needs mqtts:// or wss:// broker URLs; mqtt:// is not encrypted']]);
+
+    const halfCertificate = fleetSection.safeParse({ brokers: ['mqtts://a:8883'], trusted_keys: [KEY], tls: { cert: 'client.pem' } });
+    expect(halfCertificate.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['tls.key', 'give both cert and key, or neither']]);
+  });
+});
