@@ -59,6 +59,16 @@ export function deviceStatus(
   };
 }
 
+/** The status a device leaves behind when it goes: its Last Will (`connection lost`) or its goodbye (`stopped`). */
+export function offlineStatus(base: Pick<DeviceStatus, 'device' | 'groups' | 'agent_version' | 'interval_s'>, reason: string, version: number, now: number): DeviceStatus {
+  return { ...base, online: false, reason, config_version: version, at: new Date(now).toISOString() };
+}
+
+/** The message on `<prefix>/result/<device>`: what the device did with a bundle. */
+export function bundleResult(device: string, outcome: BundleOutcome): string {
+  return JSON.stringify({ device, ...outcome });
+}
+
 /** The part of a status whose change is worth a message at once; backlog and time wait for the interval. */
 export function changeKey(status: DeviceStatus): string {
   const { backlog: _backlog, at: _at, ...rest } = status;

@@ -2,10 +2,11 @@ import type { MqttClient } from 'mqtt';
 import { checkConfigFile, type TributaryConfig } from '../config/load-config.js';
 import type { HealthReport } from '../health/health-report.js';
 import type { Logger } from '../logger.js';
-import { openBundle, type OpenedBundle } from './config-bundle.js';
+import type { OpenedBundle } from './config-bundle.js';
 import { checkBundleConfig } from './bundle-check.js';
+import { decideOnBundle } from './bundle-decision.js';
 import type { ConfigVersions } from './config-versions.js';
-import { changeKey, deviceStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
+import { bundleResult, changeKey, deviceStatus, offlineStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
 import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
 import { deviceIdOf, usernameOf, type FleetSettings } from './fleet-config.js';
 import { connectFleet } from './fleet-connection.js';
@@ -134,7 +135,7 @@ export class FleetMember {
   }
 
   private offline(reason: string): DeviceStatus {
-    return { ...this.base(), online: false, reason, config_version: this.options.versions.running?.version ?? 0, at: new Date(this.now()).toISOString() };
+    return offlineStatus(this.base(), reason, this.options.versions.running?.version ?? 0, this.now());
   }
 
   /** Every CHECK_MS: probation, then the status if it changed or is due. */
@@ -173,33 +174,19 @@ export class FleetMember {
     this.lastChange = full;
     const level = outcome.outcome === 'applied' ? 'info' : 'warn';
     this.options.log[level]({ ...full, device: this.device }, `fleet: bundle ${outcome.outcome}`);
-    this.client?.publish(this.topics.result(this.device), JSON.stringify({ device: this.device, ...full }), { qos: 1 });
+    this.client?.publish(this.topics.result(this.device), bundleResult(this.device, full), { qos: 1 });
     this.publishStatus(true);
   }
 
   private async handle(topic: string, payload: Buffer, retained: boolean): Promise<void> {
     if (this.stopped) return;
-    // An empty retained message clears a topic: nothing to do.
-    if (payload.length === 0) return;
     const { versions, log } = this.options;
-    const opened = openBundle(payload, this.trusted);
-    if (!opened.ok) return this.report({ version: undefined, outcome: 'rejected', reason: opened.reason });
-    const bundle = opened.bundle;
-    const meantHere = 'group' in bundle.target ? this.settings.groups.includes(bundle.target.group) : bundle.target.device === this.device;
-    const onItsTopic = topic === ('group' in bundle.target ? this.topics.groupBundle(bundle.target.group) : this.topics.deviceBundle(bundle.target.device));
-    if (!meantHere || !onItsTopic) {
-      const target = 'group' in bundle.target ? `group ${bundle.target.group}` : `device ${bundle.target.device}`;
-      return this.report({ version: bundle.version, outcome: 'rejected', reason: `meant for ${target}, not for this device (groups: ${this.settings.groups.join(', ') || 'none'}) or not on its topic ${topic}` });
-    }
-    // The version running, again: a canary's arriving for its group too, or a retained one at reconnection.
-    if (versions.running?.version === bundle.version) return;
-    if (bundle.version <= versions.highest) {
-      // Retained bundles come back at every connection; an old one is not news. A live one is a replay.
-      if (retained) return log.debug({ version: bundle.version, highest: versions.highest }, 'fleet: retained bundle not newer; ignored');
-      return this.report({ version: bundle.version, outcome: 'rejected', reason: `replay: version ${bundle.version} is not newer than version ${versions.highest}, the newest this device has seen` });
-    }
+    const decision = decideOnBundle(topic, payload, retained, { device: this.device, groups: this.settings.groups, topics: this.topics, trusted: this.trusted, running: versions.running?.version, highest: versions.highest });
+    if (decision.kind === 'ignore') return log.debug({ topic, why: decision.why }, 'fleet: bundle ignored');
+    if (decision.kind === 'reject') return this.report({ version: decision.version, outcome: 'rejected', reason: decision.reason });
+    const bundle = decision.bundle;
     versions.seen(bundle.version);
-    if (bundle.action === 'rollback') return this.rollBack(`rollback ordered by version ${bundle.version}`, 'rolled-back', bundle.version);
+    if (decision.kind === 'rollback') return this.rollBack(`rollback ordered by version ${bundle.version}`, 'rolled-back', bundle.version);
     return this.applyBundle(bundle);
   }
 
