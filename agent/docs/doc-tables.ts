@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { gpioOptions } from '../../drivers/gpio/gpio-options.js';
 import { modbusOptions } from '../../drivers/modbus/modbus-options.js';
+import { CONNECTION_KEYS, mqttSinkOptions, mqttSourceOptions } from '../../drivers/mqtt/mqtt-options.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../../drivers/registry.js';
 import { relationalFault, simulatedSensorOptions } from '../../drivers/simulator/simulator-options.js';
 import { AGGREGATES } from '../../rules/aggregates/aggregate-catalog.js';
@@ -14,8 +15,8 @@ import { TRANSFORM_GROUPS } from '../../rules/transforms/registry.js';
 import { configSchema } from '../config/config-schema.js';
 import { fieldOf, optionTable, plainTable, yamlFlow } from './option-table.js';
 
-/** Drivers whose README holds the generated options table (the others keep hand-written tables for now). */
-const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator', 'gpio', 'modbus', 'serial', 'influxdb'];
+/** Drivers whose README holds generated option tables: every driver's. */
+const DRIVER_READMES_WITH_TABLES: readonly string[] = ['onewire', 'system', 'console', 'simulator', 'gpio', 'modbus', 'serial', 'influxdb', 'mqtt'];
 
 /**
  * Every generated table in the docs: the file, the name in its markers, and how it is made from the registries and
@@ -46,6 +47,8 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
   { file: 'drivers/simulator/README.md', name: 'simulator fault options', render: () => optionTable(relationalFault, ['Key', 'Default', 'Meaning']) },
   { file: 'drivers/gpio/README.md', name: 'gpio pin options', render: () => optionTable(fieldOf(gpioOptions, 'pins')) },
+  { file: 'drivers/mqtt/README.md', name: 'mqtt home_assistant options', render: () => optionTable(fieldOf(mqttSinkOptions, 'home_assistant'), ['`home_assistant` option', 'Default', 'Meaning']) },
+  { file: 'drivers/mqtt/README.md', name: 'mqtt connection options', render: () => optionTable(mqttSourceOptions, undefined, { only: CONNECTION_KEYS.filter((key) => key !== 'url') }) },
   { file: 'drivers/modbus/README.md', name: 'modbus transport options', render: () => optionTable(fieldOf(modbusOptions, 'transport')) },
   { file: 'drivers/modbus/README.md', name: 'modbus register options', render: () => optionTable(fieldOf(modbusOptions, 'registers')) },
 ];
@@ -132,7 +135,9 @@ function driverOptionTables() {
   for (const [kind, registry] of [['source', SOURCE_DRIVERS], ['sink', SINK_DRIVERS]] as const) {
     for (const [name, entry] of Object.entries(registry)) {
       if (!DRIVER_READMES_WITH_TABLES.includes(name)) continue;
-      tables.push({ file: `drivers/${name}/README.md`, name: `${name} ${kind} options`, render: () => optionTable(entry.options) });
+      // MQTT's connection options, which source and sink share, have a table of their own; `url` stays in each.
+      const select = name === 'mqtt' ? { omit: CONNECTION_KEYS.filter((key) => key !== 'url') } : {};
+      tables.push({ file: `drivers/${name}/README.md`, name: `${name} ${kind} options`, render: () => optionTable(entry.options, undefined, select) });
     }
   }
   return tables;

@@ -24,13 +24,14 @@ const tlsOptions = z
     ca: z
       .string()
       .optional()
-      .describe("PEM file of the CA that signed the broker's certificate; the system's CAs when absent."),
-    cert: z.string().optional().describe('PEM file of this client\'s certificate, for a broker that asks for one (give key too).'),
-    key: z.string().optional().describe('PEM file of the private key of cert.'),
+      .describe("PEM file of the CA that signed the broker's certificate; the system's CAs when absent.")
+      .register(docsNotes, { default: 'system CAs' }),
+    cert: z.string().optional().describe('PEM file of this client\'s certificate, for a broker that asks for one (give `key` too).'),
+    key: z.string().optional().describe('PEM file of the private key of `cert`.'),
     reject_unauthorized: z
       .boolean()
       .default(true)
-      .describe("false: accept any broker certificate. Only for tests: anyone on the path can then read and change the data."),
+      .describe('`false` accepts any broker certificate. Only for tests: anyone on the path can then read and change the data.'),
   })
   .superRefine((tls, context) => {
     if ((tls.cert === undefined) !== (tls.key === undefined)) {
@@ -44,25 +45,37 @@ const brokerUrl = z.string().regex(/^(mqtts?|wss?|tcp):\/\/\S+$/, 'expected a br
 const connection = {
   url: brokerUrl
     .optional()
-    .describe('Broker URL: mqtt://host:port or mqtts://host:port.')
+    .describe('Broker URL: `mqtt://host:port`, `mqtts://host:port` (TLS), `ws://` or `wss://` (WebSocket); `tcp://` means `mqtt://`. Or `brokers`, for a cluster.')
     .register(docsNotes, { default: '`mqtt://127.0.0.1:1883`' }),
   brokers: z
     .array(brokerUrl)
     .min(1, { error: 'name at least one broker URL' })
     .optional()
-    .describe('Instead of url: the brokers of a cluster, each tried in turn when the connection is lost.'),
-  client_id: z.string().optional().describe('MQTT client id; a random one when absent.'),
-  username: z.string().optional(),
-  password: z.string().optional().describe('Use ${ENV_VAR} to keep it out of the file.'),
-  tls: tlsOptions.optional().describe('CA, client certificate and key for mqtts:// or wss://.'),
+    .describe('Instead of `url`: several broker URLs (the nodes of a cluster), each tried in turn when the connection is lost; see Broker clusters.'),
+  client_id: z
+    .string()
+    .optional()
+    .describe('MQTT client id; a random one when absent. Must be unique on the broker; required with `clean_session: false`.')
+    .register(docsNotes, { default: 'random' }),
+  username: z.string().optional().describe('User name, if the broker asks for one.'),
+  password: z.string().optional().describe('Password; write `${MQTT_PASSWORD}` to take it from the environment.'),
+  tls: tlsOptions
+    .optional()
+    .describe('CA, client certificate and key for `mqtts://` or `wss://`.')
+    .register(docsNotes, { keyByKey: true }),
   clean_session: z
     .boolean()
     .default(true)
-    .describe('false: the broker keeps this client\'s session across disconnections (needs a fixed client_id).'),
-  keepalive: duration().prefault('30s'),
+    .describe('`false`: a persistent session, which the broker keeps across disconnections (needs a fixed `client_id`); see Persistent sessions.'),
+  keepalive: duration()
+    .prefault('30s')
+    .describe('Longest silence before the client pings the broker; rounded to whole seconds. The broker takes the client as gone after 1.5 × this.'),
   reconnect_period: duration().prefault('1s').describe('Wait between reconnect attempts.'),
-  connect_timeout: duration().prefault('10s'),
+  connect_timeout: duration().prefault('10s').describe('How long one connect attempt may take.'),
 };
+
+/** The connection options, which the source and the sink share (the README lists them in a table of their own). */
+export const CONNECTION_KEYS: readonly string[] = Object.keys(connection);
 
 /** Checks between connection options, for the source and the sink alike. */
 function checkConnection(
@@ -102,31 +115,33 @@ export const mqttSourceOptions = z
     preset: z
       .enum(MQTT_PRESET_NAMES)
       .optional()
-      .describe('Topics, sensor names and tags for a firmware: tasmota, esphome, zigbee2mqtt or shelly. Options given here win.'),
+      .describe('`tasmota`, `esphome`, `zigbee2mqtt` or `shelly`: topics, sensor names and tags for that firmware (see Presets); options given here win.'),
     topics: z
       .union([z.string(), z.array(z.string()).min(1)])
       .transform((value) => (typeof value === 'string' ? [value] : value))
       .optional()
-      .describe('Topic filter(s) to subscribe to; + and # wildcards allowed. Derived from topic_template or preset when absent.'),
+      .describe('One topic filter or a list of them; `+` and `#` wildcards allowed. Required unless `topic_template` or `preset` is given, which then supply it.'),
     topic_template: checked(compileTopicMatcher)
       .optional()
-      .describe('Topic levels to names, e.g. "sensors/{room}/{sensor}": {sensor} names the sensor, {<tag>} becomes a tag.'),
+      .describe('What topic levels mean, e.g. `sensors/{room}/{sensor}`: `{sensor}` names the sensor, `{<tag>}` becomes a tag; see Topic templates.'),
     fields: z
       .record(z.string(), checked(parseJsonPath))
       .optional()
-      .describe('Only these JSON fields become readings: reading name to path, e.g. { temperature: "AM2301.Temperature" }.'),
-    qos: z.literal([0, 1, 2]).default(1),
+      .describe('Only these JSON fields become readings, reading name to path: `{ temperature: AM2301.Temperature }`; see Choosing fields by path.')
+      .register(docsNotes, { default: 'all fields' }),
+    qos: z.literal([0, 1, 2]).default(1).describe('QoS of the subscription: `0`, `1` or `2`.'),
     strip_prefix: z
       .string()
       .optional()
-      .describe('Removed from the start of the topic to form the sensor name, e.g. "sensors/".'),
+      .describe('Removed from the start of the topic to form the sensor name, e.g. `sensors/`; not used when a template or preset names the sensor.'),
     timestamp_field: z
       .union([checked(parseJsonPath), z.literal(false)])
       .optional()
-      .describe('JSON field (or path) holding the time of measurement (ms since epoch, seconds, or ISO 8601); false: arrival time.'),
+      .describe('JSON field or path with the time of measurement (ms or s since the epoch, or ISO 8601); arrival time otherwise or with `false`.')
+      .register(docsNotes, { default: "none (preset's)" }),
     timestamps: sourceTimestampOverrides(),
-    max_payload_bytes: z.number().int().positive().default(65_536).describe('Larger payloads are rejected and counted.'),
-    tags: z.record(z.string(), z.string()).default({}).describe('Tags added to every reading.'),
+    max_payload_bytes: z.number().int().positive().default(65_536).describe('Larger payloads are rejected and counted as `mqtt-payload-too-large`.'),
+    tags: z.record(z.string(), z.string()).default({}).describe('Tags added to every reading, e.g. `{ site: greenhouse-1 }`.'),
   })
   // Runs even when a key is unknown, so a misspelt `topic:` is reported with the missing `topics`.
   .superRefine(
@@ -152,20 +167,26 @@ const homeAssistantOptions = z.strictObject({
     .string()
     .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only (Home Assistant\'s rule for discovery topics)')
     .optional()
-    .describe('Identifies this agent as one device in Home Assistant; default: client_id, else the host name.'),
-  device_name: z.string().optional().describe('Device name shown in Home Assistant; default: "Tributary <device_id>".'),
+    .describe("The device's id in Home Assistant (`[a-zA-Z0-9_-]`; other characters of the default become `_`).")
+    .register(docsNotes, { default: '`client_id`, else host name' }),
+  device_name: z
+    .string()
+    .optional()
+    .describe("The device's name in Home Assistant.")
+    .register(docsNotes, { default: '`Tributary <device_id>`' }),
   aggregates: z
     .array(z.string())
     .min(1)
     .optional()
-    .describe('Only these aggregates become sensors (default: every aggregate a window carries).'),
+    .describe('Only these aggregates become sensors, e.g. `[mean, max]`; every aggregate a window carries when absent.')
+    .register(docsNotes, { default: 'all' }),
   units: z
     .record(z.string(), z.string())
     .default({})
-    .describe('Unit of measurement per sensor name, e.g. { greenhouse/temperature: "°C" }; not applied to count.'),
+    .describe('Unit per sensor name: `{ greenhouse/temperature: "°C" }`; not applied to `count`.'),
   expire_after: duration()
     .optional()
-    .describe('Home Assistant shows a sensor as unavailable when no result came for this long.'),
+    .describe('The sensor shows *unavailable* when no result came for this long, e.g. `5m`.'),
 });
 
 export const mqttSinkOptions = z
@@ -175,21 +196,23 @@ export const mqttSinkOptions = z
     // Compiled here too, so `tributary validate` catches a misspelt placeholder, not only the start of the sink.
     topic: checked(compileTopicTemplate)
       .default('tributary/{rule}/{sensor}')
-      .describe('Topic template; {rule}, {source}, {sensor} and {tags.<name>} are replaced.'),
+      .describe('Topic template; `{rule}`, `{source}`, `{sensor}` and `{tags.<name>}` are replaced.'),
     alert_topic: checked(compileTopicTemplate)
       .optional()
-      .describe('Topic template for alerts; default: the topic template followed by /alert.'),
+      .describe('Topic template for alerts.')
+      .register(docsNotes, { default: '`topic` + `/alert`' }),
     alert_state_topic: checked(compileTopicTemplate)
       .optional()
-      .describe("Topic template of each alert's current state, retained; default: the alert topic followed by /state."),
-    qos: z.literal([0, 1, 2]).default(1),
-    retain: z.boolean().default(false),
+      .describe("Topic template of each alert's current state, retained (QoS 1).")
+      .register(docsNotes, { default: '`alert_topic` + `/state`' }),
+    qos: z.literal([0, 1, 2]).default(1).describe('`0`, `1` or `2`; see Delivery.'),
+    retain: z.boolean().default(false).describe('Publish retained messages.'),
     status_topic: z
       .string()
       .regex(/^[^+#]+$/, 'no + or # in a topic')
       .optional()
-      .describe('Retained "online" after each connect, "offline" on shutdown and, as Last Will, when the agent vanishes.'),
-    home_assistant: homeAssistantOptions.optional().describe('Announce sensors and alerts to Home Assistant (MQTT discovery).'),
+      .describe('Retained `online` after each connect, `offline` on shutdown and, as Last Will, when the agent vanishes; see Status topic.'),
+    home_assistant: homeAssistantOptions.optional().describe('Announce sensors and alerts to Home Assistant (MQTT discovery); see Home Assistant.'),
   })
   .superRefine(checkConnection)
   .superRefine((options, context) => {
