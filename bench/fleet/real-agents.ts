@@ -1,0 +1,31 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { agentNodeFlags } from '../agent-node-flags.js';
+import { REPO, track } from '../pipeline/processes.js';
+import { benchDeviceConfig, type BenchDevice } from './bench-configs.js';
+
+export interface RealAgent {
+  readonly device: string;
+  readonly child: ChildProcess;
+  /** Its last log lines, to say why it failed. */
+  logTail(): string;
+}
+
+/**
+ * Starts the built agent (`dist/agent/cli.js`, with the Node flags of systemd/tributary.service) as one fleet device,
+ * with its own config file and data dir under `work`. Killed with the benchmark's other children when it ends.
+ */
+export async function startRealAgent(device: BenchDevice, work: string): Promise<RealAgent> {
+  const config = path.join(work, `${device.device}.yaml`);
+  await writeFile(config, benchDeviceConfig(device));
+  const child = track(
+    spawn(process.execPath, [...agentNodeFlags(), path.join(REPO, 'dist/agent/cli.js'), 'run', '--config', config, '--data-dir', path.join(work, `data-${device.device}`)], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  let tail = '';
+  child.stderr!.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4_000)));
+  return { device: device.device, child, logTail: () => tail };
+}
