@@ -1,6 +1,6 @@
 import type { Reading } from '../../rules/reading.js';
 import type { MqttSourceOptions } from './mqtt-options.js';
-import { compileFields, parseMqttPayload } from './mqtt-payload.js';
+import { compileFields, parseMqttPayload, type PayloadParseOptions } from './mqtt-payload.js';
 import { MQTT_PRESETS } from './presets/index.js';
 import type { TopicRoute } from './presets/preset.js';
 import { compileTopicMatcher } from './topic-matcher.js';
@@ -24,30 +24,33 @@ export function createMessageReader(options: MqttSourceOptions, sourceName: stri
   const fields = options.fields === undefined ? undefined : compileFields(options.fields);
   // The user's timestamp_field wins over the preset's; `false` turns the preset's off.
   const timestampField = options.timestamp_field === false ? undefined : (options.timestamp_field ?? preset?.timestampField);
+  // One options object for every message, its per-message fields set in place: a message costs no object of its own.
+  const parse: Mutable<PayloadParseOptions> = {
+    source: sourceName,
+    sensor: '',
+    tags: options.tags,
+    timestampField,
+    maxPayloadBytes: options.max_payload_bytes,
+    now: 0,
+    fields,
+    ignoreFields: preset?.ignoreFields,
+    onOffStrings: preset?.onOffStrings,
+  };
   return {
     topics,
     read(topic, payload, now, out) {
       const route = router(topic);
       if (route === 'ignore') return undefined;
       if (route === 'mismatch') return { kind: 'mqtt-topic-mismatch', message: `topic "${topic}" does not fit ${described}; narrow topics` };
-      return parseMqttPayload(
-        payload,
-        {
-          source: sourceName,
-          sensor: route.sensor,
-          tags: route.tags,
-          timestampField,
-          maxPayloadBytes: options.max_payload_bytes,
-          now,
-          fields,
-          ignoreFields: preset?.ignoreFields,
-          onOffStrings: preset?.onOffStrings,
-        },
-        out,
-      );
+      parse.sensor = route.sensor;
+      parse.tags = route.tags;
+      parse.now = now;
+      return parseMqttPayload(payload, parse, out);
     },
   };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What the source makes of a topic: the sensor name and tags, a topic to skip, or one that does not fit. */
 type Router = (topic: string) => TopicRoute | 'ignore' | 'mismatch';

@@ -42,8 +42,8 @@ interface Walk {
   readonly out: Reading[];
   readonly skipParent: object | undefined;
   readonly skipKey: string | number | undefined;
-  /** Sensors whose JSON number overflowed to Infinity (`1e999`): bad input, not a reading. */
-  readonly outOfRange: string[];
+  /** Sensors whose JSON number overflowed to Infinity (`1e999`): bad input, not a reading. Made on the first. */
+  outOfRange: string[] | undefined;
 }
 
 const BOOLEAN_WORDS: Record<string, number> = { true: 1, false: 0, on: 1, off: 0 };
@@ -96,7 +96,7 @@ export function parseMqttPayload(
       }
     }
   }
-  const walk: Walk = { options, timestamp, out, skipParent, skipKey, outOfRange: [] };
+  const walk: Walk = { options, timestamp, out, skipParent, skipKey, outOfRange: undefined };
   const before = out.length;
   if (options.fields === undefined) {
     collectFields(object, options.sensor, walk);
@@ -107,7 +107,7 @@ export function parseMqttPayload(
     }
   }
   // The other fields of the payload are kept; a bad timestamp, found first, is the one reported.
-  if (walk.outOfRange.length > 0 && rejection === undefined) {
+  if (walk.outOfRange !== undefined && rejection === undefined) {
     const kept = out.length === before ? 'no other field was read' : 'the other fields were read';
     return {
       kind: 'mqtt-number-out-of-range',
@@ -142,7 +142,7 @@ function addValue(value: unknown, sensor: string, walk: Walk, strings: StringVal
   let reading: number | undefined;
   if (typeof value === 'number') {
     if (Number.isFinite(value)) reading = value;
-    else walk.outOfRange.push(sensor);
+    else (walk.outOfRange ??= []).push(sensor);
   } else if (typeof value === 'boolean') {
     reading = value ? 1 : 0;
   } else if (typeof value === 'string') {
@@ -171,6 +171,8 @@ function timestampPath(field: string): JsonPath {
 }
 
 function booleanWord(text: string): number | undefined {
+  // No word is longer than "false": a JSON payload is not lower-cased (copied) only to find that out.
+  if (text.length > 5) return undefined;
   const lower = text.toLowerCase();
   // Own keys only, or "constructor" and "__proto__" would come back as values.
   return Object.hasOwn(BOOLEAN_WORDS, lower) ? BOOLEAN_WORDS[lower] : undefined;
