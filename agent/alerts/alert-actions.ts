@@ -1,3 +1,4 @@
+import type { Clock } from '../../drivers/clock.js';
 import type { DriverLogger } from '../../drivers/driver.js';
 import type { GpioOutput } from '../../drivers/gpio/gpio-output.js';
 import type { GpioPortFactory } from '../../drivers/gpio/gpio-port.js';
@@ -21,6 +22,8 @@ export class AlertActions {
   constructor(
     private readonly log: DriverLogger,
     private readonly loadPortFactory?: () => Promise<GpioPortFactory>,
+    /** The clock of the outputs' `max_on` limit. */
+    private readonly clock?: Clock,
   ) {}
 
   /** Opens the outputs of every rule with `alert.gpio`; the GPIO driver is loaded only when one does. */
@@ -39,7 +42,7 @@ export class AlertActions {
             ...(gpio.chipPath === undefined ? {} : { chipPath: gpio.chipPath }),
             onSafetyOff: () => this.log.warn({ rule: rule.name, pin: gpio.pin }, `alert output GPIO${gpio.pin} switched off after max_on; the alert still fires`),
           },
-          { ...(this.loadPortFactory ? { loadPortFactory: this.loadPortFactory } : {}), log: this.log },
+          { ...(this.loadPortFactory ? { loadPortFactory: this.loadPortFactory } : {}), ...(this.clock ? { clock: this.clock } : {}), log: this.log },
         );
         this.outputs.set(rule.name, { output, firing: new Set() });
       } catch (error) {

@@ -62,7 +62,7 @@ export class AlertKeeper implements AlertAcknowledger {
 
   constructor(private readonly options: AlertKeeperOptions) {
     this.store = new AlertStateStore(options.file);
-    this.actions = new AlertActions(options.log, options.gpioPortFactory);
+    this.actions = new AlertActions(options.log, options.gpioPortFactory, this.clock);
   }
 
   /** Where alert state is kept. */

@@ -1,7 +1,7 @@
 import type { DriverLogger } from '../driver.js';
 import { explainOpenError, headerPinNumber, openHeaderChip } from './gpio-access.js';
 import { loadOnoffFactory, type GpioPort, type GpioPortFactory } from './gpio-port.js';
-import { SYSTEM_TIMERS, type Timers } from './timers.js';
+import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 
 export interface GpioOutputOptions {
   /** BCM GPIO number. */
@@ -23,14 +23,14 @@ export interface GpioOutputOptions {
  */
 export class GpioOutput {
   private on = false;
-  private safetyTimer: unknown;
+  private safetyTimer: ClockTimer | undefined;
   private closed = false;
 
   constructor(
     private readonly port: GpioPort,
     private readonly options: GpioOutputOptions,
     private readonly log?: DriverLogger,
-    private readonly timers: Timers = SYSTEM_TIMERS,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -39,7 +39,7 @@ export class GpioOutput {
    */
   static async open(
     options: GpioOutputOptions,
-    deps: { loadPortFactory?: () => Promise<GpioPortFactory>; timers?: Timers; log?: DriverLogger } = {},
+    deps: { loadPortFactory?: () => Promise<GpioPortFactory>; clock?: Clock; log?: DriverLogger } = {},
   ): Promise<GpioOutput> {
     const chipPath = options.chipPath ?? '/sys/class/gpio';
     const chip = await openHeaderChip(chipPath, options.chipLabel);
@@ -51,7 +51,7 @@ export class GpioOutput {
     } catch (error) {
       throw explainOpenError(error, options.pin, sysfs, chipPath);
     }
-    return new GpioOutput(port, options, deps.log, deps.timers);
+    return new GpioOutput(port, options, deps.log, deps.clock);
   }
 
   /** Whether the output is on, as last set. */
@@ -63,7 +63,7 @@ export class GpioOutput {
   async set(on: boolean): Promise<void> {
     if (this.closed) throw new Error(`GPIO${this.options.pin} output is closed`);
     if (on && !this.on && this.options.maxOnMs !== undefined) {
-      this.safetyTimer = this.timers.setTimeout(() => void this.safetyOff(), this.options.maxOnMs);
+      this.safetyTimer = this.clock.setTimeout(() => void this.safetyOff(), this.options.maxOnMs);
     }
     if (!on) this.clearSafetyTimer();
     this.on = on;
@@ -100,7 +100,7 @@ export class GpioOutput {
 
   private clearSafetyTimer(): void {
     if (this.safetyTimer === undefined) return;
-    this.timers.clearTimeout(this.safetyTimer);
+    this.clock.clearTimer(this.safetyTimer);
     this.safetyTimer = undefined;
   }
 }

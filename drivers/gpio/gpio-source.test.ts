@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Reading } from '../../rules/reading.js';
 import type { DriverContext, SourceDriver } from '../driver.js';
-import { FakeClock, FakeGpioBus } from '../../test/helpers/fake-gpio.js';
+import { FakeGpioBus } from '../../test/helpers/fake-gpio.js';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 import { GpioAccessError } from './gpio-access.js';
 import { gpioOptions } from './gpio-options.js';
 import { GpioOutput } from './gpio-output.js';
 import { createGpioSource } from './gpio-source.js';
-import { systemClock } from '../clock.js';
 
 const dirs: string[] = [];
 const sources: SourceDriver[] = [];
@@ -33,15 +33,15 @@ async function pi4Sysfs(): Promise<string> {
 }
 
 /** `skew.ms` moves the agent's wall clock away from the timers' time, as a busy event loop does. */
-function fakeContext(clock: FakeClock, skew = { ms: 0 }) {
+function fakeContext(clock: ManualClock, skew = { ms: 0 }) {
   const logs: { level: string; message: string }[] = [];
   const badInputs: { kind: string; message: string }[] = [];
   const log = (level: string) => (_context: object, message: string) => void logs.push({ level, message });
   const context: DriverContext = {
     name: 'shed',
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    now: () => clock.now + skew.ms,
-    clock: systemClock,
+    now: () => clock.now() + skew.ms,
+    clock,
     badInput: (kind, message) => void badInputs.push({ kind, message }),
     setConnected: () => {},
   };
@@ -50,13 +50,12 @@ function fakeContext(clock: FakeClock, skew = { ms: 0 }) {
 
 async function startSource(pins: unknown[], extra: Record<string, unknown> = {}) {
   const chipPath = await pi4Sysfs();
-  const clock = new FakeClock();
-  clock.now = 1_000_000;
+  const clock = new ManualClock(1_000_000);
   const bus = new FakeGpioBus();
   const skew = { ms: 0 };
   const fake = fakeContext(clock, skew);
   const options = gpioOptions.parse({ driver: 'gpio', pins, chip_path: chipPath, ...extra });
-  const source = createGpioSource(options, fake.context, { loadPortFactory: bus.load, timers: clock });
+  const source = createGpioSource(options, fake.context, { loadPortFactory: bus.load });
   sources.push(source);
   const readings: Reading[] = [];
   await source.start((reading) => readings.push(reading));
@@ -119,9 +118,9 @@ describe('gpio source, state mode', () => {
       tags: { site: 'x' },
     });
     expect(values()).toEqual([['door', 0, 0]]);
-    clock.advance(1500);
+    await clock.advance(1500);
     bus.port(529).interrupt(1);
-    clock.advance(250);
+    await clock.advance(250);
     bus.port(529).interrupt(0);
     expect(values()).toEqual([
       ['door', 0, 0],
@@ -155,10 +154,10 @@ describe('gpio source, counter mode', () => {
     expect(port.edge).toBe('rising');
     expect(values()).toEqual([]);
     for (let i = 0; i < 3; i += 1) port.interrupt(1);
-    clock.advance(60_000);
-    clock.advance(60_000); // a minute without rain
+    await clock.advance(60_000);
+    await clock.advance(60_000); // a minute without rain
     port.interrupt(1);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const rows = values();
     expect(rows.map(([sensor, , t]) => [sensor, t])).toEqual([
       ['rain/rate', 60_000],
@@ -183,7 +182,7 @@ describe('gpio source, counter mode', () => {
     ]);
     for (let i = 0; i < 30; i += 1) bus.port(517).interrupt(1);
     skew.ms = 5_000; // the timer fires 5 s late by the wall clock
-    clock.advance(10_000);
+    await clock.advance(10_000);
     expect(values()).toEqual([
       ['energy/rate', 0.03 / 15, 15_000],
       ['energy/total', 0.03, 15_000],
@@ -194,7 +193,7 @@ describe('gpio source, counter mode', () => {
     const { bus, clock, values, badInputs } = await startSource([{ pin: 27, mode: 'counter', rate_interval: '1s' }]);
     bus.port(539).interrupt(1, new Error('EIO'));
     bus.port(539).interrupt(1);
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect(values()).toEqual([
       ['gpio/27/rate', 1, 1000],
       ['gpio/27/total', 1, 1000],
@@ -209,17 +208,17 @@ describe('gpio source, start and stop', () => {
       { pin: 17, mode: 'state' },
       { pin: 27, mode: 'counter', rate_interval: '1s' },
     ]);
-    expect(clock.timerCount).toBe(1);
+    expect(clock.pendingTimers).toBe(1);
     await source.stop();
     for (const port of bus.ports.values()) {
       expect(port.unwatchCalls).toBe(1);
       expect(port.callbacks).toEqual([]);
       expect(port.unexported).toBe(true);
     }
-    expect(clock.timerCount).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
     const count = readings.length;
     bus.port(529).interrupt(1);
-    clock.advance(5_000);
+    await clock.advance(5_000);
     expect(readings).toHaveLength(count);
   });
 
@@ -227,13 +226,13 @@ describe('gpio source, start and stop', () => {
     const chipPath = await pi4Sysfs();
     const bus = new FakeGpioBus();
     bus.failures.set(539, 'EACCES');
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const options = gpioOptions.parse({
       driver: 'gpio',
       chip_path: chipPath,
       pins: [{ pin: 17, mode: 'state' }, { pin: 27, mode: 'state' }],
     });
-    const source = createGpioSource(options, fakeContext(clock).context, { loadPortFactory: bus.load, timers: clock });
+    const source = createGpioSource(options, fakeContext(clock).context, { loadPortFactory: bus.load });
     const error = await source.start(() => {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GpioAccessError);
     expect((error as Error).message).toBe(
@@ -248,7 +247,7 @@ describe('gpio source, start and stop', () => {
     const bus = new FakeGpioBus();
     bus.failures.set(516, 'EBUSY');
     const options = gpioOptions.parse({ driver: 'gpio', chip_path: chipPath, pins: [{ pin: 4, mode: 'state' }] });
-    const source = createGpioSource(options, fakeContext(new FakeClock()).context, { loadPortFactory: bus.load });
+    const source = createGpioSource(options, fakeContext(new ManualClock()).context, { loadPortFactory: bus.load });
     await expect(source.start(() => {})).rejects.toThrow(/^cannot open GPIO4 \(sysfs gpio516\): in use .*w1-gpio takes GPIO4/);
   });
 
@@ -257,7 +256,7 @@ describe('gpio source, start and stop', () => {
     const missing = join(await pi4Sysfs(), 'missing');
     const opts = (chip_path: string, pin: number) =>
       gpioOptions.parse({ driver: 'gpio', chip_path, pins: [{ pin: 17, mode: 'state' }, { pin, mode: 'state' }] });
-    const context = fakeContext(new FakeClock()).context;
+    const context = fakeContext(new ManualClock()).context;
     await expect(createGpioSource(opts(missing, 18), context, { loadPortFactory: bus.load }).start(() => {})).rejects.toThrow(
       `${missing} does not exist: this kernel or container offers no sysfs GPIO`,
     );
@@ -276,10 +275,10 @@ describe('GpioOutput', () => {
   async function openOutput(extra: { activeLow?: boolean; maxOnMs?: number; onSafetyOff?: () => void } = {}) {
     const chipPath = await pi4Sysfs();
     const bus = new FakeGpioBus();
-    const clock = new FakeClock();
+    const clock = new ManualClock();
     const warnings: string[] = [];
     const log = { debug() {}, info() {}, warn: (_: object, m: string) => void warnings.push(m), error() {} };
-    const output = await GpioOutput.open({ pin: 22, chipPath, ...extra }, { loadPortFactory: bus.load, timers: clock, log });
+    const output = await GpioOutput.open({ pin: 22, chipPath, ...extra }, { loadPortFactory: bus.load, clock, log });
     return { output, port: bus.port(534), clock, warnings };
   }
 
@@ -307,11 +306,11 @@ describe('GpioOutput', () => {
     let safetyOffs = 0;
     const { output, port, clock, warnings } = await openOutput({ maxOnMs: 60_000, onSafetyOff: () => (safetyOffs += 1) });
     await output.set(true);
-    clock.advance(30_000);
+    await clock.advance(30_000);
     await output.set(true); // still on: does not extend the limit
-    clock.advance(29_999);
+    await clock.advance(29_999);
     expect(port.writes).toEqual([1, 1]);
-    clock.advance(1);
+    await clock.advance(1);
     await flush();
     expect(port.writes).toEqual([1, 1, 0]);
     expect(output.isOn).toBe(false);
@@ -322,12 +321,12 @@ describe('GpioOutput', () => {
   it('does not switch off after max_on when it was switched off and on again in between', async () => {
     const { output, port, clock } = await openOutput({ maxOnMs: 1_000 });
     await output.set(true);
-    clock.advance(900);
+    await clock.advance(900);
     await output.set(false);
     await output.set(true);
-    clock.advance(900);
+    await clock.advance(900);
     expect(port.writes).toEqual([1, 0, 1]);
-    clock.advance(100);
+    await clock.advance(100);
     await flush();
     expect(port.writes).toEqual([1, 0, 1, 0]);
   });

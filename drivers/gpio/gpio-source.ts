@@ -3,12 +3,11 @@ import type { DriverContext, SourceDriver } from '../driver.js';
 import { explainOpenError, GpioAccessError, headerPinNumber, openHeaderChip } from './gpio-access.js';
 import { pinName, type GpioCounterPin, type GpioOptions, type GpioPinOptions } from './gpio-options.js';
 import { loadOnoffFactory, type GpioPort, type GpioPortFactory, type GpioWatchCallback } from './gpio-port.js';
-import { SYSTEM_TIMERS, type Timers } from './timers.js';
+import type { ClockTimer } from '../clock.js';
 
-/** What tests replace: the GPIO lines and the timers. */
+/** What tests replace: the GPIO lines (time comes from the context's clock). */
 export interface GpioSourceDeps {
   readonly loadPortFactory?: () => Promise<GpioPortFactory>;
-  readonly timers?: Timers;
 }
 
 /** One opened pin and what stopping it takes. */
@@ -23,7 +22,7 @@ interface CounterState {
   pulses: number;
   totalPulses: number;
   since: number;
-  timer: unknown;
+  timer: ClockTimer | undefined;
 }
 
 /**
@@ -37,7 +36,6 @@ class GpioSource implements SourceDriver {
   private open: OpenPin[] = [];
   private readonly counters = new Map<GpioCounterPin, CounterState>();
   private readonly tags: Tags;
-  private readonly timers: Timers;
 
   constructor(
     private readonly options: GpioOptions,
@@ -45,7 +43,6 @@ class GpioSource implements SourceDriver {
     private readonly deps: GpioSourceDeps = {},
   ) {
     this.tags = Object.freeze({ ...options.tags });
-    this.timers = deps.timers ?? SYSTEM_TIMERS;
   }
 
   async start(emit: (reading: Reading) => void): Promise<void> {
@@ -70,7 +67,7 @@ class GpioSource implements SourceDriver {
 
   async stop(): Promise<void> {
     this.emit = undefined;
-    for (const counter of this.counters.values()) this.timers.clearInterval(counter.timer);
+    for (const counter of this.counters.values()) this.context.clock.clearTimer(counter.timer);
     this.counters.clear();
     for (const { options, port, callback } of this.open.splice(0).reverse()) {
       try {
@@ -134,7 +131,7 @@ class GpioSource implements SourceDriver {
 
   private startCounter(pin: GpioCounterPin): void {
     const counter: CounterState = { pulses: 0, totalPulses: 0, since: this.context.now(), timer: undefined };
-    counter.timer = this.timers.setInterval(() => this.emitCounter(pin, counter), pin.rate_interval);
+    counter.timer = this.context.clock.setInterval(() => this.emitCounter(pin, counter), pin.rate_interval);
     this.counters.set(pin, counter);
   }
 

@@ -1,9 +1,8 @@
 /**
- * Test doubles for the GPIO driver: a fake of the same `GpioPort` interface onoff is used through, and timers
- * moved by hand. They live here rather than in test/helpers only because this driver landed on its own.
+ * Test doubles for the GPIO driver: a fake of the same `GpioPort` interface onoff is used through (time is moved by
+ * hand with test/helpers/manual-clock.ts).
  */
 import type { BinaryValue, GpioDirection, GpioEdge, GpioPort, GpioPortFactory, GpioPortOptions, GpioWatchCallback } from '../../drivers/gpio/gpio-port.js';
-import type { Timers } from '../../drivers/gpio/timers.js';
 
 export class FakeGpioPort implements GpioPort {
   value: BinaryValue = 0;
@@ -66,49 +65,5 @@ export class FakeGpioBus {
     const port = this.ports.get(gpio);
     if (port === undefined) throw new Error(`gpio${gpio} was not opened`);
     return port;
-  }
-}
-
-/** A clock and timers that move only when told: `advance(ms)` runs every timer due on the way, in order. */
-export class FakeClock implements Timers {
-  now = 0;
-  private nextId = 1;
-  private readonly pending = new Map<number, { at: number; every: number | undefined; callback: () => void }>();
-
-  setInterval(callback: () => void, ms: number): unknown {
-    return this.add(callback, ms, ms);
-  }
-  clearInterval(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  setTimeout(callback: () => void, ms: number): unknown {
-    return this.add(callback, ms, undefined);
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  get timerCount(): number {
-    return this.pending.size;
-  }
-
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (due === undefined) break;
-      const [id, timer] = due;
-      this.now = Math.max(this.now, timer.at);
-      if (timer.every === undefined) this.pending.delete(id);
-      else timer.at += timer.every;
-      timer.callback();
-    }
-    this.now = end;
-  }
-
-  private add(callback: () => void, ms: number, every: number | undefined): number {
-    const id = this.nextId++;
-    this.pending.set(id, { at: this.now + ms, every, callback });
-    return id;
   }
 }
