@@ -162,6 +162,48 @@ describe('fleet through the Mosquitto ACL of config/fleet-mosquitto.acl', () => 
   });
 });
 
+/**
+ * The limit the README names: without more, a device can connect with another device's client id and knock it off
+ * the broker; Mosquitto's `use_username_as_clientid true` makes every client id its user name.
+ */
+describe('fleet on a Mosquitto with use_username_as_clientid', () => {
+  let dir: TempDir;
+  let broker: MosquittoBroker;
+  let fleet: FleetObserver;
+  let agent: AgentProcess | undefined;
+  let intruder: MqttClient | undefined;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('fleet-clientid');
+    const passwordFile = await makeMosquittoPasswordFile(path.join(dir.path, 'passwd'), PASSWORDS);
+    broker = await startMosquitto({ passwordFile, aclFile: path.join(REPO, 'config', 'fleet-mosquitto.acl'), extraConfig: ['use_username_as_clientid true'] });
+    fleet = await observeFleet(broker.url, { username: 'operator', password: PASSWORDS.operator });
+  });
+
+  afterAll(async () => {
+    agent?.child.kill('SIGKILL');
+    await agent?.exited;
+    await intruder?.endAsync(true);
+    await fleet?.close();
+    await broker?.dispose();
+    await dir?.remove();
+  });
+
+  it("keeps a device connected when another device logs in with the device's client id", async () => {
+    const { publicKey } = await makeFleetKey(dir.path);
+    const config = path.join(dir.path, 'dev-a.yaml');
+    await writeFile(config, fleetDeviceConfig({ device: 'dev-a', groups: ['greenhouses'], publicKey, brokerUrl: broker.url, source: SIMULATOR, fleetLines: ['password: ${FLEET_PASSWORD}'] }));
+    agent = startAgentProcess(config, path.join(dir.path, 'data-dev-a'), { FLEET_PASSWORD: PASSWORDS['dev-a'] });
+    await eventually(() => fleet.status('dev-a')?.online === true, 30_000, 'dev-a online');
+
+    intruder = await mqtt.connectAsync(broker.url, { username: 'dev-b', password: PASSWORDS['dev-b'], clientId: 'tributary-fleet-dev-a', reconnectPeriod: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(agent.logs().filter((line) => line.msg === 'fleet: connected')).toHaveLength(1);
+    expect(fleet.status('dev-a')?.online).toBe(true);
+    expect(intruder.connected).toBe(true);
+  }, 60_000);
+});
+
 /** `fleet.tls` and the operator's --tls-ca against a Mosquitto TLS listener, with certificates made for the test. */
 describe('fleet over TLS', () => {
   let dir: TempDir;
@@ -215,6 +257,13 @@ describe('fleet over TLS', () => {
     await eventually(() => agent.stdout().length > before, 10_000, 'results after the refusal');
     expect(agent.child.exitCode).toBeNull();
     expect(fleet.status('dev-w')).toBeUndefined();
+  });
+
+  it('refuses --tls-* options with an mqtt:// broker, and half a client certificate', async () => {
+    const plain = await tributaryWith({}, 'fleet', 'status', '--broker', 'mqtt://127.0.0.1:1', '--tls-ca', certs.caFile);
+    expect([plain.code, plain.stderr.trim()]).toEqual([1, 'tributary fleet: --tls-ca, --tls-cert and --tls-key need an mqtts:// broker URL']);
+    const half = await tributaryWith({}, 'fleet', 'status', '--broker', broker.url, '--tls-cert', certs.clientCertFile);
+    expect([half.code, half.stderr.trim()]).toEqual([1, 'tributary fleet: give both --tls-cert and --tls-key, or neither']);
   });
 
   it('makes an operator command with the wrong CA fail with the reason', async () => {
