@@ -247,6 +247,10 @@ describe('fleet over TLS', () => {
     const version = Number(/version (\d+) pushed/.exec(pushed.stdout)?.[1]);
     await eventually(() => fleet.status('dev-t')?.config_version === version, 30_000, 'dev-t on the pushed version');
     expect(fleet.status('dev-t')!.last_change).toMatchObject({ version, outcome: 'applied' });
+
+    // --from takes broker and fleet.tls from a config file's fleet: section.
+    const table = await tributaryWith({}, 'fleet', 'status', '--from', path.join(dir.path, 'dev-t.yaml'));
+    expect(table.stdout, table.stderr).toMatch(new RegExp(`dev-t +OK( \\(probation\\))? +${version} `));
   }, 60_000);
 
   it('refuses a broker whose certificate another CA signed: the device logs why and keeps running its config', async () => {
