@@ -16,6 +16,8 @@ export interface Clock {
   setInterval(callback: () => void, ms: number): ClockTimer;
   /** Clears a timer of either kind; undefined or one already fired is fine. */
   clearTimer(timer: ClockTimer | undefined): void;
+  /** Lets the process exit while only this timer waits (Node's `unref`): for a timer that must not hold a stop up. */
+  unref(timer: ClockTimer): ClockTimer;
   /** Resolves `ms` from now. */
   sleep(ms: number): Promise<void>;
 }
@@ -34,5 +36,6 @@ export const systemClock: Clock = {
   setInterval: (callback, ms) => setInterval(callback, ms) as unknown as ClockTimer,
   // clearTimeout and clearInterval clear either kind of Node timer.
   clearTimer: (timer) => clearTimeout(timer as unknown as NodeJS.Timeout | undefined),
+  unref: (timer) => ((timer as unknown as NodeJS.Timeout).unref() as unknown as ClockTimer),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileSensorGlob } from '../../rules/select/sensor-glob.js';
+import { type Clock, systemClock } from '../../drivers/clock.js';
 import type { PipelineTap } from './pipeline-tap.js';
 
 /** Followers at once: each costs a little on every reading, and the endpoint has no authentication. */
@@ -16,7 +17,10 @@ const KEEPALIVE_MS = 15_000;
 export class LiveTail {
   private readonly followers = new Set<ServerResponse>();
 
-  constructor(private readonly tap: PipelineTap) {}
+  constructor(
+    private readonly tap: PipelineTap,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get followerCount(): number {
     return this.followers.size;
@@ -42,12 +46,11 @@ export class LiveTail {
     };
     const untapReadings = this.tap.onReading((reading) => send('reading', reading));
     const untapResults = this.tap.onResult((result) => send('result', result));
-    const keepalive = setInterval(() => response.write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref();
+    const keepalive = this.clock.unref(this.clock.setInterval(() => response.write(': keepalive\n\n'), KEEPALIVE_MS));
     const stop = () => {
       untapReadings();
       untapResults();
-      clearInterval(keepalive);
+      this.clock.clearTimer(keepalive);
       this.followers.delete(response);
     };
     response.on('close', stop);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../../drivers/clock.js';
 import type { Agent } from '../agent.js';
 import type { TributaryConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +23,8 @@ export interface OperationsOptions {
   readonly pageFeed?: LivePageFeed;
   /** Where NOTIFY_SOCKET and WATCHDOG_USEC are read; injectable for tests. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The timers of the watchdog, self_metrics and the live tail's keepalives; systemClock unless a test moves time. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -52,6 +55,7 @@ export class Operations {
       status: () => statusLine(this.health.report()),
       log,
       ...(options.env ? { env: options.env } : {}),
+      clock: options.clock ?? systemClock,
     });
   }
 
@@ -65,14 +69,14 @@ export class Operations {
       this.metrics.start();
     }
     if (selfMetricsMs > 0) {
-      this.selfMetrics = new SelfMetrics(this.agent, this.metrics!, selfMetricsMs, log);
+      this.selfMetrics = new SelfMetrics(this.agent, this.metrics!, selfMetricsMs, log, this.options.clock ?? systemClock);
       this.selfMetrics.start();
     }
     if (http.enabled) {
       const { host, port } = parseListenAddress(http.listen);
       const { LivePage } = await import('../live-page/live-page.js');
       const access = new HttpAccess({ token: http.token, basic_auth: http.basic_auth });
-      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap), log, this.agent, { access, page: new LivePage(this.agent, this.health, this.options.pageFeed) });
+      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap, this.options.clock ?? systemClock), log, this.agent, { access, page: new LivePage(this.agent, this.health, this.options.pageFeed) });
       try {
         this.address = await this.server.listen(host, port);
         log.info({ listen: http.listen, port: this.address.port, auth: access.open ? 'none' : 'required' }, 'live page on /, health and metrics on /healthz and /metrics');

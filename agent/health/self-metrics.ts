@@ -1,3 +1,4 @@
+import { type Clock, type ClockTimer, systemClock } from '../../drivers/clock.js';
 import type { RuleResult } from '../../rules/rule-result.js';
 import type { Logger } from '../logger.js';
 import { AGENT_RULE } from '../../rules/rule-result.js';
@@ -12,7 +13,7 @@ const RENAMED_LABELS: Readonly<Record<string, string>> = { source: 'source_name'
  * name), named after the metric and tagged with its labels. Like Telegraf's `internal` input.
  */
 export class SelfMetrics {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
@@ -21,25 +22,25 @@ export class SelfMetrics {
     private readonly metrics: AgentMetrics,
     private readonly intervalMs: number,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   start(): void {
     if (this.intervalMs <= 0) return;
-    this.timer = setInterval(() => {
+    this.timer = this.clock.setInterval(() => {
       this.running ??= this.record().finally(() => (this.running = undefined));
     }, this.intervalMs);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.clock.clearTimer(this.timer);
     await this.running;
   }
 
   /** One reading per sample, all stamped with the same time. */
   async record(): Promise<void> {
     try {
-      const timestamp = this.now();
+      const timestamp = this.clock.now();
       for (const sample of await this.metrics.samples()) {
         const tags: Record<string, string> = {};
         for (const [name, value] of Object.entries(sample.labels)) tags[RENAMED_LABELS[name] ?? name] = String(value);

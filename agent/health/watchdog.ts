@@ -1,3 +1,4 @@
+import { type Clock, type ClockTimer, systemClock } from '../../drivers/clock.js';
 import type { Logger } from '../logger.js';
 import type { SystemdNotifier } from './systemd-notifier.js';
 
@@ -9,6 +10,8 @@ export interface WatchdogOptions {
   readonly status: () => string;
   readonly log: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** The pings' timer; systemClock unless a test moves time. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface WatchdogOptions {
  * then restarts the agent. Pings go out three times per interval, so one slow ping does not cost a restart.
  */
 export class Watchdog {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private pinging = false;
   private withheldFor: string | undefined;
   readonly intervalMs: number | undefined;
@@ -29,13 +32,17 @@ export class Watchdog {
   start(): void {
     if (this.intervalMs === undefined || !this.options.notifier.enabled) return;
     this.options.log.info({ watchdog_ms: this.intervalMs }, 'feeding the systemd watchdog');
-    this.timer = setInterval(() => void this.ping(), Math.max(100, Math.floor(this.intervalMs / 3)));
+    this.timer = this.clock.setInterval(() => void this.ping(), Math.max(100, Math.floor(this.intervalMs / 3)));
     void this.ping();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.clock.clearTimer(this.timer);
     this.timer = undefined;
+  }
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
   }
 
   private async ping(): Promise<void> {

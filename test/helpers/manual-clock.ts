@@ -42,6 +42,9 @@ export class ManualClock implements Clock {
 
   sleep = (ms: number): Promise<void> => new Promise((resolve) => this.setTimeout(resolve, ms));
 
+  /** No process to keep alive: the timer is as it was. */
+  unref = (timer: ClockTimer): ClockTimer => timer;
+
   /** Timers waiting to fire. */
   get pendingTimers(): number {
     return this.timers.size;
