@@ -6,6 +6,7 @@ import { checkConfigFile } from '../config/load-config.js';
 import { formatProblem } from '../config/config-problem.js';
 import type { TributaryConfig } from '../config/load-config.js';
 import type { FleetMember } from '../fleet/fleet-member.js';
+import { systemClock } from '../../drivers/clock.js';
 import { safeText } from '../../drivers/safe-text.js';
 import { Operations } from '../health/operations.js';
 import { LivePageFeed } from '../live-page/live-page-feed.js';
@@ -54,13 +55,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   const log = await createLogger(local.agent.log_level, local.agent.log_format);
   // A fleet device keeps its data dir whatever a pushed config says, and runs the version pushed last (agent/fleet/).
   const dataDir = values['data-dir'] ?? (local.fleet === undefined ? undefined : local.agent.data_dir);
-  const agentOptions = { log, ...(dataDir === undefined ? {} : { dataDir }) };
+  // One clock for the agent, its drivers and what runs beside them: the system's, here at the process's entry.
+  const clock = systemClock;
+  const agentOptions = { log, clock, ...(dataDir === undefined ? {} : { dataDir }) };
   const fleetStart = local.fleet === undefined ? undefined : (await import('../fleet/fleet-startup.js')).fleetStartup({ ...local, fleet: local.fleet }, resolve(dataDir!), log);
   const config = fleetStart?.config ?? local;
   let agent = new Agent(config, agentOptions);
   let fleet: FleetMember | undefined;
 
-  const watcher = config.agent.watch_config ? new ConfigWatcher(resolve(file), () => reload('file changed'), { log }) : undefined;
+  const watcher = config.agent.watch_config ? new ConfigWatcher(resolve(file), () => reload('file changed'), { log, clock }) : undefined;
   let stopping: Promise<number> | undefined;
   let operations: Operations | undefined;
   const reload = (trigger: string) => {
@@ -75,11 +78,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     log.info({ signal }, 'stopping');
     watcher?.stop();
-    const deadline = setTimeout(() => {
-      log.error({ deadline_ms: STOP_DEADLINE_MS }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, STOP_DEADLINE_MS);
-    deadline.unref();
+    clock.unref(
+      clock.setTimeout(() => {
+        log.error({ deadline_ms: STOP_DEADLINE_MS }, 'shutdown took too long; exiting');
+        process.exit(1);
+      }, STOP_DEADLINE_MS),
+    );
     const stopFleet = fleet?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'fleet member did not stop cleanly'));
     stopping = Promise.resolve(stopFleet)
       .then(() => operations?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly')))
@@ -112,7 +116,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   watcher?.start();
   // Kept from the first reading, so the live page lists alerts that fired before its server listened.
-  let pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap, Date.now, agent.historyFile) : undefined;
+  let pageFeed = config.agent.http.enabled ? new LivePageFeed(agent.tap, clock.now, agent.historyFile) : undefined;
   try {
     await agent.start();
   } catch (error) {
@@ -126,7 +130,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return stop(stopAfterStart);
   }
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
-  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log, ...(pageFeed ? { pageFeed } : {}) });
+  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log, clock, ...(pageFeed ? { pageFeed } : {}) });
   await operations.start();
   if (fleetStart !== undefined && stopAfterStart === undefined) {
     // A pushed config is applied by a reload when only its rules differ, else by restarting the agent in this process.
@@ -137,14 +141,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       await stopped?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
       await agent.stop();
       agent = new Agent(next, agentOptions);
-      pageFeed = next.agent.http.enabled ? new LivePageFeed(agent.tap, Date.now, agent.historyFile) : undefined;
+      pageFeed = next.agent.http.enabled ? new LivePageFeed(agent.tap, clock.now, agent.historyFile) : undefined;
       try {
         await agent.start();
       } catch (error) {
         await agent.stop().catch(() => undefined);
         return { ok: false, reason: (error as Error).message };
       }
-      operations = new Operations(agent, { http: next.agent.http, selfMetricsMs: next.agent.self_metrics, log, ...(pageFeed ? { pageFeed } : {}) });
+      operations = new Operations(agent, { http: next.agent.http, selfMetricsMs: next.agent.self_metrics, log, clock, ...(pageFeed ? { pageFeed } : {}) });
       await operations.start();
       return { ok: true };
     };

@@ -1,12 +1,15 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { type Clock, type ClockTimer, systemClock } from '../../drivers/clock.js';
 import type { Logger } from '../logger.js';
 
 export interface ConfigWatcherOptions {
   readonly log: Logger;
   /** Quiet time after the last change before `onChange` runs: an editor's save is several events. */
   readonly debounceMs?: number;
+  /** The debounce timer's clock; systemClock unless a test moves time. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface ConfigWatcherOptions {
  */
 export class ConfigWatcher {
   private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   /** The content last seen; undefined while the file cannot be read. */
   private content: string | undefined;
   private checking: Promise<void> = Promise.resolve();
@@ -50,15 +53,19 @@ export class ConfigWatcher {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
   }
 
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
+
   private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.clock.clearTimer(this.timer);
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.checking = this.checking
         .then(() => this.check())
