@@ -1,15 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../agent/health/health-report.js';
-import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
-import { freePort } from '../helpers/free-port.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { describe, expect, it } from 'vitest';
 import { eventually, recordMqtt } from '../helpers/mqtt-recorder.js';
 import { tributary } from '../helpers/run-cli.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { usePumpRig } from './pump-rig-fixture.js';
 
 const ACK_TOPIC = `tributary/${hostname()}/command/alerts/ack`;
 
@@ -18,56 +11,19 @@ const ACK_TOPIC = `tributary/${hostname()}/command/alerts/ack`;
  * stays firing, and a person acknowledges it with `tributary alerts ack` (over the health server) or over MQTT.
  */
 describe('acknowledging a firing alert', () => {
-  let dir: TempDir;
-  let broker: MosquittoBroker;
-  let agent: AgentProcess | undefined;
-  let device: MqttClient | undefined;
-  beforeEach(async () => {
-    dir = await makeTempDir('ack');
-    broker = await startMosquitto();
-  });
-  afterEach(async () => {
-    agent?.child.kill('SIGKILL');
-    await agent?.exited;
-    agent = undefined;
-    await device?.endAsync(true);
-    await broker.dispose();
-    await dir.remove();
-  });
+  const startRig = usePumpRig('ack');
 
   it('resolves it with resolution acknowledged at the sinks, over HTTP and over MQTT, keeps it after a restart, and does not page again on the same level', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const config = path.join(dir.path, 'ack.yaml');
     // Readings come in bursts here, milliseconds apart: silence (missing data) is not what this test is about.
-    await writeFile(
-      config,
-      `
-agent: { tick: 50ms, http: { listen: "127.0.0.1:${port}" } }
-sources:
-  rig: { driver: mqtt, url: "${broker.url}", topics: "rig/#", strip_prefix: rig/ }
-rules:
-  pump_odd:
-    from: rig
-    anomaly: { min_readings: 30, window: 200, pattern: 0, missing_factor: 1000000 }
-sinks:
-  upstream: { driver: mqtt, url: "${broker.url}", topic: "out/{rule}/{sensor}" }
-buffer: { commit_interval: 10ms }
-`,
-    );
-    const data = path.join(dir.path, 'data');
-    agent = startAgentProcess(config, data);
-    await agent.waitForLog(/alerts can be acknowledged over MQTT/, 30_000);
-    await agent.waitForLog(/agent running/, 30_000);
+    const rig = await startRig('{ min_readings: 30, window: 200, pattern: 0, missing_factor: 1000000 }', [/alerts can be acknowledged over MQTT/, /agent running/]);
+    const { broker, device, health, url } = rig;
     const upstream = await recordMqtt(broker.url, 'out/#');
     const answers = await recordMqtt(broker.url, `${ACK_TOPIC}/result`);
-    device = await mqtt.connectAsync(broker.url);
-    const health = async () => (await (await fetch(`${url}/healthz`)).json()) as HealthReport;
     const send = async (level: number, count: number) => {
       for (let i = 0; i < count; i++) {
         const wobble = 0.01 * ((i * 7) % 5);
-        await device!.publishAsync('rig/pump/pressure', String(level + wobble), { qos: 1 });
-        await device!.publishAsync('rig/pump/flow', String(10 * level + wobble), { qos: 1 });
+        await device.publishAsync('rig/pump/pressure', String(level + wobble), { qos: 1 });
+        await device.publishAsync('rig/pump/flow', String(10 * level + wobble), { qos: 1 });
         // A few ms apart, so the usual interval is not 0 and silence is judged against a real one.
         await new Promise((resolve) => setTimeout(resolve, 4));
       }
@@ -125,10 +81,7 @@ buffer: { commit_interval: 10ms }
     expect(alerts().map((a) => `${a.sensor} ${a.state}`)).toEqual(['pump/pressure firing', 'pump/flow firing', 'pump/pressure resolved', 'pump/flow resolved']);
 
     // A restart keeps the acknowledgement: the same level does not page when the agent comes back.
-    agent.child.kill('SIGTERM');
-    await agent.exited;
-    agent = startAgentProcess(config, data);
-    await agent.waitForLog(/health and metrics on/, 30_000);
+    await rig.restart('SIGTERM');
     expect((await health()).alerts).toEqual([
       expect.objectContaining({ sensor: 'pump/pressure', state: 'resolved', resolution: 'acknowledged' }),
       expect.objectContaining({ sensor: 'pump/flow', state: 'resolved', resolution: 'acknowledged' }),

@@ -1,15 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../agent/health/health-report.js';
+import { describe, expect, it } from 'vitest';
 import type { AlertTrackerSnapshot } from '../../rules/anomaly/alert-tracker.js';
-import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
-import { freePort } from '../helpers/free-port.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { eventually, recordMqtt } from '../helpers/mqtt-recorder.js';
-import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { usePumpRig } from './pump-rig-fixture.js';
 
 /**
  * A real agent process with `anomaly: {}` on a pump's pressure from real Mosquitto, killed while a persistent fault
@@ -17,52 +11,17 @@ import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
  * detector learns nothing else, and resolves once they are back where they were before the fault.
  */
 describe('restarting the agent during a persistent fault', () => {
-  let dir: TempDir;
-  let broker: MosquittoBroker;
-  let agent: AgentProcess | undefined;
-  let device: MqttClient | undefined;
-  beforeEach(async () => {
-    dir = await makeTempDir('restart-fault');
-    broker = await startMosquitto();
-  });
-  afterEach(async () => {
-    agent?.child.kill('SIGKILL');
-    await agent?.exited;
-    agent = undefined;
-    await device?.endAsync(true);
-    await broker.dispose();
-    await dir.remove();
-  });
+  const startRig = usePumpRig('restart-fault');
 
   it('keeps the alert firing through a restart and past min_readings at the shifted level, and resolves it when the readings return', async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const config = path.join(dir.path, 'pump.yaml');
     // A small window, so the band before the fault is kept after 60 readings; silence is not what this is about.
-    await writeFile(
-      config,
-      `
-agent: { tick: 50ms, http: { listen: "127.0.0.1:${port}" } }
-sources:
-  rig: { driver: mqtt, url: "${broker.url}", topics: "rig/#", strip_prefix: rig/ }
-rules:
-  pump_odd:
-    from: rig
-    anomaly: { min_readings: 30, window: 60, pattern: 0, hold: 20, missing_factor: 1000000 }
-sinks:
-  upstream: { driver: mqtt, url: "${broker.url}", topic: "out/{rule}/{sensor}" }
-buffer: { commit_interval: 10ms }
-`,
-    );
-    const data = path.join(dir.path, 'data');
-    agent = startAgentProcess(config, data);
-    await agent.waitForLog(/health and metrics on/, 30_000);
+    const rig = await startRig('{ min_readings: 30, window: 60, pattern: 0, hold: 20, missing_factor: 1000000 }');
+    const { broker, device, health } = rig;
+    const data = rig.dataDir;
     const upstream = await recordMqtt(broker.url, 'out/#');
-    device = await mqtt.connectAsync(broker.url);
-    const health = async () => (await (await fetch(`${url}/healthz`)).json()) as HealthReport;
     const send = async (level: number, count: number) => {
       for (let i = 0; i < count; i++) {
-        await device!.publishAsync('rig/pump/pressure', String(level + 0.01 * ((i * 7) % 5)), { qos: 1 });
+        await device.publishAsync('rig/pump/pressure', String(level + 0.01 * ((i * 7) % 5)), { qos: 1 });
         await new Promise((resolve) => setTimeout(resolve, 4));
       }
     };
@@ -96,10 +55,7 @@ buffer: { commit_interval: 10ms }
     expect(savedBand()).toEqual({ bandLow: expect.closeTo(4, 0) as number, bandHigh: expect.closeTo(4, 0) as number });
 
     // A power cut: nothing is saved at stop.
-    agent.child.kill('SIGKILL');
-    await agent.exited;
-    agent = startAgentProcess(config, data);
-    await agent.waitForLog(/health and metrics on/, 30_000);
+    await rig.restart('SIGKILL');
     expect((await health()).alerts).toEqual([expect.objectContaining({ rule: 'pump_odd', sensor: 'pump/pressure', state: 'firing' })]);
 
     // Still at 3 bar, twice min_readings and all of the window: the restarted detector knows no other level.
