@@ -263,6 +263,22 @@ describe('fleet over TLS', () => {
     expect(fleet.status('dev-w')).toBeUndefined();
   });
 
+  it('connects with fleet.tls.cert and key to a listener that requires a client certificate', async () => {
+    const strict = await startMosquitto({ tls: { caFile: certs.caFile, certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, requireCertificate: true } });
+    try {
+      const config = path.join(dir.path, 'dev-c.yaml');
+      const tls = `tls: { ca: "${certs.caFile}", cert: "${certs.clientCertFile}", key: "${certs.clientKeyFile}" }`;
+      await writeFile(config, fleetDeviceConfig({ device: 'dev-c', groups: ['tls'], publicKey, brokerUrl: strict.url, source: SIMULATOR, fleetLines: [tls] }));
+      const agent = startAgentProcess(config, path.join(dir.path, 'data-dev-c'));
+      agents.push(agent);
+      await agent.waitForLog(/fleet: connected/);
+      const table = await tributaryWith({}, 'fleet', 'status', '--broker', strict.url, '--tls-ca', certs.caFile, '--tls-cert', certs.clientCertFile, '--tls-key', certs.clientKeyFile);
+      expect(table.stdout, table.stderr).toMatch(/dev-c +OK +0 /);
+    } finally {
+      await strict.dispose();
+    }
+  }, 60_000);
+
   it('refuses --tls-* options with an mqtt:// broker, and half a client certificate', async () => {
     const plain = await tributaryWith({}, 'fleet', 'status', '--broker', 'mqtt://127.0.0.1:1', '--tls-ca', certs.caFile);
     expect([plain.code, plain.stderr.trim()]).toEqual([1, 'tributary fleet: --tls-ca, --tls-cert and --tls-key need an mqtts:// broker URL']);
