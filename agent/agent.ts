@@ -118,6 +118,8 @@ export class Agent {
       maxBytes: config.buffer.max_bytes,
       maxQuarantined: config.buffer.max_quarantined,
       spillAfterMs: config.buffer.spill_after,
+      // The agent's clock, as its commit timer: a test that moves time ages the results in memory with it.
+      monotonic: this.timers.monotonic,
       agentName: this.agentName,
       // A full buffer degrades the oldest backlog: say what it gave up, every time.
       onTrim: (report) =>

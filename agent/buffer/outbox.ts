@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { explainDataDirFailure } from './data-dir-problem.js';
 import type { BufferedResult, ClockStamp } from '../../drivers/driver.js';
+import { systemClock } from '../../drivers/clock.js';
 import { AGENT_RULE, type RuleResult } from '../../rules/rule-result.js';
 import type { ClockSegment } from '../clock/agent-clock.js';
 import { BacklogTrimmer, type TrimReport } from './backlog-trimmer.js';
@@ -528,7 +529,7 @@ export class Outbox {
   }
 
   private monotonic(): number {
-    return this.options.monotonic?.() ?? performance.now();
+    return (this.options.monotonic ?? systemClock.monotonic)();
   }
 
   /**
