@@ -30,7 +30,7 @@ import { publishBundle } from '../agent/fleet/rollout.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { BENCH_GROUP, BENCH_PREFIX, pushedConfig, type BenchDevice } from './fleet/bench-configs.js';
 import { BrokerCounters, countsBetween, type BrokerCounts } from './fleet/broker-counters.js';
-import { cpuSecondsOf, pidWithArgument } from './fleet/cpu-seconds.js';
+import { cpuSecondsOf, pidWithArgument, rssOf } from './fleet/process-figures.js';
 import { startRealAgent, type RealAgent } from './fleet/real-agents.js';
 import { RolloutWatch, type FleetTraffic } from './fleet/rollout-watch.js';
 import { killAll, REPO, track, waitForOutput } from './pipeline/processes.js';
@@ -159,6 +159,25 @@ function waitForAll(which: 'applied' | 'settled', at: number, devices: readonly 
 
 const perDevice = (value: number, devices: number) => round(value / devices, 2);
 
+/** Reloads and restarts of the real agents so far, summed. */
+function appliedBy(): { reloads: number; restarts: number } {
+  return realAgents.reduce((sum, agent) => ({ reloads: sum.reloads + agent.applied().reloads, restarts: sum.restarts + agent.applied().restarts }), { reloads: 0, restarts: 0 });
+}
+
+function since(before: { reloads: number; restarts: number }, after: { reloads: number; restarts: number }) {
+  return { reload: after.reloads - before.reloads, restart: after.restarts - before.restarts };
+}
+
+/** Memory now, RSS in MB: a real agent's (mean), all processes of simulated devices', the broker's. */
+function rss() {
+  const mb = (pids: readonly (number | undefined)[]) => pids.reduce<number>((sum, pid) => sum + rssOf(pid), 0) / 1024 / 1024;
+  return {
+    real_agent_mean: round(mb(realAgents.map((agent) => agent.child.pid)) / Math.max(1, realAgents.length), 1),
+    simulated_processes: round(mb(simulatedPids), 1),
+    broker: round(mb([brokerPid]), 1),
+  };
+}
+
 try {
   // A first version everywhere: from then on an agent applies a push by reloading its rules, as a device does
   // after its first pushed config (the first one restarts the agent on the file kept in its data dir).
@@ -171,6 +190,7 @@ try {
     const at = nextVersion();
     let t0 = 0;
     let allAppliedAt = 0;
+    const appliedBefore = appliedBy();
     const costs = await measured(async () => {
       t0 = performance.now();
       await publishBundle(watch.client, directory, content(`rollout_${count}`, { group: BENCH_GROUP }), signingKey);
@@ -195,6 +215,8 @@ try {
       broker: costs.broker,
       broker_packets_per_device: perDevice(costs.broker['messages/received'] + costs.broker['messages/sent'], count),
       cpu_s: costs.cpu_s,
+      real_agents_applied_by: since(appliedBefore, appliedBy()),
+      rss_mb: rss(),
     };
     print(line);
     rollouts[count] = { all_applied_ms: line.all_applied_ms, messages_per_device: line.messages_per_device, broker_packets_per_device: line.broker_packets_per_device };

@@ -10,6 +10,8 @@ export interface RealAgent {
   readonly child: ChildProcess;
   /** Its last log lines, to say why it failed. */
   logTail(): string;
+  /** How it applied pushed configs so far: by reloading its rules, or by restarting the agent in its process. */
+  applied(): { reloads: number; restarts: number };
 }
 
 /**
@@ -26,6 +28,13 @@ export async function startRealAgent(device: BenchDevice, work: string): Promise
     }),
   );
   let tail = '';
-  child.stderr!.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4_000)));
-  return { device: device.device, child, logTail: () => tail };
+  const applied = { reloads: 0, restarts: 0 };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    // JSON log lines: the messages of run-command.ts and reload-rules.ts.
+    applied.reloads += text.match(/"msg":"rules reloaded"/g)?.length ?? 0;
+    applied.restarts += text.match(/"msg":"fleet: restarting the agent on a new config"/g)?.length ?? 0;
+    tail = (tail + text).slice(-4_000);
+  });
+  return { device: device.device, child, logTail: () => tail, applied: () => ({ ...applied }) };
 }

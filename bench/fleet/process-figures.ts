@@ -1,5 +1,6 @@
+/** What the fleet benchmark reads of its processes in /proc: CPU time, memory, and which process is the broker. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuTicksOfStat, ticksPerSecond } from '../pipeline/proc-stat.js';
+import { cpuTicksOfStat, rssBytesOfStatus, ticksPerSecond } from '../pipeline/proc-stat.js';
 
 /** CPU time the processes have used so far, in seconds (a process already gone counts 0). */
 export function cpuSecondsOf(pids: readonly (number | undefined)[]): number {
@@ -13,6 +14,16 @@ export function cpuSecondsOf(pids: readonly (number | undefined)[]): number {
     }
   }
   return ticks / ticksPerSecond();
+}
+
+/** A process's resident set size in bytes (0 when it is gone). */
+export function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    return rssBytesOfStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return 0;
+  }
 }
 
 /** The pid of the process whose command line names `text` (the broker's config file), if there is one. */
