@@ -56,7 +56,7 @@ export class MqttAlertCommands {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    await closeMqtt(client);
+    await closeMqtt(client, this.context.clock);
   }
 
   private handle(topic: string, payload: Buffer, retained: boolean): void {

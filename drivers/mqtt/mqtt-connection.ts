@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 import type { DriverContext } from '../driver.js';
 import { brokerServers } from './broker-servers.js';
 import { brokerUrls, type MqttTlsOptions } from './mqtt-options.js';
@@ -82,15 +83,18 @@ export function currentBroker(client: MqttClient, urls: readonly string[]): stri
   return `${protocol ?? 'mqtt'}://${hostname ?? ''}:${port ?? ''}`;
 }
 
-/** Disconnects cleanly when the broker answers, and gives up waiting after `graceMs` so shutdown stays prompt. */
-export async function closeMqtt(client: MqttClient | undefined, graceMs = 1_000): Promise<void> {
+/**
+ * Disconnects cleanly when the broker answers, and gives up waiting after `graceMs` (on `clock`, the driver's) so
+ * shutdown stays prompt.
+ */
+export async function closeMqtt(client: MqttClient | undefined, clock: Clock = systemClock, graceMs = 1_000): Promise<void> {
   if (!client) return;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ClockTimer | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), graceMs);
+    timer = clock.setTimeout(() => resolve('timeout'), graceMs);
   });
   const outcome = await Promise.race([client.endAsync(false).then(() => 'closed' as const), timeout]);
-  clearTimeout(timer);
+  clock.clearTimer(timer);
   // end(false) is still waiting (for PUBACKs that will not come, or for a broker that does not answer), and mqtt.js
   // ignores any further end(), even end(true), until it is done; so close the socket here, or it and its keepalive
   // pings would outlive stop(). mqtt.js does not reconnect once end() was called.

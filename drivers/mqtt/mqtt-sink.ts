@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { MqttClient } from 'mqtt';
 import type { RuleResult } from '../../rules/rule-result.js';
+import type { Clock, ClockTimer } from '../clock.js';
 import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
 import { describeConnectionProblem } from './connection-problem.js';
 import { createHomeAssistantDiscovery } from './home-assistant-discovery.js';
@@ -80,8 +81,8 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
     },
     async stop() {
       // A clean DISCONNECT makes the broker drop the will, so say `offline` ourselves first.
-      if (statusTopic !== undefined && client?.connected) await publishWithin(client, statusTopic, 'offline', OFFLINE_GRACE_MS);
-      await closeMqtt(client);
+      if (statusTopic !== undefined && client?.connected) await publishWithin(client, statusTopic, 'offline', OFFLINE_GRACE_MS, context.clock);
+      await closeMqtt(client, context.clock);
     },
   };
 }
@@ -109,11 +110,11 @@ function listenForHomeAssistantBirth(
 }
 
 /** Publishes a retained QoS 1 message and waits for its PUBACK, but no longer than `ms`. */
-async function publishWithin(client: MqttClient, topic: string, payload: string, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+async function publishWithin(client: MqttClient, topic: string, payload: string, ms: number, clock: Clock): Promise<void> {
+  let timer: ClockTimer | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, ms)));
   await Promise.race([client.publishAsync(topic, payload, { qos: 1, retain: true }).catch(() => undefined), timeout]);
-  clearTimeout(timer);
+  clock.clearTimer(timer);
 }
 
 /** Home Assistant allows only `[a-zA-Z0-9_-]` in the node id of a discovery topic. */
