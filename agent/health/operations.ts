@@ -47,7 +47,7 @@ export class Operations {
     private readonly options: OperationsOptions,
   ) {
     const { log } = options;
-    this.health = new HealthCheck(agent);
+    this.health = new HealthCheck(agent, (options.clock ?? systemClock).now);
     this.notifier = new SystemdNotifier(log, options.env);
     this.watchdog = new Watchdog({
       notifier: this.notifier,

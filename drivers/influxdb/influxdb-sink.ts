@@ -15,7 +15,7 @@ import { compileMeasurementNamer, resultToPoint, type Precision } from './result
 export function createInfluxdbSink(options: InfluxdbSinkOptions, context: DriverContext): SinkDriver {
   const measurementFor = compileMeasurementNamer(options.measurement, options.alerts_measurement);
   const precision: Precision = options.api === 'v2' ? options.precision : 'ms';
-  const write = options.api === 'v1' ? v1Writer(options) : v2Writer(options);
+  const write = options.api === 'v1' ? v1Writer(options, context.now) : v2Writer(options, context.now);
   // The server answering again is the agent's cue to send the backlog now rather than after its backoff.
   const probe = new ReachabilityProbe(context.clock, options.url, () => context.setConnected(true));
 
@@ -51,7 +51,7 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions, context: Driver
 type Writer = (lines: string[]) => Promise<void>;
 
 /** InfluxDB 1.x: POST /write?db=…&rp=…&precision=ms, 204 when every point was stored. */
-function v1Writer(options: InfluxdbV1Options): Writer {
+function v1Writer(options: InfluxdbV1Options, now: () => number): Writer {
   const query = new URLSearchParams({ db: options.database, precision: 'ms' });
   if (options.retention_policy !== undefined) query.set('rp', options.retention_policy);
   const endpoint = `${options.url}/write?${query}`;
@@ -78,12 +78,12 @@ function v1Writer(options: InfluxdbV1Options): Writer {
       return;
     }
     const body = (await response.text().catch(() => '')).trim();
-    throw classify(response.status, `${where}: ${explainStatus(response.status)}: ${serverMessage(body)}`, response.headers.get('retry-after'));
+    throw classify(response.status, `${where}: ${explainStatus(response.status)}: ${serverMessage(body)}`, response.headers.get('retry-after'), now());
   };
 }
 
 /** InfluxDB 2.x/3.x and compatible servers: the client's WriteApi, one per send, without its own retries. */
-function v2Writer(options: InfluxdbV2Options): Writer {
+function v2Writer(options: InfluxdbV2Options, now: () => number): Writer {
   const influx = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeout });
   const where = `InfluxDB ${options.url} bucket ${options.bucket}`;
 
@@ -108,7 +108,7 @@ function v2Writer(options: InfluxdbV2Options): Writer {
       if (error instanceof HttpError) {
         const header = error.headers?.['retry-after'];
         const message = `${where}: ${explainStatus(error.statusCode)}: ${serverMessage(error.body ?? error.message)}`;
-        throw classify(error.statusCode, message, Array.isArray(header) ? header[0] : header, error);
+        throw classify(error.statusCode, message, Array.isArray(header) ? header[0] : header, now(), error);
       }
       throw new NoAnswerError(`${where}: write failed: ${describeFetchError(error, options.timeout)}`, { cause: error });
     }
@@ -122,13 +122,13 @@ class NoAnswerError extends Error {}
 const PERMANENT_STATUSES = new Set([400, 413, 422]);
 
 /**
- * The error for a non-2xx answer. 401/403/404 stay retryable: a token or a database can be fixed while results
+ * The error for a non-2xx answer (`now`, the agent's wall clock, for a Retry-After given as a date). 401/403/404 stay retryable: a token or a database can be fixed while results
  * wait, and quarantining everything meanwhile would lose far more than it saves.
  */
-function classify(status: number, message: string, retryAfter: string | null | undefined, cause?: unknown): Error {
+function classify(status: number, message: string, retryAfter: string | null | undefined, now: number, cause?: unknown): Error {
   if (PERMANENT_STATUSES.has(status)) return new PermanentSinkError(message, { cause });
   if (status === 429 || status === 503) {
-    const waitMs = parseRetryAfter(retryAfter, Date.now());
+    const waitMs = parseRetryAfter(retryAfter, now);
     if (waitMs !== undefined) return new RetryLaterError(`${message} (server asks to retry after ${Math.round(waitMs / 1000)} s)`, waitMs, { cause });
   }
   return new Error(message, { cause });
