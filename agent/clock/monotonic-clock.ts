@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { systemClock } from '../../drivers/clock.js';
 
 /**
  * Milliseconds of the system's monotonic clock (CLOCK_MONOTONIC on Linux: since boot, never set, unaffected by NTP
@@ -7,8 +8,8 @@ import { readFileSync } from 'node:fs';
  * Cheap enough to read before every reading.
  */
 export function monotonicMs(): number {
-  // Whole microseconds first: nanoseconds since boot outgrow a double's exact integers after about 104 days.
-  return Number(process.hrtime.bigint() / 1_000n) / 1_000;
+  // The injected Clock's system implementation reads it; one definition.
+  return systemClock.monotonic();
 }
 
 /**
