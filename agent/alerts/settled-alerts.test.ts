@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
 import { Agent } from '../agent.js';
 import { checkConfigText } from '../config/load-config.js';
@@ -10,7 +11,7 @@ import { checkConfigText } from '../config/load-config.js';
  * Alert state and the SD card: with memory first (`buffer.spill_after` above 0) alert-state.sqlite is written when an
  * alert goes firing or resolves, not each time a noisy sensor starts a pending episode, and at most once per
  * `spill_after`; with `0s` at every change. A second connection to the real file counts the transactions
- * (`data_version`).
+ * (`data_version`), read after every 5 ms of the agent's clock, which the test moves (no sleeping).
  */
 describe('saving alert state', () => {
   let dir: TempDir | undefined;
@@ -54,7 +55,8 @@ buffer: { commit_interval: 10ms, spill_after: ${spillAfter} }
     const dataDir = path.join(dir.path, 'data');
     let pendingTransitions = 0;
     const flappingStates: string[] = [];
-    agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir });
+    const clock = new ManualClock(Date.now());
+    agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir, clock });
     agent.tap.onResult((result) => {
       if (result.kind === 'alert' && result.rule === 'flapping' && result.state === 'pending') pendingTransitions += 1;
       if (result.kind === 'alert' && result.rule === 'flapping') flappingStates.push(result.state);
@@ -67,9 +69,8 @@ buffer: { commit_interval: 10ms, spill_after: ${spillAfter} }
       const version = () => reader.pragma('data_version', { simple: true }) as number;
       let commits = 0;
       let last = version();
-      const started = Date.now();
-      while (Date.now() - started < 2_500) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      for (let elapsed = 0; elapsed < 2_500; elapsed += 5) {
+        await clock.advance(5);
         const now = version();
         if (now !== last) commits += 1;
         last = now;

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
 import { Agent } from '../agent.js';
 import { checkConfigText } from '../config/load-config.js';
@@ -9,7 +10,8 @@ import { checkConfigText } from '../config/load-config.js';
 /**
  * The buffer's write-ahead log (`synchronous: normal`; with `full` a rollback journal writes into the file at each
  * commit) is copied into the database file every `buffer.checkpoint_interval`. Results for a sink that cannot be
- * reached stay in the buffer, so what the file holds after a while shows whether a checkpoint ran.
+ * reached stay in the buffer, so what the file holds after a while shows whether a checkpoint ran. The test moves the
+ * agent's clock rather than sleeping.
  */
 describe('buffer.checkpoint_interval', () => {
   let dir: TempDir | undefined;
@@ -36,10 +38,11 @@ buffer: ${buffer.replace('{ ', '{ synchronous: normal, ')}
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
     const dataDir = path.join(dir.path, 'data');
     const file = path.join(dataDir, 'buffer.sqlite');
-    agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir });
+    const clock = new ManualClock(Date.now());
+    agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir, clock });
     await agent.start();
     const before = statSync(file).size;
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    for (let elapsed = 0; elapsed < ms; elapsed += 10) await clock.advance(10);
     return { before, after: statSync(file).size, wal: statSync(`${file}-wal`).size };
   }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../test/helpers/manual-clock.js';
 import { makeTempDir, type TempDir } from '../../test/helpers/temp-dir.js';
 import { Agent } from '../agent.js';
 import { checkConfigText } from '../config/load-config.js';
@@ -10,7 +11,7 @@ import { HISTORY_FILE } from './history-file.js';
 /**
  * `history.flush_interval`: the history is written in one transaction per interval, not per result. A second
  * connection to the real file counts the transactions: SQLite's `data_version` changes once for every commit made by
- * another connection, and it is polled far more often than the agent makes results.
+ * another connection, and it is read after every 5 ms of the agent's clock, which the test moves (no sleeping).
  */
 describe('history.flush_interval', () => {
   let dir: TempDir | undefined;
@@ -37,15 +38,15 @@ history: ${history}
     );
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
     const dataDir = path.join(dir.path, 'data');
-    agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir });
+    const clock = new ManualClock(Date.now());
+    agent = new Agent(checked.config, { log: pino({ level: 'silent' }), dataDir, clock });
     await agent.start();
     const reader = new Database(path.join(dataDir, HISTORY_FILE), { readonly: true });
     const version = () => reader.pragma('data_version', { simple: true }) as number;
     let commits = 0;
     let last = version();
-    const started = Date.now();
-    while (Date.now() - started < 2_500) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let elapsed = 0; elapsed < 2_500; elapsed += 5) {
+      await clock.advance(5);
       const now = version();
       if (now !== last) commits += 1;
       last = now;
