@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Reading } from '../../rules/reading.js';
@@ -201,12 +200,20 @@ describe('system source', () => {
   it('skips a missing thermal directory with one info line however often it polls', async () => {
     const host = await fakeHost(PI_FILES);
     const missing = join(host.root, 'no-such-dir');
-    const fake = fakeContext();
+    const clock = new ManualClock();
+    const fake = fakeContext(clock);
     const opts = options({ ...host.paths, thermal_path: missing, interval: '10ms' });
     const source = createSystemSource(opts, fake.context);
     const readings: Reading[] = [];
     await source.start((reading) => readings.push(reading));
-    await sleep(80);
+    // Eight polls of the clock, each let finish before the next is due: its file reads are real I/O.
+    const loads = () => readings.filter((r) => r.sensor === 'system/load1').length;
+    for (let poll = 0; poll < 8; poll += 1) {
+      const before = loads();
+      await clock.advance(10);
+      const deadline = Date.now() + 2_000;
+      while (loads() === before && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    }
     await source.stop();
 
     expect(fake.infos()).toEqual([`no thermal zones under ${missing}: cpu_temperature skipped`]);
