@@ -32,7 +32,7 @@ export interface SensorHistoryQuery {
  */
 export function readSensorHistory(file: string, keepsReadings: boolean, query: SensorHistoryQuery): SensorHistory {
   if (!existsSync(file)) return { readings_kept: keepsReadings, points: [], raw: [], results: [] };
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openForReading(file);
   try {
     const { source, sensor, from, to, newest } = query;
     const width = bucketWidth(from, to, MAX_CHART_POINTS);
@@ -75,7 +75,7 @@ export function readChartHistory(
   maxPoints: number,
 ): { source: string; sensor: string; points: [number, number][] }[] {
   if (!existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openForReading(file);
   try {
     const bySensor = new Map<string, { source: string; sensor: string; points: [number, number][] }>();
     const statement = db.prepare<{ from: number; width: number; to: number }, { source: string; sensor: string; time: number; value: number }>(
@@ -95,6 +95,17 @@ export function readChartHistory(
   }
 }
 
+/**
+ * A read-only connection beside the agent that writes the file (WAL). Its page cache is small: each of the page's
+ * queries reads a range once, and SQLite's default cache (2 MB, per connection) made every chart load grow the
+ * agent's resident memory by that much more, for no speed (an hour of 20 sensors, 72,000 rows: 41-70 ms either way).
+ */
+function openForReading(file: string): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('cache_size = -256');
+  return db;
+}
+
 /** Milliseconds per bucket: at most `maxPoints` buckets over the range (SQLite truncates each quotient to its bucket). */
 function bucketWidth(from: number, to: number, maxPoints: number): number {
   return Math.max(1, Math.ceil((to - from) / maxPoints));
@@ -103,7 +114,7 @@ function bucketWidth(from: number, to: number, maxPoints: number): number {
 /** Alert transitions kept in the history since `from`, oldest first, at most `limit` (the newest). */
 export function readAlertTransitions(file: string, from: number, limit: number): AlertResult[] {
   if (!existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openForReading(file);
   try {
     return db
       .prepare<[number, number], { payload: string }>("SELECT payload FROM results WHERE kind = 'alert' AND time >= ? ORDER BY time DESC, rowid DESC LIMIT ?")
