@@ -45,7 +45,21 @@ export class FleetDirectory {
       client.once('connect', () => (clearTimeout(timer), resolve()));
     });
     this.lastMessageAt = Date.now();
-    await client.subscribeAsync([this.topics.allStatuses, this.topics.allBundles], { qos: 1 });
+    // A broker cluster that lost a node refuses subscriptions for a few seconds (NATS, while JetStream elects new
+    // leaders): try again until the time is up, then give up and close, or the retrying client keeps the command alive.
+    for (const deadline = Date.now() + timeoutMs; ; ) {
+      try {
+        await client.subscribeAsync([this.topics.allStatuses, this.topics.allBundles], { qos: 1 });
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          client.end(true);
+          this.client = undefined;
+          throw new Error(`the fleet broker refused the subscription to the fleet topics for ${timeoutMs / 1000} s: ${(error as Error).message}`);
+        }
+        await sleep(1_000);
+      }
+    }
     // Retained messages arrive right after the subscription; wait until they stop coming.
     while (Date.now() - this.lastMessageAt < SETTLE_MS) await sleep(50);
     return client;

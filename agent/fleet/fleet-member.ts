@@ -8,6 +8,7 @@ import { decideOnBundle } from './bundle-decision.js';
 import type { ConfigVersions } from './config-versions.js';
 import { bundleResult, changeKey, deviceStatus, offlineStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
 import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
+import { keepSubscribed } from '../../drivers/mqtt/kept-subscription.js';
 import { deviceIdOf, usernameOf, type FleetSettings } from './fleet-config.js';
 import { connectFleet } from './fleet-connection.js';
 import { parsePublicKey, type TrustedKey } from './fleet-keys.js';
@@ -36,6 +37,8 @@ export interface FleetMemberOptions {
 
 /** How often health is looked at for a changed status and for probation (a report reads the buffer's file). */
 const CHECK_MS = 1_000;
+/** Wait before subscribing again after the broker refused the bundle topics. */
+const SUBSCRIBE_RETRY_MS = 2_000;
 
 /**
  * This agent as a device of the fleet: keeps its retained status up to date (with a Last Will that says it went
@@ -75,6 +78,7 @@ export class FleetMember {
       client = connectFleet({ ...this.settings, username: usernameOf(this.settings) }, {
         clientId: `tributary-fleet-${this.device}`,
         clean: true,
+        resubscribe: false,
         will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
       });
     } catch (error) {
@@ -91,9 +95,13 @@ export class FleetMember {
       log.info({ device: this.device, groups: this.settings.groups, broker: this.settings.brokers }, 'fleet: connected');
       this.lastKey = '';
       this.publishStatus(true);
-      client.subscribe(subscriptions, { qos: 1 }, (error) => {
-        if (error) log.warn({ error: error.message }, 'fleet: could not subscribe to the bundle topics; retrying on reconnect');
-      });
+    });
+    // Tried again while connected when refused: a broker cluster that lost a node refuses for a few seconds.
+    keepSubscribed(client, subscriptions, {
+      qos: 1,
+      retryMs: SUBSCRIBE_RETRY_MS,
+      onRefused: (error) => log.warn({ error: error.message, retryInMs: SUBSCRIBE_RETRY_MS }, 'fleet: could not subscribe to the bundle topics; retrying'),
+      onRecovered: () => log.info({}, 'fleet: subscribed to the bundle topics again'),
     });
     client.on('error', (error) => {
       if (reportedDown) return;

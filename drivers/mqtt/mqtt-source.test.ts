@@ -284,7 +284,7 @@ describe('MQTT source', () => {
     expect(s.logs.filter((entry) => entry.level === 'error')).toEqual([
       {
         level: 'error',
-        context: { topics: ['sensors/#/temperature'], error: expect.stringContaining('Invalid topic') },
+        context: { topics: ['sensors/#/temperature'], error: expect.stringContaining('Invalid topic'), retryInMs: 2_000 },
         message: 'subscription failed; nothing arrives from these topics',
       },
     ]);

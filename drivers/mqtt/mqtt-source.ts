@@ -4,23 +4,28 @@ import type { DriverContext, SourceDriver } from '../driver.js';
 import { closeMqtt, connectMqtt } from './mqtt-connection.js';
 import { createMessageReader } from './mqtt-message-reader.js';
 import type { MqttSourceOptions } from './mqtt-options.js';
+import { keepSubscribed } from './kept-subscription.js';
+
+/** Wait before subscribing again after the broker refused (a cluster electing leaders refuses for seconds). */
+const SUBSCRIBE_RETRY_MS = 2_000;
 
 /** Subscribes to topic filters and turns each message into readings named after its topic. */
 export function createMqttSource(options: MqttSourceOptions, context: DriverContext): SourceDriver {
   let client: MqttClient | undefined;
+  let stopSubscribing = () => {};
   const readings: Reading[] = [];
   const { read, topics } = createMessageReader(options, context.name);
 
   return {
     async start(emit) {
-      client = connectMqtt(options, context);
-      // mqtt.js queues this until connected and subscribes again after each reconnect.
-      client.subscribe(topics, { qos: options.qos }, (error) => {
-        // "Connection closed": the broker went away before its SUBACK (or was down at start); mqtt.js subscribes
-        // again once it is back, so that is no failure. A refusal or an invalid filter is.
-        if (error && error.message !== 'Connection closed') {
-          context.log.error({ topics, error: error.message }, 'subscription failed; nothing arrives from these topics');
-        }
+      // Subscribed by keepSubscribed, which (unlike mqtt.js's own resubscribe) tries a refused subscription again.
+      client = connectMqtt(options, context, { resubscribe: false });
+      stopSubscribing = keepSubscribed(client, topics, {
+        qos: options.qos,
+        retryMs: SUBSCRIBE_RETRY_MS,
+        onRefused: (error) =>
+          context.log.error({ topics, error: error.message, retryInMs: SUBSCRIBE_RETRY_MS }, 'subscription failed; nothing arrives from these topics'),
+        onRecovered: () => context.log.info({ topics }, 'subscribed again after the broker refused'),
       });
       client.on('message', (topic, payload) => {
         readings.length = 0;
@@ -32,6 +37,7 @@ export function createMqttSource(options: MqttSourceOptions, context: DriverCont
       });
     },
     async stop() {
+      stopSubscribing();
       await closeMqtt(client);
     },
   };

@@ -1,0 +1,117 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceRow } from '../../agent/fleet/status-table.js';
+import { startAgentProcess } from '../helpers/agent-process.js';
+import { makeFleetKey, observeFleet, pushableConfig, pushFleetConfig } from '../helpers/fleet-fixture.js';
+import { eventually } from '../helpers/mqtt-recorder.js';
+import { startNatsCluster } from '../helpers/nats-cluster.js';
+import { tributary } from '../helpers/run-cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const SOURCE = '{ driver: simulator, interval: 200ms, sensors: [{ name: probe, base: 20 }] }';
+
+describe('a fleet device on a 3-node NATS cluster', () => {
+  it('gets a config pushed while its node is down, and its retained status and Last Will are seen through the other nodes', { timeout: 120_000 }, async () => {
+    const cluster = await startNatsCluster();
+    cleanups.push(() => cluster.dispose());
+    const dir = await makeTempDir('fleet-cluster');
+    cleanups.push(() => dir.remove());
+    const { keyFile, publicKey } = await makeFleetKey(dir.path);
+    const config = path.join(dir.path, 'device.yaml');
+    await writeFile(
+      config,
+      `
+agent: { tick: 100ms, http: { enabled: false } }
+sources:
+  feed: ${SOURCE}
+rules:
+  local_rule: { from: feed, window: { type: tumbling, size: 1s }, aggregates: [count] }
+sinks:
+  out: { driver: console }
+fleet:
+  brokers: [${cluster.mqttUrls.join(', ')}]
+  device: dev-1
+  groups: [cluster-group]
+  trusted_keys: ["${publicKey}"]
+  status_interval: 2s
+  probation: 4s
+`,
+    );
+    // The operator watches from the last node; the device dials the first node first.
+    const observer = await observeFleet(cluster.mqttUrls[2]!, { reconnectPeriod: 200 });
+    cleanups.push(() => observer.close());
+    const agent = startAgentProcess(config, path.join(dir.path, 'data'));
+    cleanups.push(async () => {
+      if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+      await agent.exited;
+    });
+    await eventually(() => observer.status('dev-1')?.online === true && observer.status('dev-1')?.healthy === true, 30_000, 'dev-1 online and healthy');
+
+    const node = await cluster.nodeOf('tributary-fleet-dev-1');
+    expect(node?.name).toBe('n1');
+    await node!.kill();
+    // Pushed at once, through the second node, while the device is still finding another node: the bundle is
+    // retained by the cluster and reaches the device when it subscribes again. While the cluster elects new leaders
+    // (seconds; tens of seconds on a busy machine) it refuses sessions and subscriptions, and the CLI says so after
+    // its 10 s; the operator pushes again.
+    const killedAt = Date.now();
+    const refusals: string[] = [];
+    let pushed = await pushFleetConfig(dir.path, 'v1', pushableConfig('pushed_rule', SOURCE), ['--broker', cluster.mqttUrls[1]!, '--key', keyFile, '--group', 'cluster-group']);
+    while (pushed.code !== 0 && /refused the subscription|cannot reach the fleet broker/.test(pushed.stderr) && Date.now() - killedAt < 45_000) {
+      refusals.push(pushed.stderr.trim());
+      pushed = await pushFleetConfig(dir.path, 'v1', pushableConfig('pushed_rule', SOURCE), ['--broker', cluster.mqttUrls[1]!, '--key', keyFile, '--group', 'cluster-group']);
+    }
+    console.log(`fleet on a NATS cluster: push accepted ${Date.now() - killedAt} ms after the kill, after ${refusals.length} refused attempt(s)`);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const version = Number(/version (\d+) pushed/.exec(pushed.stdout)?.[1]);
+    await eventually(() => observer.status('dev-1')?.config_version === version, 40_000, `dev-1 on version ${version}`);
+    expect(observer.status('dev-1')!.last_change).toMatchObject({ version, outcome: 'applied' });
+    const refusedSubscriptions = agent.logs().filter((line) => /^fleet: could not subscribe/.test(String(line.msg))).length;
+    console.log(`fleet on a NATS cluster: the device's subscription was refused ${refusedSubscriptions} time(s) (then retried) before the bundle came`);
+    const deviceNode = await cluster.nodeOf('tributary-fleet-dev-1');
+    expect(['n2', 'n3']).toContain(deviceNode?.name);
+
+    // The operator asks the surviving node the device is not on: the retained status says which version it runs.
+    const other = cluster.nodes.find((each) => each.running && each !== deviceNode)!;
+    expect(await statusThrough(other.mqttUrl, (rows) => rows[0]?.version === version)).toEqual([
+      expect.objectContaining({ device: 'dev-1', version, state: expect.stringMatching(/^(ok|unhealthy)$/) }),
+    ]);
+
+    // The killed node comes back and learns the retained status from the cluster (right after its restart it has
+    // been seen to answer with an older one for a moment, so this asks until it is current).
+    await node!.restart();
+    await cluster.waitUntilReady();
+    const restartedAt = Date.now();
+    const rows = await statusThrough(cluster.mqttUrls[0]!, (listed) => listed[0]?.version === version);
+    console.log(`fleet on a NATS cluster: the restarted node answered with the current status ${Date.now() - restartedAt} ms after it was ready`);
+    expect(rows).toEqual([expect.objectContaining({ device: 'dev-1', version, state: expect.stringMatching(/^(ok|unhealthy)$/) })]);
+
+    // The device vanishes: the node it is connected to publishes its Last Will, retained, and every node has it.
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    await eventually(() => observer.status('dev-1')?.online === false, 20_000, 'the Last Will of dev-1');
+    // (The will was written at connect time, so it names the version the device ran then, not the pushed one.)
+    expect(observer.status('dev-1')).toMatchObject({ online: false, reason: 'connection lost' });
+    const gone = await statusThrough(cluster.mqttUrls[0]!, (listed) => listed[0]?.state === 'offline');
+    expect(gone).toEqual([expect.objectContaining({ device: 'dev-1', state: 'offline', problems: ['connection lost'] })]);
+  });
+});
+
+/**
+ * `tributary fleet status --json` through one node, asked again (for up to 20 s) until `done` holds for its rows or
+ * time is up; then the last rows. A run that fails (the cluster refusing a session for a moment) counts as no rows.
+ */
+async function statusThrough(url: string, done: (rows: DeviceRow[]) => boolean): Promise<DeviceRow[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const listed = await tributary('fleet', 'status', '--json', '--broker', url);
+    const rows = listed.stdout.trim().startsWith('[') ? (JSON.parse(listed.stdout) as DeviceRow[]) : [];
+    if (done(rows) || Date.now() > deadline) return rows;
+  }
+}
