@@ -7,6 +7,7 @@ import { checkBundleConfig } from './bundle-check.js';
 import { decideOnBundle } from './bundle-decision.js';
 import type { ConfigVersions } from './config-versions.js';
 import { bundleResult, changeKey, deviceStatus, offlineStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
+import { type Clock, type ClockTimer, systemClock } from '../../drivers/clock.js';
 import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
 import { keepSubscribed } from '../../drivers/mqtt/kept-subscription.js';
 import { deviceIdOf, usernameOf, type FleetSettings } from './fleet-config.js';
@@ -33,6 +34,8 @@ export interface FleetMemberOptions {
   readonly agentVersion: string;
   readonly log: Logger;
   readonly now?: () => number;
+  /** The health checks' and the stop's timers (and `now` unless given); systemClock unless a test moves time. */
+  readonly clock?: Clock;
 }
 
 /** How often health is looked at for a changed status and for probation (a report reads the buffer's file). */
@@ -51,7 +54,7 @@ export class FleetMember {
   private readonly trusted: TrustedKey[];
   private readonly now: () => number;
   private client: MqttClient | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
   private probation: Probation | undefined;
   private lastChange: BundleOutcome | undefined;
   private lastKey = '';
@@ -67,7 +70,11 @@ export class FleetMember {
     this.device = deviceIdOf(settings);
     this.topics = new FleetTopics(settings.topic_prefix);
     this.trusted = settings.trusted_keys.map(parsePublicKey);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? this.clock.now;
+  }
+
+  private get clock(): Clock {
+    return this.options.clock ?? systemClock;
   }
 
   start(): void {
@@ -113,19 +120,19 @@ export class FleetMember {
       this.queue = this.queue.then(() => this.handle(topic, payload, packet.retain)).catch((error: unknown) => log.error({ error: String(error) }, 'fleet: bundle handling failed'));
     });
     this.client = client;
-    this.timer = setInterval(() => this.check(), CHECK_MS);
+    this.timer = this.clock.setInterval(() => this.check(), CHECK_MS);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.clock.clearTimer(this.timer);
     await this.queue;
     const client = this.client;
     this.client = undefined;
     if (!client) return;
     // A clean goodbye replaces the Last Will, which the broker then does not send.
     if (client.connected) await client.publishAsync(this.topics.status(this.device), JSON.stringify(this.offline('stopped')), { qos: 1, retain: true }).catch(() => undefined);
-    await Promise.race([client.endAsync(false), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await Promise.race([client.endAsync(false), new Promise((resolve) => this.clock.unref(this.clock.setTimeout(() => resolve(undefined), 1_000)))]);
     client.end(true);
   }
 
