@@ -38,7 +38,7 @@ export function createMqttSource(options: MqttSourceOptions, context: DriverCont
     },
     async stop() {
       stopSubscribing();
-      await closeMqtt(client);
+      await closeMqtt(client, context.clock);
     },
   };
 }
