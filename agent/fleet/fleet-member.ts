@@ -107,6 +107,7 @@ export class FleetMember {
     keepSubscribed(client, subscriptions, {
       qos: 1,
       retryMs: SUBSCRIBE_RETRY_MS,
+      clock: this.clock,
       onRefused: (error) => log.warn({ error: error.message, retryInMs: SUBSCRIBE_RETRY_MS }, 'fleet: could not subscribe to the bundle topics; retrying'),
       onRecovered: () => log.info({}, 'fleet: subscribed to the bundle topics again'),
     });

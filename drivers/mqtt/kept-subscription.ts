@@ -1,9 +1,12 @@
 import type { IClientSubscribeOptions, MqttClient } from 'mqtt';
+import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 
 export interface KeptSubscriptionOptions {
   readonly qos: IClientSubscribeOptions['qos'];
   /** Wait before subscribing again after the broker refused. */
   readonly retryMs: number;
+  /** The retries' clock (the driver context's); systemClock when absent. */
+  readonly clock?: Clock;
   /** The broker refused (a SUBACK failure code, or an invalid filter); called once per run of refusals. */
   onRefused(error: Error): void;
   /** Subscribed again after refusals. */
@@ -22,7 +25,8 @@ export interface KeptSubscriptionOptions {
 export function keepSubscribed(client: MqttClient, filters: readonly string[], options: KeptSubscriptionOptions): () => void {
   let subscribed = false;
   let refused = false;
-  let retry: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? systemClock;
+  let retry: ClockTimer | undefined;
   let stopped = false;
 
   const subscribe = () => {
@@ -36,7 +40,7 @@ export function keepSubscribed(client: MqttClient, filters: readonly string[], o
         subscribed = false;
         if (!refused) options.onRefused(error);
         refused = true;
-        retry = setTimeout(subscribe, options.retryMs);
+        retry = clock.setTimeout(subscribe, options.retryMs);
         return;
       }
       subscribed = true;
@@ -45,14 +49,14 @@ export function keepSubscribed(client: MqttClient, filters: readonly string[], o
     });
   };
   client.on('connect', (connack) => {
-    clearTimeout(retry);
+    clock.clearTimer(retry);
     // A session the broker kept still holds the subscriptions (as mqtt.js decides for its own resubscribe).
     if (subscribed && !client.options.clean && connack.sessionPresent) return;
     subscribe();
   });
-  client.on('close', () => clearTimeout(retry));
+  client.on('close', () => clock.clearTimer(retry));
   return () => {
     stopped = true;
-    clearTimeout(retry);
+    clock.clearTimer(retry);
   };
 }

@@ -23,6 +23,7 @@ export function createMqttSource(options: MqttSourceOptions, context: DriverCont
       stopSubscribing = keepSubscribed(client, topics, {
         qos: options.qos,
         retryMs: SUBSCRIBE_RETRY_MS,
+        clock: context.clock,
         onRefused: (error) =>
           context.log.error({ topics, error: error.message, retryInMs: SUBSCRIBE_RETRY_MS }, 'subscription failed; nothing arrives from these topics'),
         onRecovered: () => context.log.info({ topics }, 'subscribed again after the broker refused'),
