@@ -31,6 +31,7 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'README.md', name: 'source drivers', render: () => driverTable('Reads', SOURCE_DRIVERS) },
   { file: 'README.md', name: 'sink drivers', render: () => driverTable('Sends to', SINK_DRIVERS) },
   { file: 'rules/README.md', name: 'select options', render: () => optionTable(ruleSchema, KEY_DEFAULT_MEANING, { only: ['from', 'select', 'tags'] }) },
+  { file: 'rules/README.md', name: 'window options', render: () => optionTable(fieldOf(ruleSchema, 'window'), KEY_DEFAULT_MEANING) },
   { file: 'rules/README.md', name: 'aggregates', render: aggregateTable },
   { file: 'rules/aggregates/README.md', name: 'every aggregate', render: everyAggregateTable },
   { file: 'rules/transforms/README.md', name: 'value steps', render: () => transformTable(TRANSFORM_GROUPS.values, 'Does') },
