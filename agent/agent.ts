@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { systemClock, type Clock, type ClockTimer } from '../drivers/clock.js';
 import type { ClockStamp, DriverContext, SinkDriver } from '../drivers/driver.js';
 import { SINK_DRIVERS, SOURCE_DRIVERS } from '../drivers/registry.js';
+import type { RuleCounters } from '../rules/compiled-rule.js';
 import type { Reading } from '../rules/reading.js';
 import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine } from '../rules/rule-engine.js';
 import type { RuleResult } from '../rules/rule-result.js';
@@ -354,6 +355,11 @@ export class Agent {
   /** Alerts pending or firing, and acknowledged ones whose condition still holds, for the health report. */
   liveAlerts(): LiveAlert[] {
     return this.alerts.liveAlerts();
+  }
+
+  /** Each rule's counters (results, rule errors …), since the rule was compiled: a reload keeps an unchanged rule's. */
+  ruleCounters(): RuleCounters[] {
+    return this.engine.counters();
   }
 
   private accept(reading: Reading): void {

@@ -21,10 +21,15 @@ export interface RuleCounters extends WindowCounters {
   selected: number;
   /** Readings the `where:` filter dropped. */
   filteredOut: number;
-  /** Readings a transform dropped (throttle, delta, clamp …). */
+  /** Readings a transform dropped (throttle, delta, clamp …, and the errors below). */
   transformedOut: number;
   /** Results emitted. */
   results: number;
+  /**
+   * Rule errors: readings the rule could not compute and dropped, because a transform `expression` or a `derive`
+   * formula gave NaN or infinity on them (a log of a negative value, a division by zero, a missing tag).
+   */
+  errors: number;
 }
 
 /** What the engine tells every rule. */
@@ -91,7 +96,7 @@ export class CompiledRule {
   ) {
     const forgetMs = options.forgetSilentMs ?? 0;
     this.forgetSilentMs = Number.isFinite(forgetMs) && forgetMs > 0 ? forgetMs : 0;
-    this.own = { rule: spec.name, selected: 0, filteredOut: 0, transformedOut: 0, results: 0 };
+    this.own = { rule: spec.name, selected: 0, filteredOut: 0, transformedOut: 0, results: 0, errors: 0 };
     this.selects = compileSelector(spec);
     this.selectsAll = spec.from.length === 0 && spec.select.length === 0 && Object.keys(spec.tags).length === 0;
     this.where = spec.where === undefined ? undefined : compileFilterExpression(spec.where);
@@ -106,7 +111,8 @@ export class CompiledRule {
 
   /** A snapshot of the rule's counters. */
   get counters(): RuleCounters {
-    return { ...this.own, ...(this.window?.counters ?? { late: 0, lateUpdates: 0, emptySkipped: 0 }) };
+    const errors = (this.transforms?.errors ?? 0) + (this.derive?.notFinite ?? 0);
+    return { ...this.own, errors, ...(this.window?.counters ?? { late: 0, lateUpdates: 0, emptySkipped: 0 }) };
   }
 
   /** Takes a reading that reached the engine at `now`. */

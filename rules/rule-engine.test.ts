@@ -86,6 +86,24 @@ describe('RuleEngine', () => {
     expect(engine.counters()[0]?.filteredOut).toBe(1);
   });
 
+  it('counts as rule errors the readings an expression or a derived formula cannot compute, per rule', () => {
+    const engine = new RuleEngine([
+      rule('ratio', { select: ['x'], transform: [{ expression: 'value / tags.base' }] }),
+      rule('dew_point', { derive: { inputs: { t: 'temperature', rh: 'humidity' }, expression: 'log(rh) + t', toleranceMs: 5_000, output: 'dew_point' } }),
+      rule('plain'),
+    ]);
+    engine.push(reading('x', 4, 1_000, 'sim', { base: '2' }));
+    engine.push(reading('x', 4));
+    engine.push(reading('temperature', 20));
+    engine.push(reading('humidity', -5));
+    engine.push(reading('humidity', 50));
+    expect(engine.counters().map(({ rule: name, errors, transformedOut }) => ({ name, errors, transformedOut }))).toEqual([
+      { name: 'ratio', errors: 1, transformedOut: 1 },
+      { name: 'dew_point', errors: 1, transformedOut: 0 },
+      { name: 'plain', errors: 0, transformedOut: 0 },
+    ]);
+  });
+
   it('filters on tags', () => {
     const engine = new RuleEngine([rule('north', { where: 'tags.room == "north"' })]);
     engine.push(reading('t', 1, 1_000, 'sim', { room: 'north' }));

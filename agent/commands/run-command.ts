@@ -8,7 +8,8 @@ import type { TributaryConfig } from '../config/load-config.js';
 import type { FleetMember } from '../fleet/fleet-member.js';
 import { systemClock } from '../../drivers/clock.js';
 import { safeText } from '../../drivers/safe-text.js';
-import { Operations } from '../health/operations.js';
+import { Operations, statusLine } from '../health/operations.js';
+import { SystemdNotifier } from '../health/systemd-notifier.js';
 import { LivePageFeed } from '../live-page/live-page-feed.js';
 import { createLogger } from '../logger.js';
 import { ConfigWatcher } from '../reload/config-watcher.js';
@@ -66,10 +67,23 @@ export async function runCommand(argv: string[]): Promise<number> {
   const watcher = config.agent.watch_config ? new ConfigWatcher(resolve(file), () => reload('file changed'), { log, clock }) : undefined;
   let stopping: Promise<number> | undefined;
   let operations: Operations | undefined;
+  // One for the process: its messages keep their order across the in-process restarts of a fleet device.
+  const notifier = new SystemdNotifier(log);
+  /** A reload as systemd wants to hear of it: RELOADING=1 (with MONOTONIC_USEC, for Type=notify-reload), then READY=1. */
+  const reloadTold = <T>(why: string, work: () => T): T => {
+    // Before the first READY=1 (still starting) systemd is told nothing: READY=1 must mean the agent is up.
+    const told = operations !== undefined;
+    if (told) void notifier.reloading(clock.monotonic(), why);
+    try {
+      return work();
+    } finally {
+      if (told && operations !== undefined) void notifier.send({ READY: '1', STATUS: statusLine(operations.health.report()) });
+    }
+  };
   const reload = (trigger: string) => {
     if (stopping) return;
     log.info({ trigger, file }, 'reloading the config');
-    agent.reload();
+    reloadTold(`reloading the config (${trigger})`, () => agent.reload());
   };
   const stop = (signal: string) => {
     if (stopping) {
@@ -130,7 +144,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return stop(stopAfterStart);
   }
   // Health server, then READY=1 to systemd: sources, buffer and sinks are up by now.
-  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log, clock, ...(pageFeed ? { pageFeed } : {}) });
+  operations = new Operations(agent, { http: config.agent.http, selfMetricsMs: config.agent.self_metrics, log, clock, notifier, ...(pageFeed ? { pageFeed } : {}) });
   await operations.start();
   if (fleetStart !== undefined && stopAfterStart === undefined) {
     // A pushed config is applied by a reload when only its rules differ, else by restarting the agent in this process.
@@ -138,7 +152,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       log.info({ file: next.file }, 'fleet: restarting the agent on a new config');
       const stopped = operations;
       operations = undefined;
-      await stopped?.stop().catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
+      // RELOADING=1, not STOPPING=1: the service goes on; the next Operations' start says READY=1.
+      await stopped?.stop({ reloading: true }).catch((error: unknown) => log.warn({ error: String(error) }, 'health server did not stop cleanly'));
       await agent.stop();
       agent = new Agent(next, agentOptions);
       pageFeed = next.agent.http.enabled ? new LivePageFeed(agent.tap, clock.now, agent.historyFile) : undefined;
@@ -148,7 +163,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         await agent.stop().catch(() => undefined);
         return { ok: false, reason: (error as Error).message };
       }
-      operations = new Operations(agent, { http: next.agent.http, selfMetricsMs: next.agent.self_metrics, log, clock, ...(pageFeed ? { pageFeed } : {}) });
+      operations = new Operations(agent, { http: next.agent.http, selfMetricsMs: next.agent.self_metrics, log, clock, notifier, ...(pageFeed ? { pageFeed } : {}) });
       await operations.start();
       return { ok: true };
     };
@@ -162,7 +177,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         health: () => operations?.health.report(),
         apply: async (next) => {
           if (next.file === agent.config.file) {
-            const outcome = agent.reload();
+            const outcome = reloadTold('fleet: reloading the rules of a pushed config', () => agent.reload());
             if (!outcome.ok) return { ok: false, reason: outcome.problems.map(formatProblem).join('; ') };
             if (outcome.needRestart.length === 0) return { ok: true };
           }

@@ -11,6 +11,13 @@ describe('fleet section', () => {
     expect(usernameOf({ device: 'greenhouse-3' })).toBeUndefined();
   });
 
+  it('keeps the fleet connection alive every 15 s by default, so a silent device shows offline within about 23 s', () => {
+    expect(fleetSection.parse({ brokers: ['mqtt://broker.local:1883'], trusted_keys: [KEY] })?.keepalive).toBe(15_000);
+    expect(fleetSection.parse({ brokers: ['mqtt://broker.local:1883'], trusted_keys: [KEY], keepalive: '2s' })?.keepalive).toBe(2_000);
+    const tooShort = fleetSection.safeParse({ brokers: ['mqtt://broker.local:1883'], trusted_keys: [KEY], keepalive: '500ms' });
+    expect(tooShort.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['keepalive', 'between 1s and 65535s (MQTT counts it in whole seconds)']]);
+  });
+
   it("takes the MQTT sink's tls options and refuses them with an unencrypted broker URL", () => {
     const parsed = fleetSection.parse({ brokers: ['mqtts://broker.local:8883'], trusted_keys: [KEY], tls: { ca: 'ca.pem' } });
     expect(parsed?.tls).toEqual({ ca: 'ca.pem', reject_unauthorized: true });

@@ -47,8 +47,12 @@ export const fleetSection = z
     status_interval: duration().prefault('30s').describe('The retained status is sent on every change and at least this often; `fleet status` flags a device silent for 3 intervals as stale.'),
     probation: duration()
       .prefault('1m')
-      .describe('After a pushed config is applied: if within this time a source or sink that was up goes down (for 2 s or more), the device rolls back to its last good config by itself.'),
+      .describe('After a pushed config is applied: if within this time a source or sink that was up goes down (for 2 s or more), or a rule that made no errors keeps making them (readings it cannot compute) for 2 s, the device rolls back to its last good config by itself.'),
     keep_versions: z.number().int().min(2).max(100).default(5).describe('Config versions kept on disk (in the data dir) for rollback.'),
+    keepalive: duration()
+      .prefault('15s')
+      .refine((ms) => ms >= 1_000 && ms <= 65_535_000, { error: 'between 1s and 65535s (MQTT counts it in whole seconds)' })
+      .describe("MQTT keepalive of the fleet connection: a device that goes silent (network cut, frozen) is shown offline by its Last Will about 1.5 times this after its last packet."),
   })
   .superRefine((fleet, context) => {
     if (fleet.tls !== undefined && fleet.brokers.some((url) => !/^(mqtts|wss):/.test(url))) {

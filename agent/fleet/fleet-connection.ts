@@ -9,6 +9,8 @@ export interface FleetBroker {
   readonly password?: string | undefined;
   /** As the MQTT sink's `tls`: its PEM files are read here, when connecting. */
   readonly tls?: MqttTlsOptions | undefined;
+  /** MQTT keepalive in ms (whole seconds on the wire); mqtt.js's 60 s when left out. */
+  readonly keepalive?: number | undefined;
 }
 
 /**
@@ -32,6 +34,8 @@ export function connectFleet(broker: FleetBroker, extra: IClientOptions = {}): M
     connectTimeout: 10_000,
     reconnectOnConnackError: true,
     writeCache: false,
+    // The broker sends the Last Will 1.5 keepalives after the last packet of a client gone silent.
+    ...(broker.keepalive === undefined ? {} : { keepalive: Math.ceil(broker.keepalive / 1000) }),
     ...extra,
   });
 }

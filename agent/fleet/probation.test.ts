@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { HealthReport } from '../health/health-report.js';
 import { Probation } from './probation.js';
 
-function report(sources: Record<string, boolean>, sinks: Record<string, boolean> = {}): HealthReport {
+function report(sources: Record<string, boolean>, sinks: Record<string, boolean> = {}, ruleErrors: Record<string, number> = {}): HealthReport {
   return {
     sources: Object.entries(sources).map(([name, up]) => ({ name, up, reason: up ? undefined : 'refused' })),
     sinks: Object.entries(sinks).map(([name, reachable]) => ({ name, reachable, reason: reachable ? undefined : 'offline' })),
+    rules: Object.entries(ruleErrors).map(([name, errors]) => ({ name, results: 0, errors })),
   } as unknown as HealthReport;
 }
 
@@ -30,5 +31,24 @@ describe('probation', () => {
     const probation = new Probation(report({ feed: true }), 60_000, 2_000);
     expect(probation.check(report({ feed: true, extra: false }), 0)).toBeUndefined();
     expect(probation.check(report({ feed: true, extra: false }), 2_500)).toMatch(/^source extra down/);
+  });
+
+  it('finds the device less healthy when a rule that made no errors keeps making them for the grace time', () => {
+    const probation = new Probation(report({ feed: true }, {}, { ratio: 0 }), 60_000, 2_000);
+    expect(probation.check(report({ feed: true }, {}, { ratio: 0 }), 0)).toBeUndefined();
+    expect(probation.check(report({ feed: true }, {}, { ratio: 3 }), 1_000)).toBeUndefined();
+    expect(probation.check(report({ feed: true }, {}, { ratio: 5 }), 2_000)).toBeUndefined();
+    expect(probation.check(report({ feed: true }, {}, { ratio: 9 }), 3_000)).toBe(
+      'rule ratio: 9 reading(s) it could not compute since the new config (an expression or derived formula gave NaN or infinity); it made no errors before',
+    );
+  });
+
+  it('counts a new rule that errs, but not a single error, nor a rule that erred before the push', () => {
+    const probation = new Probation(report({ feed: true }, {}, { old: 4 }), 60_000, 2_000);
+    // `old` erred under the config before: its errors go on, as a source down before the push would.
+    expect(probation.check(report({ feed: true }, {}, { old: 0, once: 1 }), 1_000)).toBeUndefined();
+    expect(probation.check(report({ feed: true }, {}, { old: 7, once: 1 }), 5_000)).toBeUndefined();
+    expect(probation.check(report({ feed: true }, {}, { old: 9, once: 1, added: 2 }), 6_000)).toBeUndefined();
+    expect(probation.check(report({ feed: true }, {}, { old: 9, once: 1, added: 4 }), 8_000)).toMatch(/^rule added: 4 reading\(s\) it could not compute/);
   });
 });

@@ -5,11 +5,17 @@ export const DOWN_GRACE_MS = 2_000;
 
 /**
  * Watches a device after a pushed config was applied: it is less healthy than before when a source or sink that was
- * up (or is new) stays down for `DOWN_GRACE_MS`. Parts already down before the push do not count against it.
+ * up (or is new) stays down for `DOWN_GRACE_MS`, or when a rule that made no errors before (or is new) keeps making
+ * them for as long: readings it cannot compute (an expression or a derived formula that gives NaN or infinity on the
+ * live data). Parts already down and rules already erring before the push do not count against it; one error alone
+ * (a single odd reading) does not either.
  */
 export class Probation {
   private readonly wasDown: Set<string>;
   private readonly downSince = new Map<string, number>();
+  private readonly erredBefore: Set<string>;
+  /** Per rule that started erring since the push: when it was first seen erring, and its count then. */
+  private readonly erringSince = new Map<string, { at: number; errors: number }>();
 
   constructor(
     before: HealthReport | undefined,
@@ -20,6 +26,7 @@ export class Probation {
       ...(before?.sources ?? []).filter((source) => !source.up).map((source) => `source ${source.name}`),
       ...(before?.sinks ?? []).filter((sink) => !sink.reachable).map((sink) => `sink ${sink.name}`),
     ]);
+    this.erredBefore = new Set((before?.rules ?? []).filter((rule) => rule.errors > 0).map((rule) => rule.name));
   }
 
   /** Why the device is less healthy than before, or undefined while it is not (yet). */
@@ -33,6 +40,20 @@ export class Probation {
       const since = this.downSince.get(part) ?? now;
       this.downSince.set(part, since);
       if (now - since >= this.graceMs) return `${part} down since the new config (${reason ?? 'no reason given'}); it was up before`;
+    }
+    return this.ruleErrors(report, now);
+  }
+
+  /** Why a rule counts against the new config: it kept making errors for the grace time, and made none before. */
+  private ruleErrors(report: HealthReport, now: number): string | undefined {
+    for (const { name, errors } of report.rules ?? []) {
+      if (errors === 0 || this.erredBefore.has(name)) continue;
+      const first = this.erringSince.get(name);
+      if (first === undefined) {
+        this.erringSince.set(name, { at: now, errors });
+      } else if (errors > first.errors && now - first.at >= this.graceMs) {
+        return `rule ${name}: ${errors} reading(s) it could not compute since the new config (an expression or derived formula gave NaN or infinity); it made no errors before`;
+      }
     }
     return undefined;
   }

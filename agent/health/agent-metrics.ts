@@ -21,6 +21,11 @@ export class AgentMetrics {
   private readonly reconnects = this.counter('tributary_source_reconnects_total', 'Times each source came back after being down.', ['source']);
   private readonly badInput = this.counter('tributary_bad_input_total', 'Input rejected, by source and kind (bad line, bad JSON, not a number …).', ['source', 'kind']);
   private readonly ruleResults = this.counter('tributary_rule_results_total', 'Results emitted by each rule, by kind (window, reading, alert).', ['rule', 'kind']);
+  private readonly ruleErrors = this.counter(
+    'tributary_rule_errors_total',
+    'Readings each rule could not compute and dropped: a transform expression or derived formula gave NaN or infinity.',
+    ['rule'],
+  );
   private readonly bufferPending = this.gauge('tributary_buffer_pending_results', 'Results in the buffer that each sink has not confirmed.', ['sink']);
   private readonly bufferBytes = this.gauge('tributary_buffer_bytes', 'Size of the buffer file with its write-ahead log.', []);
   private readonly bufferFree = this.gauge('tributary_buffer_disk_free_bytes', 'Free space on the disk of the buffer.', []);
@@ -94,7 +99,8 @@ export class AgentMetrics {
   /** Copies the agent's own counters and the health report into the metrics. */
   private refresh(): void {
     const report = this.health.report();
-    resetAll(this.readings, this.sourceUp, this.reconnects, this.badInput, this.bufferPending, this.oldestPending, this.sinkUp, this.sent, this.failures);
+    resetAll(this.readings, this.sourceUp, this.reconnects, this.badInput, this.bufferPending, this.oldestPending, this.sinkUp, this.sent, this.failures, this.ruleErrors);
+    for (const rule of report.rules ?? []) this.ruleErrors.inc({ rule: rule.name }, rule.errors);
     for (const source of report.sources) {
       this.readings.inc({ source: source.name }, source.readings);
       this.reconnects.inc({ source: source.name }, source.reconnects);

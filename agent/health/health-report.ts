@@ -51,6 +51,14 @@ export interface AlertHealth {
   readonly age_s: number;
 }
 
+/** One rule's results and errors since it was compiled (the start, or a reload that changed it). */
+export interface RuleHealth {
+  readonly name: string;
+  readonly results: number;
+  /** Readings the rule could not compute (an expression or derived formula gave NaN or infinity) and dropped. */
+  readonly errors: number;
+}
+
 /** The answer of `/healthz` and the screen of `tributary status`. */
 export interface HealthReport {
   readonly status: 'ok' | 'failing';
@@ -66,6 +74,8 @@ export interface HealthReport {
   readonly sinks: SinkHealth[];
   /** Alerts pending, firing or acknowledged (absent from agents before they were reported). Not part of `status`. */
   readonly alerts?: AlertHealth[];
+  /** Each rule's results and rule errors (absent from agents before they were reported). Not part of `status`. */
+  readonly rules?: RuleHealth[];
 }
 
 /**
@@ -164,6 +174,7 @@ export class HealthCheck {
         severity,
         age_s: seconds(Math.max(0, now - since)),
       })),
+      rules: agent.ruleCounters().map(({ rule, results, errors }) => ({ name: rule, results, errors })),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { RuleCounters } from '../../rules/compiled-rule.js';
 import type { LiveAlert } from '../../rules/rule-engine.js';
 import type { BadInputLog } from '../bad-input-log.js';
 import type { SinkBacklog } from '../buffer/outbox.js';
@@ -38,6 +39,8 @@ export interface HealthView {
   sinkConnection(sink: string): ConnectionState | undefined;
   /** Alerts pending or firing, and acknowledged ones whose condition still holds. */
   liveAlerts(): LiveAlert[];
+  /** Each rule's counters, results and rule errors among them. */
+  ruleCounters(): readonly RuleCounters[];
 }
 
 /** What the Prometheus metrics read of the running agent, besides the health report. */

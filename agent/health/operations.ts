@@ -25,6 +25,11 @@ export interface OperationsOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The timers of the watchdog, self_metrics and the live tail's keepalives; systemClock unless a test moves time. */
   readonly clock?: Clock;
+  /**
+   * The process's one notifier, when the agent restarts in the process (a pushed config): its messages then keep
+   * their order across Operations (RELOADING=1 from the one stopping, READY=1 from the next). A fresh one by default.
+   */
+  readonly notifier?: SystemdNotifier;
 }
 
 /**
@@ -48,7 +53,7 @@ export class Operations {
   ) {
     const { log } = options;
     this.health = new HealthCheck(agent, (options.clock ?? systemClock).now);
-    this.notifier = new SystemdNotifier(log, options.env);
+    this.notifier = options.notifier ?? new SystemdNotifier(log, options.env);
     this.watchdog = new Watchdog({
       notifier: this.notifier,
       problem: () => this.health.bufferProblem(),
@@ -89,11 +94,16 @@ export class Operations {
     this.watchdog.start();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * `reloading`: the agent restarts in this process (a pushed config changed its sources or sinks), so systemd hears
+   * RELOADING=1, not STOPPING=1; the next Operations' start says READY=1.
+   */
+  async stop({ reloading = false }: { reloading?: boolean } = {}): Promise<void> {
     this.watchdog.stop();
     await this.selfMetrics?.stop();
     // Not awaited: systemd-notify may wait up to seconds for a busy PID 1, and committing the buffer comes first.
-    void this.notifier.send({ STOPPING: '1', STATUS: 'stopping' });
+    if (reloading) void this.notifier.reloading((this.options.clock ?? systemClock).monotonic(), 'restarting on a new config');
+    else void this.notifier.send({ STOPPING: '1', STATUS: 'stopping' });
     await this.server?.close();
     this.metrics?.stop();
     this.health.close();

@@ -5,7 +5,8 @@ import type { Logger } from '../logger.js';
 const SEND_TIMEOUT_MS = 10_000;
 
 /**
- * Tells systemd about the service (`READY=1`, `WATCHDOG=1`, `STATUS=…`, `STOPPING=1`) when it runs as a
+ * Tells systemd about the service (`READY=1`, `WATCHDOG=1`, `STATUS=…`, `RELOADING=1`,
+ * `STOPPING=1`) when it runs as a
  * `Type=notify` unit, that is when `$NOTIFY_SOCKET` is set; otherwise does nothing.
  *
  * Node cannot send the AF_UNIX datagrams of the sd_notify protocol, so this runs `systemd-notify`. systemd
@@ -16,6 +17,8 @@ const SEND_TIMEOUT_MS = 10_000;
 export class SystemdNotifier {
   private readonly socket: string | undefined;
   private missing = false;
+  /** The message sent last: each waits for it, so systemd sees RELOADING=1 before the READY=1 that ends it. */
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly log: Logger,
@@ -30,8 +33,23 @@ export class SystemdNotifier {
     return this.socket !== undefined && !this.missing;
   }
 
-  /** Sends the fields as one message; resolves true once the manager has it, false if it could not be sent. */
+  /**
+   * Says a reload begins (`RELOADING=1` with `MONOTONIC_USEC`, CLOCK_MONOTONIC in µs, which systemd ≥ 253 wants for
+   * `Type=notify-reload`); the `READY=1` of `send` ends it. `monotonicMs` is CLOCK_MONOTONIC in ms (systemClock's).
+   */
+  reloading(monotonicMs: number, status: string): Promise<boolean> {
+    return this.send({ RELOADING: '1', MONOTONIC_USEC: String(Math.floor(monotonicMs * 1000)), STATUS: status });
+  }
+
+  /** Sends the fields as one message, after the ones sent before; resolves true once the manager has it, false if it could not be sent. */
   send(fields: Record<string, string>): Promise<boolean> {
+    if (!this.enabled) return Promise.resolve(false);
+    const sent = this.previous.then(() => this.sendNow(fields));
+    this.previous = sent;
+    return sent;
+  }
+
+  private sendNow(fields: Record<string, string>): Promise<boolean> {
     if (!this.enabled) return Promise.resolve(false);
     // Values are passed as separate arguments (no shell), and a newline would start a new field: keep one line.
     const args = Object.entries(fields).map(([key, value]) => `${key}=${value.replace(/\n/g, ' ')}`);

@@ -82,6 +82,24 @@ sinks:
     expect(withField('WATCHDOG').length - pingsThen).toBeLessThanOrEqual(1);
   });
 
+  it('says RELOADING=1 with MONOTONIC_USEC, then READY=1, when it reloads its config on SIGHUP (as Type=notify-reload wants)', async () => {
+    const running = await start({});
+    await socket.waitFor(() => withField('READY').length === 1, 20_000, 'READY=1');
+    await running.waitForLog(/agent running/);
+    // CLOCK_MONOTONIC is the machine's: this process reads the same clock as the agent.
+    const before = process.hrtime.bigint() / 1_000n;
+    running.child.kill('SIGHUP');
+    await socket.waitFor(() => withField('READY').length === 2, 20_000, 'READY=1 after the reload');
+    const after = process.hrtime.bigint() / 1_000n;
+    const reloading = withField('RELOADING');
+    expect(reloading.map((message) => message.fields.RELOADING)).toEqual(['1']);
+    const usec = BigInt(reloading[0]!.fields.MONOTONIC_USEC!);
+    expect(usec >= before && usec <= after, `MONOTONIC_USEC ${usec} between ${before} and ${after}`).toBe(true);
+    expect(socket.messages.indexOf(reloading[0]!)).toBeLessThan(socket.messages.indexOf(withField('READY')[1]!));
+    expect(withField('READY')[1]!.fields.STATUS).toMatch(/^1\/1 sources up/);
+    expect(withField('STOPPING')).toEqual([]);
+  });
+
   it('sends nothing and runs normally when NOTIFY_SOCKET is not set', async () => {
     const running = await start({ NOTIFY_SOCKET: '', WATCHDOG_USEC: '900000' });
     await running.waitForLog(/health and metrics/);

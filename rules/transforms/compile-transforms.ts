@@ -44,6 +44,8 @@ export interface TransformChain {
   readonly trackedSensors: number;
   /** How many steps the chain has. */
   readonly steps: number;
+  /** Readings a step could not compute (an expression that gave NaN or infinity), summed over the steps. */
+  readonly errors: number;
 }
 
 /**
@@ -135,6 +137,12 @@ class Chain implements TransformChain {
 
   forgetSilent(now: number, silentMs: number): void {
     for (const memory of this.memories) memory.forgetSilent(now, silentMs);
+  }
+
+  get errors(): number {
+    let errors = 0;
+    for (const transform of this.transforms) errors += transform.errors ?? 0;
+    return errors;
   }
 
   get trackedSensors(): number {

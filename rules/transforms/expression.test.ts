@@ -34,6 +34,18 @@ describe('expression and lambda', () => {
     expect(computed('value / 0')).toBeUndefined();
   });
 
+  it("counts a result that is not a finite number as an error, not a sensor's first reading without prev", () => {
+    const chain = compileTransforms([{ expression: 'log(value - prev)' }]);
+    // First reading: no prev (dropped, no error); log(3 - 5): an error; log(8 - 3): computed.
+    expect([5, 3, 8].map((value) => chain.apply({ ...reading, value })?.value)).toEqual([undefined, undefined, Math.log(5)]);
+    expect(chain.errors).toBe(1);
+    const divide = compileTransforms([{ multiply: 2 }, { expression: 'value / tags.missing' }]);
+    divide.apply(reading);
+    divide.apply(reading);
+    expect(divide.errors).toBe(2);
+    expect(compileTransforms([{ multiply: 2 }]).errors).toBe(0);
+  });
+
   it('reports what is wrong with an expression, and where', () => {
     expect(() => computed('value +')).toThrow('expression: Expected expression after + at character 7');
     expect(() => computed('temperature * 2')).toThrow(/^expression: unknown name "temperature": use value, prev, .*x or tags\.<name>$/);

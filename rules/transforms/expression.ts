@@ -41,7 +41,11 @@ export const expression = defineTransform(expressionSchema, (text) => {
   const variables = { x: 0 };
   const context: ExpressionContext = { reading: undefined as unknown as Reading, prev: Number.NaN, variables };
   const previous = /\bprev\b/.test(text) ? new PerSensor(() => ({ value: Number.NaN })) : undefined;
+  let errors = 0;
   return {
+    get errors() {
+      return errors;
+    },
     apply: (reading: Reading, now?: number) => {
       context.reading = reading;
       variables.x = reading.value;
@@ -51,7 +55,10 @@ export const expression = defineTransform(expressionSchema, (text) => {
         last.value = reading.value;
       }
       const value = evaluate(context);
-      return Number.isFinite(value) ? withValue(reading, value) : undefined;
+      if (Number.isFinite(value)) return withValue(reading, value);
+      // A sensor's first reading has no `prev` yet: dropping it is by design, not an error.
+      if (!(previous && Number.isNaN(context.prev))) errors += 1;
+      return undefined;
     },
     ...(previous ? { sensors: previous } : {}),
   };

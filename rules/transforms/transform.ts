@@ -25,4 +25,9 @@ export interface Transform {
   clockStepped?(stepMs: number): Reading[];
   /** The step's per-sensor state, for forgetting sensors gone silent; stateless steps leave it out. */
   readonly sensors?: SensorMemory;
+  /**
+   * Readings the step could not compute and dropped (an expression that gave NaN or infinity): rule errors, which
+   * a healthy rule does not make. Steps that cannot fail leave it out.
+   */
+  readonly errors?: number;
 }
