@@ -12,6 +12,7 @@ import { DETECTORS } from '../../rules/anomaly/detectors.js';
 import { TRANSFORM_GROUPS } from '../../rules/transforms/registry.js';
 import { alertSchema } from '../config/alert-schema.js';
 import { configSchema } from '../config/config-schema.js';
+import { fleetSection } from '../fleet/fleet-config.js';
 import { ruleSchema } from '../config/rule-schema.js';
 import { fieldOf, optionTable, plainTable, yamlFlow } from './option-table.js';
 
@@ -41,6 +42,7 @@ export const DOC_TABLES: readonly { readonly file: string; readonly name: string
   { file: 'rules/anomaly/README.md', name: 'anomaly options', render: () => optionTable(anomalySchema(), KEY_DEFAULT_MEANING, { only: PER_SENSOR_KEYS }) },
   { file: 'rules/anomaly/README.md', name: 'anomaly group options', render: () => anomalyGroupTable('Key') },
   { file: 'README.md', name: 'anomaly group options', render: () => anomalyGroupTable('Key (with `across`)') },
+  { file: 'README.md', name: 'fleet options', render: () => optionTable(fleetSection, KEY_DEFAULT_MEANING) },
   ...driverOptionTables(),
   { file: 'drivers/simulator/README.md', name: 'simulator sensor options', render: () => optionTable(simulatedSensorOptions, ['Key', 'Default', 'Meaning']) },
   { file: 'drivers/simulator/README.md', name: 'simulator fault options', render: () => optionTable(relationalFault, ['Key', 'Default', 'Meaning']) },
