@@ -39,4 +39,12 @@ describe('ManualClock', () => {
     clock.stepWall(-500);
     expect([clock.now(), clock.monotonic()]).toEqual([500, 1_000]);
   });
+
+  it("still fires an unref'd timer: there is no process for it to keep alive", async () => {
+    const clock = new ManualClock();
+    let fired = false;
+    clock.unref(clock.setTimeout(() => (fired = true), 10));
+    await clock.advance(10);
+    expect(fired).toBe(true);
+  });
 });
