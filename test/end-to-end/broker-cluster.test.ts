@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { recordMqtt } from '../helpers/mqtt-recorder.js';
@@ -12,14 +13,16 @@ afterEach(async () => {
 });
 
 const CLIENT_ID = 'tributary-cluster-agent';
+const SOURCE_ID = 'tributary-cluster-agent-devices';
 
-describe('the MQTT sink on a 3-node NATS cluster', () => {
-  it('loses no result when the node it is connected to is killed mid-stream, and carries on through another node', { timeout: 90_000 }, async () => {
+describe('the MQTT source and sink on a 3-node NATS cluster', () => {
+  it('loses no result and no reading when the node it is connected to is killed mid-stream, and carries on through another node', { timeout: 90_000 }, async () => {
     const cluster = await startNatsCluster();
     cleanups.push(() => cluster.dispose());
     const dir = await makeTempDir('broker-cluster');
     cleanups.push(() => dir.remove());
-    // 100 readings a second, each passed on as one result: every result has its own seq, 1, 2, 3 …
+    // 100 readings a second, each passed on as one result: every result has its own seq, 1, 2, 3 … Beside them, the
+    // readings of a device publishing to the cluster, through an MQTT source with a persistent session.
     const config = path.join(dir.path, 'tributary.yaml');
     await writeFile(
       config,
@@ -27,8 +30,17 @@ describe('the MQTT sink on a 3-node NATS cluster', () => {
 agent: { log_format: json, tick: 50ms, http: { enabled: false }, watch_config: false }
 sources:
   sim: { driver: simulator, interval: 10ms, sensors: [{ name: probe, base: 20 }] }
+  devices:
+    driver: mqtt
+    brokers: [${cluster.mqttUrls.join(', ')}]
+    client_id: ${SOURCE_ID}
+    clean_session: false
+    topics: devices/#
+    strip_prefix: devices/
+    reconnect_period: 200ms
 rules:
-  passed_on: { where: "value > 0" }
+  passed_on: { from: sim, where: "value > 0" }
+  device_values: { from: devices, where: "value >= 0" }
 sinks:
   cluster:
     driver: mqtt
@@ -50,19 +62,34 @@ forwarding: { retry_initial: 200ms, retry_max: 1s }
       await agent.exited;
     });
     await recorder.waitFor((messages) => messages.length >= 200, 30_000, 'results before the kill');
+    const device = await startDevice(cluster.mqttUrls[2]!);
+    cleanups.push(() => device.stop());
+    await recorder.waitFor((messages) => messages.some((message) => message.payload['rule'] === 'device_values'), 20_000, 'device readings before the kill');
 
     const connectedTo = await cluster.nodeOf(CLIENT_ID);
     expect(connectedTo?.name).toBe('n1');
+    expect((await cluster.nodeOf(SOURCE_ID))?.name).toBe('n1');
     await connectedTo!.kill();
+    const killedAt = Date.now();
     const seqAtKill = maxSeq(recorder.messages);
     // Through a surviving node: 5 s more of results (500) arrive after those seen at the kill.
     await recorder.waitFor((messages) => maxSeq(messages) >= seqAtKill + 500, 40_000, 'results after the kill');
     const now = await cluster.nodeOf(CLIENT_ID);
     expect(['n2', 'n3']).toContain(now?.name);
+    expect(['n2', 'n3']).toContain((await cluster.nodeOf(SOURCE_ID))?.name);
+
+    // Every reading the cluster acknowledged to the device came through the source, including those published
+    // while the source was moving to another node (its session kept them).
+    await device.stop();
+    const deviceValues = () => new Set(recorder.messages.filter((message) => message.payload['rule'] === 'device_values').map((message) => Number(message.payload['value'])));
+    await recorder.waitFor(() => device.acknowledged.every((value) => deviceValues().has(value)), 30_000, `all ${device.acknowledged.length} device readings`);
+    console.log(`broker cluster: ${device.acknowledged.length} device readings acknowledged by the cluster, all passed on by the source`);
     const reconnected = agent.logs().filter((line) => line.msg === 'connected to MQTT broker' && line['sink'] === 'cluster');
     expect(reconnected.length).toBeGreaterThanOrEqual(2);
     expect(reconnected.at(-1)!['url']).not.toBe(cluster.mqttUrls[0]);
     expect(reconnected.at(-1)!['session_present']).toBe(true);
+    const back = reconnected.find((line) => Number(line['time']) > killedAt)!;
+    console.log(`broker cluster: the sink was connected to ${String(back['url'])} ${Number(back['time']) - killedAt} ms after the kill`);
 
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toMatchObject({ code: 0 });
@@ -77,6 +104,26 @@ forwarding: { retry_initial: 200ms, retry_max: 1s }
     expect(received.size).toBeGreaterThanOrEqual(seqAtKill + 500);
   });
 });
+
+/** A device publishing 0, 1, 2 … to devices/meter every 20 ms with QoS 1; keeps the values the cluster acknowledged. */
+async function startDevice(url: string) {
+  const client = await mqtt.connectAsync(url, { clientId: `cluster-device-${process.pid}`, reconnectPeriod: 200 });
+  const acknowledged: number[] = [];
+  let next = 0;
+  const timer = setInterval(() => {
+    const value = next++;
+    client.publish('devices/meter', String(value), { qos: 1 }, (error) => {
+      if (!error) acknowledged.push(value);
+    });
+  }, 20);
+  return {
+    acknowledged,
+    async stop() {
+      clearInterval(timer);
+      await client.endAsync();
+    },
+  };
+}
 
 function maxSeq(messages: readonly { payload: Record<string, unknown> }[]): number {
   return messages.reduce((max, message) => Math.max(max, Number(message.payload['seq'])), 0);

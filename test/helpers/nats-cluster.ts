@@ -263,6 +263,8 @@ class Watchdog {
       'pids=" "',
       'while read -r line; do case $line in +*) pids="$pids${line#+} ";; -*) pids=$(echo "$pids" | sed "s/ ${line#-} / /");; esac; done',
       'for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done',
+      // A node still writing its store would leave files behind a removal that ran before it was gone.
+      'for pid in $pids; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done',
       'rm -rf -- "$1"',
     ].join('\n');
     try {
