@@ -5,13 +5,16 @@
  * The agent (the built CLI, with the Node flags of systemd/tributary.service) reads 20 simulated sensors at 1 Hz
  * through a 10 s window rule and a threshold alert, keeps an hour of raw readings in its history and sends results to
  * the console (discarded). Its history starts with the past hour of those sensors already in it (72,000 rows), so
- * the charts load as on a device that has run for a while. After BENCH_PAGE_WARMUP_S (default 60) its RSS is sampled for 10 s; then Debian's Chromium
+ * the charts load as on a device that has run for a while. A second agent, the same in every way, runs beside it the
+ * whole time and nobody opens its page: the control, so that what the agent's memory does anyway (its history
+ * filling, caches warming) is not counted as the page's. After BENCH_PAGE_WARMUP_S (default 60) both RSS are sampled for 10 s; then Debian's Chromium
  * (playwright-core) opens the page and keeps it open for BENCH_PAGE_MINUTES (default 10), with live readings
- * streaming; RSS is sampled every 5 s; then the page closes and RSS is sampled for 30 s more.
+ * streaming; both RSS are sampled every 5 s; then the page closes and they are sampled for 30 s more.
  *
  *   npm run bench:page      (BENCH_PAGE_MINUTES=1 for a quick look)
  *
- * Prints JSON lines: page.transfer (bytes by kind and in all), page.load (navigation timing), page.memory.
+ * Prints JSON lines: page.transfer (bytes by kind and in all), page.load (navigation timing), page.memory (the agent
+ * whose page was open, and the control), page.memory.timeline (both, a point a minute).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -40,15 +43,6 @@ function rssBytes(pid: number): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
-async function sampleRss(pid: number, seconds: number, everyMs: number): Promise<number[]> {
-  const samples: number[] = [];
-  for (let t = 0; t < seconds * 1000; t += everyMs) {
-    samples.push(rssBytes(pid));
-    await sleep(everyMs);
-  }
-  return samples;
-}
-
 /** The past hour of every sensor at 1 Hz, written as the agent writes its history. */
 function prefillHistory(dataDir: string, now: number): void {
   mkdirSync(dataDir, { recursive: true });
@@ -65,12 +59,15 @@ function prefillHistory(dataDir: string, now: number): void {
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'bench-page-'));
-const port = await freePort();
-const config = path.join(dir, 'page.yaml');
-const sensors = Array.from({ length: SENSORS }, (_, i) => `      - { name: site/sensor${String(i).padStart(2, '0')}, base: ${20 + i}, amplitude: 2, noise: 0.3, period: 10m }`).join('\n');
-await writeFile(
-  config,
-  `
+
+/** One agent with the page's config and an hour of history, listening on its own port. */
+async function startAgent(name: string) {
+  const port = await freePort();
+  const config = path.join(dir, `${name}.yaml`);
+  const sensors = Array.from({ length: SENSORS }, (_, i) => `      - { name: site/sensor${String(i).padStart(2, '0')}, base: ${20 + i}, amplitude: 2, noise: 0.3, period: 10m }`).join('\n');
+  await writeFile(
+    config,
+    `
 agent: { log_format: json, watch_config: false, http: { listen: "127.0.0.1:${port}" } }
 history: { readings: 1h }
 sources:
@@ -92,15 +89,34 @@ rules:
 sinks:
   out: { driver: console }
 `,
-);
-prefillHistory(path.join(dir, 'data'), Date.now());
-const agent = spawn(process.execPath, [...agentNodeFlags(), 'dist/agent/cli.js', 'run', '--config', config, '--data-dir', path.join(dir, 'data')], {
-  cwd: REPO,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+  );
+  const dataDir = path.join(dir, `${name}-data`);
+  prefillHistory(dataDir, Date.now());
+  const child = spawn(process.execPath, [...agentNodeFlags(), 'dist/agent/cli.js', 'run', '--config', config, '--data-dir', dataDir], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { port, child };
+}
+
+/** RSS of both agents, sampled together. */
+async function sampleBoth(seconds: number, everyMs: number): Promise<{ viewed: number[]; control: number[] }> {
+  const viewed: number[] = [];
+  const control: number[] = [];
+  for (let t = 0; t < seconds * 1000; t += everyMs) {
+    viewed.push(rssBytes(agent.child.pid!));
+    control.push(rssBytes(controlAgent.child.pid!));
+    await sleep(everyMs);
+  }
+  return { viewed, control };
+}
+
+const agent = await startAgent('viewed');
+const controlAgent = await startAgent('control');
+const port = agent.port;
 try {
   await sleep(WARMUP_S * 1000);
-  const before = await sampleRss(agent.pid!, 10, 1000);
+  const before = await sampleBoth(10, 1000);
 
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -128,26 +144,34 @@ try {
   console.log(JSON.stringify({ bench: 'page.transfer', sensors: SENSORS, bytes_total: total, bytes_by_kind: byKind, requests: transferred.length, node: process.version }));
   console.log(JSON.stringify({ bench: 'page.load', load_event_ms: Math.round(timing.loadEventEnd), dom_content_loaded_ms: Math.round(timing.domContentLoadedEventEnd), response_end_ms: Math.round(timing.responseEnd) }));
 
-  const open = await sampleRss(agent.pid!, MINUTES * 60, 5000);
+  const open = await sampleBoth(MINUTES * 60, 5000);
   await page.close();
   await browser.close();
-  const after = await sampleRss(agent.pid!, 30, 1000);
+  const after = await sampleBoth(30, 1000);
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  console.log(
-    JSON.stringify({
-      bench: 'page.memory',
-      sensors: SENSORS,
-      minutes_open: MINUTES,
-      rss_mb_before: mb(mean(before)),
-      rss_mb_open_mean: mb(mean(open)),
-      rss_mb_open_max: mb(Math.max(...open)),
-      rss_mb_open_first_minute: mb(mean(open.slice(0, 12))),
-      rss_mb_open_last_minute: mb(mean(open.slice(-12))),
-      rss_mb_after_close: mb(mean(after)),
-    }),
-  );
+  for (const which of ['viewed', 'control'] as const) {
+    console.log(
+      JSON.stringify({
+        bench: 'page.memory',
+        agent: which === 'viewed' ? 'page open' : 'control, page never opened',
+        sensors: SENSORS,
+        minutes_open: MINUTES,
+        rss_mb_before: mb(mean(before[which])),
+        rss_mb_open_mean: mb(mean(open[which])),
+        rss_mb_open_max: mb(Math.max(...open[which])),
+        rss_mb_open_first_minute: mb(mean(open[which].slice(0, 12))),
+        rss_mb_open_last_minute: mb(mean(open[which].slice(-12))),
+        rss_mb_after_close: mb(mean(after[which])),
+      }),
+    );
+  }
+  // A point a minute: whether a rise levels off, and whether the control rises the same way.
+  const perMinute = (values: number[]) => values.filter((_, i) => i % 12 === 11).map(mb);
+  console.log(JSON.stringify({ bench: 'page.memory.timeline', minute_marks_mb: { page_open: perMinute(open.viewed), control: perMinute(open.control) } }));
 } finally {
-  agent.kill('SIGTERM');
-  await new Promise((resolve) => agent.once('exit', resolve));
+  for (const { child } of [agent, controlAgent]) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
   await rm(dir, { recursive: true, force: true });
 }
