@@ -7,6 +7,8 @@ import type { BundleContent } from '../fleet/config-bundle.js';
 import { FLEET_NAME, usernameOf } from '../fleet/fleet-config.js';
 import { FleetDirectory } from '../fleet/fleet-directory.js';
 import { generateKeyFiles, readPrivateKey } from '../fleet/fleet-keys.js';
+import { pushToGroup, readGroupHistory } from '../fleet/group-history.js';
+import { planGroupRollback } from '../fleet/group-rollback.js';
 import { publishBundle, waitForRollout, type DeviceProgress } from '../fleet/rollout.js';
 import { deviceRow, formatStatusTable } from '../fleet/status-table.js';
 import type { MqttTlsOptions } from '../../drivers/mqtt/mqtt-options.js';
@@ -23,6 +25,7 @@ Commands:
                                   to N of its devices first and to the rest once they are healthy
   rollback (--group G | --device D)
                                   make the devices go back to the config they ran before
+                                  (a group: that config pushed again as a new version)
   status [--group G] [--json]     every device: version, health, backlog, alerts, last seen
   watch [--group G] [--version V] follow a rollout until every device applied or refused it
 
@@ -184,7 +187,7 @@ async function push(values: Values, rest: string[]): Promise<number> {
         return 1;
       }
     }
-    const topic = await publishBundle(client, directory, content({ group }), key);
+    const topic = await pushToGroup(client, directory, { ...content({ group }), target: { group } }, key);
     process.stdout.write(`version ${version} pushed to group ${group} (${topic}); follow it with: tributary fleet watch --group ${group} --version ${version}\n`);
     return 0;
   } finally {
@@ -204,8 +207,24 @@ async function rollback(values: Values): Promise<number> {
   const client = await directory.open();
   try {
     const version = Math.max(directory.highestVersion + 1, Math.floor(Date.now() / 1000));
-    const target = values.group !== undefined ? { group: values.group } : { device: values.device! };
-    const topic = await publishBundle(client, directory, { version, target, action: 'rollback', created_at: new Date().toISOString() }, key);
+    const created_at = new Date().toISOString();
+    if (values.group !== undefined) {
+      const group = values.group;
+      const { current, copies, problem } = readGroupHistory(directory, group, key);
+      if (current === undefined) throw new Error(problem === undefined ? `nothing was pushed to group ${group}: no bundle on ${directory.topics.groupBundle(group)}` : `the bundle of group ${group} cannot be rolled back with this key: ${problem}`);
+      const plan = planGroupRollback(current, copies, directory.members(group));
+      if (plan.kind === 'restore') {
+        // The earlier config under a new version: versions only grow, and a device that joins later ends on it too.
+        const { config, tests, version: restores } = plan.restores;
+        const topic = await pushToGroup(client, directory, { version, target: { group }, action: 'apply', config, ...(tests === undefined ? {} : { tests }), restores, created_at }, key, restores);
+        process.stdout.write(`group ${group} back from version ${plan.current} to the config of version ${restores}, pushed again as version ${version} (${topic}); follow it with: tributary fleet watch --group ${group} --version ${version}\n`);
+        return 0;
+      }
+      const topic = await publishBundle(client, directory, { version, target: { group }, action: 'rollback', created_at }, key);
+      process.stdout.write(`rollback (version ${version}) sent to ${topic}: each device steps back from version ${plan.current} by itself (${plan.why})\n`);
+      return 0;
+    }
+    const topic = await publishBundle(client, directory, { version, target: { device: values.device! }, action: 'rollback', created_at }, key);
     process.stdout.write(`rollback (version ${version}) sent to ${topic}\n`);
     return 0;
   } finally {

@@ -22,6 +22,11 @@ const bundleContent = z.strictObject({
   config: z.string().optional(),
   /** A rule test file's text (`tributary test-rules`), run against the bundle's rules before applying. */
   tests: z.string().optional(),
+  /**
+   * A group rollback: the version whose config (and tests) this bundle pushes again under a new version. A device
+   * drops the versions from that one on from its own rollback history, so a later rollback does not bring them back.
+   */
+  restores: z.number().int().positive().optional(),
   created_at: z.string(),
 });
 export type BundleContent = z.output<typeof bundleContent>;

@@ -29,4 +29,16 @@ describe('config versions kept on disk', () => {
     // Stepping back does not make old versions new again.
     expect(again.highest).toBe(4);
   });
+
+  it('drops the versions from the restored one on when a group rollback pushes an earlier config again', () => {
+    const versions = new ConfigVersions(dir.path, 5);
+    versions.open();
+    for (const version of [1, 2, 3]) versions.install(version, `d${version}`, `# v${version}\n`);
+    // Version 4 carries the config of version 2: stepping back from it goes to 1, never to 3 (rolled back) or 2.
+    versions.install(4, 'd4', '# v2 again\n', 2);
+    expect(versions.previous).toEqual({ version: 1, digest: 'd1' });
+    expect(versions.kept()).toEqual([1, 4]);
+    expect(versions.stepBack()).toEqual({ version: 1, digest: 'd1' });
+    expect(versions.highest).toBe(4);
+  });
 });

@@ -59,11 +59,16 @@ export class ConfigVersions {
     this.save();
   }
 
-  /** Writes a version's file and makes it the running one. */
-  install(version: number, digest: string, text: string): void {
+  /**
+   * Writes a version's file and makes it the running one. `restores` (a group rollback that pushes the config of an
+   * earlier version again): the versions from that one on leave the history, so stepping back from this version goes
+   * to what ran before that one, never to the version rolled back.
+   */
+  install(version: number, digest: string, text: string, restores?: number): void {
     this.writeAtomic(this.versionFile(version), text);
     this.writeAtomic(this.runningFile, text);
-    this.state.applied = [...this.state.applied.filter((entry) => entry.version !== version), { version, digest }];
+    const kept = this.state.applied.filter((entry) => entry.version !== version && (restores === undefined || entry.version < restores));
+    this.state.applied = [...kept, { version, digest }];
     this.state.highest = Math.max(this.state.highest, version);
     this.trim();
     this.save();

@@ -18,6 +18,8 @@ export interface DeviceStatus {
   readonly agent_version: string;
   /** The pushed version running; 0 while the local config file runs. */
   readonly config_version?: number;
+  /** The version a rollback would go back to (0: the local config file): what `fleet rollback --group` restores. */
+  readonly previous_version?: number;
   readonly healthy?: boolean;
   /** Why not healthy: one sentence per failing part. */
   readonly problems?: readonly string[];
@@ -39,13 +41,14 @@ export interface DeviceStatus {
 export function deviceStatus(
   base: Pick<DeviceStatus, 'device' | 'groups' | 'agent_version' | 'interval_s'>,
   report: HealthReport | undefined,
-  state: { version: number; probation: boolean; lastChange: BundleOutcome | undefined },
+  state: { version: number; previous?: number; probation: boolean; lastChange: BundleOutcome | undefined },
   now: number,
 ): DeviceStatus {
   return {
     ...base,
     online: true,
     config_version: state.version,
+    ...(state.previous === undefined ? {} : { previous_version: state.previous }),
     healthy: report?.status === 'ok',
     problems: report?.problems ?? ['the agent is restarting'],
     sources: Object.fromEntries((report?.sources ?? []).map((source) => [source.name, source.up])),

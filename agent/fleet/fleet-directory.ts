@@ -16,6 +16,8 @@ export class FleetDirectory {
   readonly devices = new Map<string, { status: DeviceStatus; receivedAt: number }>();
   /** The highest version of any retained bundle, or of any version a device reports. */
   highestVersion = 0;
+  /** Every retained bundle on the broker (group, device and history topics), as published: by topic. */
+  readonly bundles = new Map<string, Buffer>();
   private client: MqttClient | undefined;
   private lastMessageAt = 0;
   private readonly listeners = new Set<() => void>();
@@ -92,7 +94,11 @@ export class FleetDirectory {
 
   private take(topic: string, payload: Buffer): void {
     this.lastMessageAt = Date.now();
-    if (payload.length === 0) return;
+    if (payload.length === 0) {
+      // An empty retained message clears its topic.
+      this.bundles.delete(topic);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
@@ -107,9 +113,11 @@ export class FleetDirectory {
       for (const listener of this.listeners) listener();
       return;
     }
-    // A bundle: only its version matters here, read from the signed content (the signature is the devices' business).
+    // A bundle: its version is read from the signed content (the signature is the devices' business, and `fleet
+    // rollback`'s, which opens the copies it re-signs).
     const content = (json as { content?: unknown }).content;
     if (typeof content !== 'string') return;
+    this.bundles.set(topic, payload);
     try {
       const version = (JSON.parse(Buffer.from(content, 'base64').toString('utf8')) as { version?: unknown }).version;
       if (typeof version === 'number') this.highestVersion = Math.max(this.highestVersion, version);

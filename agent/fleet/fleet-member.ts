@@ -141,6 +141,7 @@ export class FleetMember {
   status(): DeviceStatus {
     return deviceStatus(this.base(), this.options.host.health(), {
       version: this.options.versions.running?.version ?? 0,
+      previous: this.options.versions.previous?.version ?? 0,
       probation: this.probation !== undefined,
       lastChange: this.lastChange,
     }, this.now());
@@ -211,11 +212,11 @@ export class FleetMember {
     const checked = await checkBundleConfig(bundle.config!, bundle.tests, this.options.fleetText, `bundle v${bundle.version}`, versions.runningFile);
     if (!checked.ok) return this.report({ version: bundle.version, outcome: 'rejected', reason: checked.reason });
     const before = host.health();
-    versions.install(bundle.version, bundle.digest, checked.text);
+    versions.install(bundle.version, bundle.digest, checked.text, bundle.restores);
     const applied = await host.apply(checked.config);
     if (!applied.ok) return this.rollBack(`version ${bundle.version} did not start: ${applied.reason}`, 'rejected', bundle.version);
     this.probation = new Probation(before, this.now() + this.settings.probation);
-    this.report({ version: bundle.version, outcome: 'applied' });
+    this.report({ version: bundle.version, outcome: 'applied', ...(bundle.restores === undefined ? {} : { reason: `group rollback: the config of version ${bundle.restores} again` }) });
   }
 
   /** Goes back to the version before the running one (or the local config file) and says so. */

@@ -5,6 +5,9 @@
  *   <prefix>/result/<device>          what the device did with each bundle: applied, rejected, rolled back
  *   <prefix>/bundle/group/<group>     retained: the signed config bundle for a group
  *   <prefix>/bundle/device/<device>   retained: a signed bundle for one device (canaries)
+ *   <prefix>/bundle/history/<group>/<version>
+ *                                     retained: copies of a group's last bundles, for `fleet rollback` (devices do not
+ *                                     subscribe to them)
  */
 export class FleetTopics {
   constructor(readonly prefix: string) {}
@@ -28,6 +31,18 @@ export class FleetTopics {
 
   deviceBundle(device: string): string {
     return `${this.prefix}/bundle/device/${device}`;
+  }
+
+  /** The kept copy of a group's bundle of `version`. */
+  groupHistory(group: string, version: number): string {
+    return `${this.prefix}/bundle/history/${group}/${version}`;
+  }
+
+  /** The group and version of a history topic, or undefined for another topic. */
+  historyOf(topic: string): { group: string; version: number } | undefined {
+    const head = `${this.prefix}/bundle/history/`;
+    const match = topic.startsWith(head) ? /^([^/]+)\/(\d+)$/.exec(topic.slice(head.length)) : null;
+    return match ? { group: match[1]!, version: Number(match[2]) } : undefined;
   }
 
   /** Every bundle, for finding the highest version in use. */

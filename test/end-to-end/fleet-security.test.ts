@@ -105,13 +105,16 @@ describe('fleet through the Mosquitto ACL of config/fleet-mosquitto.acl', () => 
     const content = { target: { group: 'greenhouses' }, action: 'apply' as const, config: pushableConfig('from_a_device', SIMULATOR), created_at: new Date().toISOString() };
     await devB.publishAsync(`${PREFIX}/bundle/group/greenhouses`, sealBundle({ version: 2_000_000_000, ...content }, signingKey), { qos: 1, retain: true });
     await devB.publishAsync(`${PREFIX}/bundle/device/dev-a`, sealBundle({ version: 2_000_000_001, ...content, target: { device: 'dev-a' } }, signingKey), { qos: 1, retain: true });
+    // Nor a copy in a group's history, which `fleet rollback` would sign again (it also checks the signature).
+    await devB.publishAsync(`${PREFIX}/bundle/history/greenhouses/2000000002`, sealBundle({ version: 2_000_000_002, ...content }, signingKey), { qos: 1, retain: true });
 
-    // The operator's push goes through; the device's two publishes never reached a subscriber.
+    // The operator's push goes through, with its copy in the group's history; the device's publishes never reached a
+    // subscriber.
     const pushed = await pushFleetConfig(dir.path, 'v1', pushableConfig('operator_rule', SIMULATOR), ['--broker', broker.url, '--key', key, '--group', 'greenhouses'], OPERATOR);
     expect(pushed.code, pushed.stderr).toBe(0);
     const version = Number(/version (\d+) pushed/.exec(pushed.stdout)?.[1]);
-    await eventually(() => bundles.length > 0, 10_000, "the operator's bundle");
-    expect(bundles).toEqual([`${PREFIX}/bundle/group/greenhouses`]);
+    await eventually(() => bundles.length >= 2, 10_000, "the operator's bundle and its copy");
+    expect(bundles.sort()).toEqual([`${PREFIX}/bundle/group/greenhouses`, `${PREFIX}/bundle/history/greenhouses/${version}`]);
 
     await eventually(() => fleet.status('dev-a')?.config_version === version, 30_000, 'dev-a on the pushed version');
     expect(fleet.status('dev-a')!.last_change).toMatchObject({ version, outcome: 'applied' });

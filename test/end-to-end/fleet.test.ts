@@ -162,21 +162,46 @@ describe('fleet', () => {
     expect(watched.code).toBe(0);
   }, 90_000);
 
-  it('rolls a group back to the version before on request', async () => {
+  it('rolls a group back by pushing the config of the version before again, as a new version: a device that joins later ends on it, and none steps back twice', async () => {
+    const results: { device: string; version: number; outcome: string; reason?: string }[] = [];
+    fleet.client.on('message', (topic, payload) => {
+      if (topic.startsWith(`${PREFIX}/result/`)) results.push(JSON.parse(payload.toString()) as (typeof results)[number]);
+    });
+    await fleet.client.subscribeAsync(`${PREFIX}/result/+`, { qos: 1 });
     const result = await tributary('fleet', 'rollback', '--broker', broker.url, '--key', key, '--group', 'greenhouses');
     expect(result.code, result.stderr).toBe(0);
-    await eventually(() => version('dev-a') === first && version('dev-b') === first, 20_000, 'group back on the first version');
-    expect(status('dev-a')!.last_change).toMatchObject({ outcome: 'rolled-back', running: first });
+    // The version before the canary's, for the devices, is the first: the second was rolled back by each of them.
+    const restored = Number(/pushed again as version (\d+)/.exec(result.stdout)?.[1]);
+    expect(result.stdout).toContain(`group greenhouses back from version ${third} to the config of version ${first}, pushed again as version ${restored}`);
+    expect(restored).toBeGreaterThan(third);
+    await eventually(() => version('dev-a') === restored && version('dev-b') === restored, 20_000, 'group on the restored version');
+    expect(status('dev-a')!.last_change).toMatchObject({ version: restored, outcome: 'applied', reason: `group rollback: the config of version ${first} again` });
+    expect(readFileSync(path.join(dir.path, 'data-dev-a', 'fleet', 'running.yaml'), 'utf8')).toContain('pushed_rule:');
+    // Stepping back from here goes to what ran before the first version, never to the canary's.
+    expect(status('dev-a')!.previous_version).toBe(0);
 
-    // A restarted device runs the version it ran before, from its data dir.
+    // A device that joins the group now finds the restored version retained, and runs it: no step back from anything.
+    await writeFile(path.join(dir.path, 'dev-d.yaml'), deviceConfig('dev-d', 'greenhouses'));
+    agents.set('dev-d', startAgentProcess(path.join(dir.path, 'dev-d.yaml'), path.join(dir.path, 'data-dev-d'), { FLEET_TEST_TOPIC: 'feed/#' }));
+    await eventually(() => version('dev-d') === restored && status('dev-d')?.probation === false && status('dev-d')?.healthy === true, 30_000, 'dev-d on the restored version');
+    expect(readFileSync(path.join(dir.path, 'data-dev-d', 'fleet', 'running.yaml'), 'utf8')).toContain('pushed_rule:');
+    expect(results.filter((entry) => entry.device === 'dev-d').map(({ version: v, outcome }) => [v, outcome])).toEqual([[restored, 'applied']]);
+
+    // A restarted device runs the version it ran before, from its data dir, and does not take the retained one again.
     const devB = agents.get('dev-b')!;
     devB.child.kill('SIGTERM');
     await devB.exited;
+    const fromB = results.filter((entry) => entry.device === 'dev-b').length;
     const restarted = startAgentProcess(path.join(dir.path, 'dev-b.yaml'), path.join(dir.path, 'data-dev-b'), { FLEET_TEST_TOPIC: 'feed/#' });
     agents.set('dev-b', restarted);
     await restarted.waitForLog(/fleet: running the version pushed last/);
-    await eventually(() => status('dev-b')?.online === true && version('dev-b') === first && status('dev-b')?.healthy === true, 30_000, 'dev-b back on its version');
-  }, 60_000);
+    await eventually(() => status('dev-b')?.online === true && version('dev-b') === restored && status('dev-b')?.healthy === true, 30_000, 'dev-b back on its version');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(results.filter((entry) => entry.device === 'dev-b').length).toBe(fromB);
+    expect(version('dev-b')).toBe(restored);
+    const watched = await tributary('fleet', 'watch', '--broker', broker.url, '--group', 'greenhouses', '--version', String(restored), '--timeout', '20');
+    expect(watched.stdout).toMatch(/3 applied, 0 refused/);
+  }, 90_000);
 
   it('lists every device in a status table and flags one that vanished (Last Will)', async () => {
     const table = await tributary('fleet', 'status', '--broker', broker.url);
@@ -188,7 +213,7 @@ describe('fleet', () => {
     const after = await tributary('fleet', 'status', '--broker', broker.url, '--json');
     expect(after.code).toBe(1);
     const rows = JSON.parse(after.stdout) as DeviceRow[];
-    expect(rows.map((row) => [row.device, row.state])).toEqual([['dev-a', 'ok'], ['dev-b', 'ok'], ['dev-c', 'offline']]);
+    expect(rows.map((row) => [row.device, row.state])).toEqual([['dev-a', 'ok'], ['dev-b', 'ok'], ['dev-c', 'offline'], ['dev-d', 'ok']]);
     expect(rows.find((row) => row.device === 'dev-c')!.problems).toEqual(['connection lost']);
     const group = await tributary('fleet', 'status', '--broker', broker.url, '--group', 'greenhouses');
     expect(group.code).toBe(0);
