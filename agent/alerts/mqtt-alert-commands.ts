@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { DriverContext } from '../../drivers/driver.js';
+import { keepSubscribed } from '../../drivers/mqtt/kept-subscription.js';
 import { closeMqtt, connectMqtt } from '../../drivers/mqtt/mqtt-connection.js';
 import { brokerUrls, type MqttSinkOptions, type MqttSourceOptions } from '../../drivers/mqtt/mqtt-options.js';
 import type { DriverInstance } from '../config/load-config.js';
@@ -7,6 +8,8 @@ import { type AlertAcknowledger, parseAcknowledgement } from './alert-acknowledg
 
 /** An acknowledgement is a few names; a bigger payload is not one. */
 const MAX_PAYLOAD = 1024;
+/** Wait before subscribing again after the broker refused the command topic. */
+const SUBSCRIBE_RETRY_MS = 2_000;
 
 /** `tributary/<agent>/command/alerts/ack`: the one command topic; `…/result` carries each answer. */
 export function alertAckTopic(agentName: string): string {
@@ -21,6 +24,7 @@ export function alertAckTopic(agentName: string): string {
  */
 export class MqttAlertCommands {
   private client: MqttClient | undefined;
+  private stopSubscribing: () => void = () => undefined;
   readonly topic: string;
 
   constructor(
@@ -42,11 +46,13 @@ export class MqttAlertCommands {
     // A client of its own beside the driver's: a fixed client id gets a suffix (two clients with one id would
     // throw each other off), and a clean session, so acknowledgements sent while the agent was away are not replayed.
     const clientId = options.client_id === undefined ? {} : { client_id: `${options.client_id}-commands` };
-    const client = connectMqtt({ ...options, ...clientId, clean_session: true }, this.context);
-    client.on('connect', () => {
-      client.subscribe(this.topic, { qos: 1 }, (error) => {
-        if (error) this.context.log.warn({ topic: this.topic, error: error.message }, 'could not subscribe to the alert command topic; retrying on reconnect');
-      });
+    const client = connectMqtt({ ...options, ...clientId, clean_session: true }, this.context, { resubscribe: false });
+    // Tried again while connected when refused, as a broker cluster that lost a node does for a while.
+    this.stopSubscribing = keepSubscribed(client, [this.topic], {
+      qos: 1,
+      retryMs: SUBSCRIBE_RETRY_MS,
+      clock: this.context.clock,
+      onRefused: (error) => this.context.log.warn({ topic: this.topic, error: error.message, retryInMs: SUBSCRIBE_RETRY_MS }, 'could not subscribe to the alert command topic; retrying'),
     });
     client.on('message', (topic, payload, packet) => this.handle(topic, payload, packet.retain));
     this.client = client;
@@ -54,6 +60,7 @@ export class MqttAlertCommands {
   }
 
   async stop(): Promise<void> {
+    this.stopSubscribing();
     const client = this.client;
     this.client = undefined;
     await closeMqtt(client, this.context.clock);

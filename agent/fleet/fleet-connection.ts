@@ -1,4 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { brokerServers } from '../../drivers/mqtt/broker-servers.js';
 import type { MqttTlsOptions } from '../../drivers/mqtt/mqtt-options.js';
 import { tlsClientOptions } from '../../drivers/mqtt/mqtt-tls.js';
 
@@ -20,12 +21,8 @@ export interface FleetBroker {
  */
 export function connectFleet(broker: FleetBroker, extra: IClientOptions = {}): MqttClient {
   const tls = tlsClientOptions(broker.tls);
-  const [first, ...others] = broker.brokers;
-  const servers = others.length === 0 ? undefined : broker.brokers.map((url) => {
-    const parsed = new URL(url);
-    return { host: parsed.hostname, port: Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883)), protocol: parsed.protocol.replace(':', '') as 'mqtt' | 'mqtts' };
-  });
-  return mqtt.connect(first!, {
+  const servers = brokerServers(broker.brokers);
+  const client = mqtt.connect(broker.brokers[0]!, {
     ...tls,
     ...(servers ? { servers } : {}),
     ...(broker.username === undefined ? {} : { username: broker.username }),
@@ -38,4 +35,7 @@ export function connectFleet(broker: FleetBroker, extra: IClientOptions = {}): M
     ...(broker.keepalive === undefined ? {} : { keepalive: Math.ceil(broker.keepalive / 1000) }),
     ...extra,
   });
+  // mqtt.js keeps the TLS server name of the first broker it dialled; each must be checked against its own.
+  if (servers !== undefined) client.on('reconnect', () => delete client.options.servername);
+  return client;
 }

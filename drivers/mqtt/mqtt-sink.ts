@@ -5,6 +5,7 @@ import type { Clock, ClockTimer } from '../clock.js';
 import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
 import { describeConnectionProblem } from './connection-problem.js';
 import { createHomeAssistantDiscovery } from './home-assistant-discovery.js';
+import { keepSubscribed } from './kept-subscription.js';
 import { closeMqtt, connectMqtt, currentBroker } from './mqtt-connection.js';
 import { brokerUrls, type MqttSinkOptions } from './mqtt-options.js';
 import { encodeResultPayload } from './result-payload.js';
@@ -41,7 +42,7 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
       // The broker publishes the will when the connection ends without a DISCONNECT: power cut, crash, lost network
       // (noticed after 1.5 × keepalive). Retained, so a subscriber that comes later still learns the agent is gone.
       const will = statusTopic === undefined ? {} : { will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1 as const, retain: true } };
-      client = connectMqtt(options, context, will);
+      client = connectMqtt(options, context, { ...will, resubscribe: false });
       const connected = client;
       connected.on('error', (error) => (problem = describeConnectionProblem(error)));
       connected.on('connect', () => {
@@ -96,11 +97,13 @@ function listenForHomeAssistantBirth(
   discovery: { birthTopic: string; announceAgain(): void },
   context: DriverContext,
 ): void {
-  // mqtt.js subscribes again after every reconnect.
-  client.subscribe(discovery.birthTopic, { qos: 1 }, (error) => {
-    if (error && error.message !== 'Connection closed') {
-      context.log.warn({ topic: discovery.birthTopic, error: error.message }, 'home_assistant: cannot subscribe to its status; configs are announced once per start');
-    }
+  // Subscribed after every reconnect that needs it, and again while connected when the broker refused.
+  keepSubscribed(client, [discovery.birthTopic], {
+    qos: 1,
+    retryMs: 2_000,
+    clock: context.clock,
+    onRefused: (error) =>
+      context.log.warn({ topic: discovery.birthTopic, error: error.message }, 'home_assistant: cannot subscribe to its status; retrying (until then configs are announced once per start)'),
   });
   client.on('message', (topic, payload) => {
     if (topic !== discovery.birthTopic || payload.toString() !== 'online') return;
