@@ -8,6 +8,7 @@ import type { Reading } from '../rules/reading.js';
 import { type AlertAcknowledgement, type ForgottenAlert, type LiveAlert, RuleEngine } from '../rules/rule-engine.js';
 import type { RuleResult } from '../rules/rule-result.js';
 import { BadInputLog } from './bad-input-log.js';
+import { RuleErrorLog } from './rule-error-log.js';
 import { DataDirLock } from './buffer/data-dir-lock.js';
 import { Outbox } from './buffer/outbox.js';
 import type { TributaryConfig } from './config/load-config.js';
@@ -78,6 +79,9 @@ export class Agent {
   /** Part of every result's id and the source of the agent's events: the host name. */
   private readonly agentName = hostname();
   private readonly engine: RuleEngine;
+  private readonly ruleErrors: RuleErrorLog;
+  /** The engine's error total at the last look: the counters are read only when it changed. */
+  private ruleErrorTotal = 0;
   private readonly routing: RuleRouting;
   /** The config running: as started, with the rules of the last successful reload. */
   private running: TributaryConfig;
@@ -112,6 +116,7 @@ export class Agent {
     this.timers = options.clock ?? systemClock;
     this.now = options.now ?? this.timers.now;
     this.badInput = new BadInputLog(this.log, this.now);
+    this.ruleErrors = new RuleErrorLog(this.log, this.now);
     this.dataDirLock = new DataDirLock(resolve(options.dataDir ?? config.agent.data_dir));
     this.outbox = new Outbox(resolve(options.dataDir ?? config.agent.data_dir, 'buffer.sqlite'), {
       synchronous: config.buffer.synchronous,
@@ -383,6 +388,11 @@ export class Agent {
 
   private tick(): void {
     this.clock?.watch();
+    const errors = this.engine.errorTotal();
+    if (errors !== this.ruleErrorTotal) {
+      this.ruleErrorTotal = errors;
+      this.ruleErrors.check(this.engine.counters());
+    }
     const results = this.engine.advance(this.now());
     if (results.length === 0) return;
     for (const result of results) this.keep(result);

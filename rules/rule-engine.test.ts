@@ -102,6 +102,7 @@ describe('RuleEngine', () => {
       { name: 'dew_point', errors: 1, transformedOut: 0 },
       { name: 'plain', errors: 0, transformedOut: 0 },
     ]);
+    expect(engine.errorTotal()).toBe(2);
   });
 
   it('filters on tags', () => {

@@ -221,6 +221,13 @@ export class RuleEngine {
     return this.rules.map((rule) => rule.counters);
   }
 
+  /** Rule errors of every rule together: it changes when any rule's does (a reload can lower it). */
+  errorTotal(): number {
+    let total = 0;
+    for (const rule of this.rules) total += rule.errors;
+    return total;
+  }
+
   /** How many sensors (devices, groups) each rule's stages keep state for: bounded once silent sensors are forgotten. */
   trackedSensors(): TrackedSensors[] {
     return this.rules.map((rule) => rule.trackedSensors);

@@ -104,6 +104,9 @@ sinks:
       counted = /^tributary_rule_errors_total\{rule="broken"\} [1-9]\d*$/m.test((await metrics()) ?? '');
     }
     expect(counted, 'rule errors of rule broken in /metrics').toBe(true);
+    // And in the journal, with what to look at.
+    const logged = await agent.waitForLog(/^rule broken: \d+ reading\(s\) it could not compute and dropped \(an expression or derive formula gave NaN or infinity\)$/, 10_000);
+    expect(logged).toMatchObject({ rule: 'broken' });
     await eventually(() => status()?.last_change?.version === broken && status()?.last_change?.outcome === 'rolled-back', 20_000, 'rolled back');
     expect(status()!.last_change!.reason).toMatch(/^probation: rule broken: \d+ reading\(s\) it could not compute since the new config .*; it made no errors before; back to version \d+$/);
     expect(status()!.last_change!.running).toBe(healthy);
