@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { freePort } from './free-port.js';
+import { ProcessWatchdog as Watchdog } from './process-watchdog.js';
 import { makeTempDir, type TempDir } from './temp-dir.js';
 
 /**
@@ -247,48 +248,5 @@ async function getJson(url: string): Promise<unknown> {
     return (await response.json()) as unknown;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * vitest ends its workers with a signal, and then 'exit' handlers never run. The watchdog is a `sh` reading the
- * node pids from a pipe that only this process holds open; when this process dies for any reason the read hits EOF,
- * and the watchdog kills the nodes still running and removes the temp dir.
- */
-class Watchdog {
-  private readonly child: ChildProcess | undefined;
-
-  constructor(dir: string) {
-    const script = [
-      'pids=" "',
-      'while read -r line; do case $line in +*) pids="$pids${line#+} ";; -*) pids=$(echo "$pids" | sed "s/ ${line#-} / /");; esac; done',
-      'for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done',
-      // A node still writing its store would leave files behind a removal that ran before it was gone.
-      'for pid in $pids; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done',
-      'rm -rf -- "$1"',
-    ].join('\n');
-    try {
-      this.child = spawn('sh', ['-c', script, 'nats-watchdog', dir], { stdio: ['pipe', 'ignore', 'ignore'] });
-      this.child.on('error', () => undefined);
-      this.child.stdin?.on('error', () => undefined);
-      this.child.unref();
-      (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    } catch {
-      this.child = undefined;
-    }
-  }
-
-  watch(pid: number): void {
-    this.child?.stdin?.write(`+${pid}\n`);
-  }
-
-  /** The pid has exited, so a reused pid is safe. */
-  forget(pid: number): void {
-    this.child?.stdin?.write(`-${pid}\n`);
-  }
-
-  /** Ends the watchdog without letting it act. */
-  dispose(): void {
-    this.child?.kill('SIGKILL');
   }
 }
