@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,9 +15,11 @@ afterEach(async () => {
 
 const CLIENT_ID = 'tributary-cluster-agent';
 const SOURCE_ID = 'tributary-cluster-agent-devices';
+/** Where the agent takes alert acknowledgements (agent/alerts/mqtt-alert-commands.ts); its name is the host name. */
+const ACK_TOPIC = `tributary/${hostname()}/command/alerts/ack`;
 
 describe('the MQTT source and sink on a 3-node NATS cluster', () => {
-  it('loses no result and no reading when the node it is connected to is killed mid-stream, and carries on through another node', { timeout: 90_000 }, async () => {
+  it('loses no result and no reading when the node it is connected to is killed mid-stream, carries on through another node, and still takes commands', { timeout: 90_000 }, async () => {
     const cluster = await startNatsCluster();
     cleanups.push(() => cluster.dispose());
     const dir = await makeTempDir('broker-cluster');
@@ -77,6 +80,21 @@ forwarding: { retry_initial: 200ms, retry_max: 1s }
     const now = await cluster.nodeOf(CLIENT_ID);
     expect(['n2', 'n3']).toContain(now?.name);
     expect(['n2', 'n3']).toContain((await cluster.nodeOf(SOURCE_ID))?.name);
+
+    // Control messages still arrive: an alert acknowledgement sent to the agent through another node is answered
+    // (its command client moved to a surviving node with the sink; a command it missed while moving is sent again).
+    const commander = await mqtt.connectAsync(cluster.mqttUrls[2]!, { clientId: 'cluster-operator' });
+    cleanups.push(() => commander.endAsync(true));
+    const answers: Record<string, unknown>[] = [];
+    commander.on('message', (_topic, payload) => answers.push(JSON.parse(payload.toString()) as Record<string, unknown>));
+    const deadline = Date.now() + 30_000;
+    // The cluster may still refuse QoS 1 subscriptions for a while after the kill, as it does the agent's.
+    while (!(await commander.subscribeAsync(`${ACK_TOPIC}/result`, { qos: 1 }).then(() => true, () => Date.now() > deadline))) await new Promise((resolve) => setTimeout(resolve, 500));
+    while (answers.length === 0 && Date.now() < deadline) {
+      await commander.publishAsync(ACK_TOPIC, JSON.stringify({ rule: 'no_such_rule', sensor: 'probe' }), { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(answers[0]).toMatchObject({ ok: false, rule: 'no_such_rule' });
 
     // Every reading the cluster acknowledged to the device came through the source, including those published
     // while the source was moving to another node (its session kept them).
