@@ -35,6 +35,7 @@ sources:
   gps: { driver: serial, path: ${path.join(dir.path, 'no-such-tty')}, baud_rate: 9600, format: { type: nmea } }
 rules:
   mean: { window: { size: 100ms, allowed_lateness: 0s }, aggregates: [mean] }
+  ratio: { from: sim, transform: [{ expression: "log(value - 25)" }], window: { size: 100ms, allowed_lateness: 0s }, aggregates: [mean] }
 sinks:
   out: { driver: console, format: json }
 buffer: { commit_interval: 10ms }
@@ -58,6 +59,8 @@ buffer: { commit_interval: 10ms }
     expect(status.stdout).toMatch(/\n {2}✗ +gps +serial +0 +0 +0 +never\n {6}.*no-such-tty/);
     expect(status.stdout).toMatch(/\nBuffer\n {2}✓ .*buffer\.sqlite/);
     expect(status.stdout).toMatch(/\nSinks\n.*\n {2}✓ +out +\d+ +/);
+    // room/a (about 20) gives log of a negative number: a rule error for each of its readings; hall/b computes.
+    expect(status.stdout).toMatch(/\nRules\n {5}name +results +errors\n {5}mean +\d+ +0\n {2}! +ratio +[1-9]\d* +[1-9]\d*\n {6}readings it could not compute and dropped/);
 
     const json = await tributary('status', '--config', config, '--json');
     const report = JSON.parse(json.stdout) as { status: string; sinks: { name: string; sent: number }[] };

@@ -98,6 +98,14 @@ export function formatStatus(report: HealthReport, url: string): string {
     }),
   ));
 
+  const rules = report.rules ?? [];
+  lines.push('', 'Rules');
+  lines.push(...table(
+    ['', 'name', 'results', 'errors'],
+    rules.map((r) => [r.errors > 0 ? '!' : '', r.name, String(r.results), String(r.errors)]),
+    rules.map((r) => (r.errors > 0 ? 'readings it could not compute and dropped: an expression or derive formula gave NaN or infinity (see the log)' : undefined)),
+  ));
+
   const alerts = report.alerts ?? [];
   lines.push('', 'Alerts');
   lines.push(...table(
