@@ -119,6 +119,14 @@ describe('default anomaly detector (anomaly: {})', () => {
   });
 });
 
+describe('anomaly options', () => {
+  it('takes fill_range in [0, 1) and names it otherwise', () => {
+    expect(() => new AnomalyDetector({ fill_range: 0 })).not.toThrow();
+    expect(() => new AnomalyDetector({ fill_range: 1 })).toThrow(/fill_range must be at least 0 and below 1, got 1/);
+    expect(() => new AnomalyDetector({ fill_range: -0.5 })).toThrow(/fill_range/);
+  });
+});
+
 describe('bad readings', () => {
   it('ignores NaN and infinities without learning from them, in every statistical detector', async () => {
     const { createDetector } = await import('./detector-spec.js');

@@ -48,6 +48,12 @@ export interface AnomalySpec {
    * scale the same span in blocks): distances found among few candidates are larger than the sensor's normal.
    */
   readonly pattern_warmup: number;
+  /**
+   * While the raw-scale pattern search fills its history (the first `window` readings), a stretch's distance is held
+   * under 1 only inside the range of the distances found since this share of the readings seen so far: the larger
+   * distances a smaller search found no longer hide later novelty. 0 turns it off.
+   */
+  readonly fill_range: number;
   /** Block size in readings of the coarse pattern scale (0 turns it off); it keeps 2.5 × window readings of history. */
   readonly coarse: number;
   /**
@@ -78,6 +84,7 @@ export const ANOMALY_DEFAULTS: AnomalySpec = {
   pattern: 12,
   pattern_threshold: 5,
   pattern_warmup: 100,
+  fill_range: 0.75,
   coarse: 24,
   shapes: 128,
   shape_radius: 2,
@@ -140,6 +147,7 @@ export class AnomalyDetector implements Detector {
     if (!(Number.isInteger(this.spec.pattern_warmup) && this.spec.pattern_warmup >= 0)) {
       throw new Error(`anomaly: pattern_warmup must be a whole number of readings, 0 or more, got ${this.spec.pattern_warmup}`);
     }
+    if (!(this.spec.fill_range >= 0 && this.spec.fill_range < 1)) throw new Error(`anomaly: fill_range must be at least 0 and below 1, got ${this.spec.fill_range}`);
     if (!(this.spec.shape_radius > 0)) throw new Error(`anomaly: shape_radius must be positive, got ${this.spec.shape_radius}`);
     this.patterns = this.newPatternScales();
     this.intervals = new NoveltyScore(window);
@@ -227,8 +235,9 @@ export class AnomalyDetector implements Detector {
     const blocks = Math.max(3 * pattern + 1, Math.round((2.5 * window) / coarse));
     const { shapes, shape_radius } = this.spec;
     const memory = shapes > 0 ? { shapes: new ShapeMemory(pattern, shapes, window), radius: shape_radius } : undefined;
-    const { pattern_warmup } = this.spec;
-    const fine = new PatternScale(1, pattern, window, min_readings / 2, memory, pattern_warmup);
+    const { pattern_warmup, fill_range } = this.spec;
+    const fine = new PatternScale(1, pattern, window, min_readings / 2, memory, pattern_warmup, fill_range);
+    // The fill range on the raw scale only: on the coarse one (2.5 × window readings to fill) it changed no score on NAB.
     return coarse > 0 ? [fine, new PatternScale(coarse, pattern, blocks, 30, undefined, Math.ceil(pattern_warmup / coarse))] : [fine];
   }
 
@@ -337,7 +346,7 @@ export class AnomalyDetector implements Detector {
 
 /** Options only a group (`across`) takes, and only the per-sensor `anomaly` takes. */
 export const GROUP_KEYS = ['learn', 'variance', 'smoothing', 'quantile', 'margin', 'watch', 'stale_after', 'by_tag'] as const;
-export const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'pattern_warmup', 'coarse', 'shapes', 'shape_radius', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
+export const PER_SENSOR_KEYS = ['window', 'min_readings', 'threshold', 'range_margin', 'pattern', 'pattern_threshold', 'pattern_warmup', 'fill_range', 'coarse', 'shapes', 'shape_radius', 'flat_factor', 'missing_factor', 'memory', 'hold'] as const;
 
 /**
  * `anomaly:` per sensor, or with `across` for a group of sensors (group-anomaly.ts; the alert schema keeps the group's
@@ -373,6 +382,14 @@ export const anomaly = defineDetector({
           'Readings the pattern search must have taken in before its distances are learnt: among few candidates they are too large (the coarse scale: the same span in blocks).',
         )
         .meta({ default: ANOMALY_DEFAULTS.pattern_warmup }),
+      fill_range: number()
+        .min(0)
+        .lt(1)
+        .optional()
+        .describe(
+          'While the raw pattern history fills (the first `window` readings), a distance counts as seen only within the range of those found since this share of the readings so far (found among enough candidates); 0 = off.',
+        )
+        .meta({ default: ANOMALY_DEFAULTS.fill_range }),
       coarse: z
         .number()
         .int()

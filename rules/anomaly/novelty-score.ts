@@ -72,11 +72,14 @@ export class NoveltyScore {
     return (value - this.sorted.median) / this.spread;
   }
 
-  /** |z| / threshold, held at 0.9 at most while `value` is within the range the history has seen, widened by the margin. */
-  score(value: number, threshold: number): number {
+  /**
+   * |z| / threshold, held at 0.9 at most while `value` is within the range the history has seen, widened by the
+   * margin; `low` and `high` replace that range (the history's smallest and largest number) when given.
+   */
+  score(value: number, threshold: number, low = this.sorted.quantile(0), high = this.sorted.quantile(1)): number {
     const score = Math.abs(this.z(value)) / threshold;
     const margin = this.rangeMargin * this.spread;
-    const seen = value >= this.sorted.quantile(0) - margin && value <= this.sorted.quantile(1) + margin;
+    const seen = value >= low - margin && value <= high + margin;
     return seen ? Math.min(0.9, score) : score;
   }
 

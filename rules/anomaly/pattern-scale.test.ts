@@ -56,3 +56,29 @@ describe('pattern scale warm-up', () => {
     expect(peakWithWarmup(100)).toBeGreaterThan(1);
   });
 });
+
+describe('pattern scale fill range', () => {
+  /**
+   * A cycle of 250 readings with noise, searched from its first readings: until the cycle has come round once, no
+   * stretch has a near neighbour and the distances are large. At reading 600 a small burst. Returns its peak.
+   */
+  function peakWithFillRange(fillRange: number): number {
+    const random = seededNoise(11);
+    const scale = new PatternScale(1, 12, 1000, 50, undefined, 100, fillRange);
+    let peak = 0;
+    for (let reading = 0; reading < 700; reading++) {
+      const burst = reading >= 600 && reading < 600 + BURST.length ? BURST[reading - 600]! / 4 : 0;
+      const score = scale.push(21 + 3 * Math.sin((2 * Math.PI * reading) / 250) + 0.2 * random() + burst, 5);
+      if (reading >= 600) peak = Math.max(peak, score);
+    }
+    return peak;
+  }
+
+  it('while the history fills, only distances found among enough candidates bound the range seen', () => {
+    // The distances of the first cycle stay in the history and, counted in the range seen, hold the burst under 1;
+    // with the range taken over the distances found since 3/4 of the readings so far (after the cycle came round),
+    // the same burst is news.
+    expect(peakWithFillRange(0)).toBeLessThan(1);
+    expect(peakWithFillRange(0.75)).toBeGreaterThan(1);
+  });
+});
