@@ -60,7 +60,7 @@ export const fleetSection = z
       .prefault('15s')
       .refine((ms) => ms >= 1_000 && ms <= 65_535_000, { error: 'between 1s and 65535s (MQTT counts it in whole seconds)' })
       .describe(
-        "MQTT keepalive of the fleet connection (1 s to 65535 s). A device that goes silent without closing its connection (cable cut, power gone behind a router, process frozen) is shown offline by its Last Will once the broker has heard nothing for 1.5 keepalives: 21.5 s after the silence began with 15 s on Mosquitto 2.0.11, which checks every few seconds (mqtt.js's default of 60 s: 90 s or more). Shorter costs one ping each way per keepalive when the device has nothing else to send.",
+        "MQTT keepalive of the fleet connection (1 s to 65535 s). A device that goes silent without closing its connection (cable cut, power gone behind a router, process frozen) is shown offline by its Last Will once the broker has heard nothing for 1.5 keepalives, and has noticed (Mosquitto 2.0.11 checks every few seconds): with 15 s, 25.3 s after a real agent was frozen with SIGSTOP, 21.5 s for a frozen `mosquitto_sub -k 15` (mqtt.js's default of 60 s: 90 s or more). Shorter costs one ping each way per keepalive when the device has nothing else to send.",
       ),
   })
   .superRefine((fleet, context) => {
