@@ -213,6 +213,7 @@ async function rollback(values: Values): Promise<number> {
       const { current, copies, problem } = readGroupHistory(directory, group, key);
       if (current === undefined) throw new Error(problem === undefined ? `nothing was pushed to group ${group}: no bundle on ${directory.topics.groupBundle(group)}` : `the bundle of group ${group} cannot be rolled back with this key: ${problem}`);
       const plan = planGroupRollback(current, copies, directory.members(group));
+      if (plan.kind === 'nothing') throw new Error(`nothing to roll group ${group} back to: ${plan.why}`);
       if (plan.kind === 'restore') {
         // The earlier config under a new version: versions only grow, and a device that joins later ends on it too.
         const { config, tests, version: restores } = plan.restores;

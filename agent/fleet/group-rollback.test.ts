@@ -36,4 +36,10 @@ describe('group rollback', () => {
     expect(planGroupRollback(copies[0]!, copies, [device('a', 10, 0)])).toEqual({ kind: 'step-back', current: 10, why: "the group ran the devices' local config files before version 10" });
     expect(planGroupRollback(copies[2]!, [copies[2]!], [device('a', 30, 20)])).toMatchObject({ kind: 'step-back', why: expect.stringMatching(/^no copy of version 20 signed by this key/) });
   });
+
+  it('does not roll back from a step-back order: the copy before it is the version that order undid', () => {
+    const opened = openBundle(Buffer.from(sealBundle({ version: 40, target: { group: 'g' }, action: 'rollback', created_at: '2026-12-07T00:00:00Z' }, privateKey)), trusted);
+    if (!opened.ok) throw new Error(opened.reason);
+    expect(planGroupRollback(opened.bundle, copies, [device('a', 0, 0)])).toMatchObject({ kind: 'nothing', current: 40 });
+  });
 });

@@ -9,7 +9,8 @@ import type { DeviceStatus } from './device-status.js';
  */
 export type GroupRollback =
   | { kind: 'restore'; current: number; restores: OpenedBundle }
-  | { kind: 'step-back'; current: number; why: string };
+  | { kind: 'step-back'; current: number; why: string }
+  | { kind: 'nothing'; current: number; why: string };
 
 /**
  * Chooses the version to go back to: the one the group's devices running the current version would step back to
@@ -17,6 +18,8 @@ export type GroupRollback =
  * one. A version the devices rolled back by themselves is in neither.
  */
 export function planGroupRollback(current: OpenedBundle, copies: readonly OpenedBundle[], members: readonly DeviceStatus[]): GroupRollback {
+  // Restoring the copy before a step-back order would push again the very version that order undid.
+  if (current.action === 'rollback') return { kind: 'nothing', current: current.version, why: `the group's bundle is already the order to step back (version ${current.version}); push the config it should run` };
   const votes = new Map<number, number>();
   for (const status of members) {
     if (status.config_version === current.version && status.previous_version !== undefined) votes.set(status.previous_version, (votes.get(status.previous_version) ?? 0) + 1);
