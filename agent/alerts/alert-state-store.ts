@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { limitPageCache } from '../sqlite-page-cache.js';
 
 /**
  * Where alert state outlives the process: pending and firing alerts per rule, as the engine exports them, in a small
@@ -20,6 +21,7 @@ export class AlertStateStore {
     const db = new Database(this.file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    limitPageCache(db, 'writer');
     db.exec('CREATE TABLE IF NOT EXISTS alert_state (rule TEXT PRIMARY KEY, state TEXT NOT NULL, saved_at INTEGER NOT NULL) WITHOUT ROWID');
     db.exec('CREATE TABLE IF NOT EXISTS group_model (rule TEXT PRIMARY KEY, state TEXT NOT NULL, saved_at INTEGER NOT NULL) WITHOUT ROWID');
     this.db = db;

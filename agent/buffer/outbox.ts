@@ -10,6 +10,7 @@ import { BacklogTrimmer, type TrimReport } from './backlog-trimmer.js';
 import { CLOCK_SEGMENTS_SCHEMA, ClockSegmentStore } from './clock-segment-store.js';
 import { resultId } from './result-id.js';
 import { adoptPageSize, applyStorageSettings } from './buffer-file-settings.js';
+import { limitPageCache } from '../sqlite-page-cache.js';
 
 export interface OutboxOptions {
   /**
@@ -170,6 +171,7 @@ export class Outbox {
     const db = new Database(this.file);
     this.db = db;
     this.wal = applyStorageSettings(db, this.options.synchronous, this.options.spillAfterMs ?? 0).wal;
+    limitPageCache(db, 'writer');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { limitPageCache } from '../sqlite-page-cache.js';
 
 /** What the disk says about the buffer file: whether it can be written, how big it is, how much room is left. */
 export interface BufferDisk {
@@ -54,6 +55,7 @@ export class OldestPending {
     try {
       if (!this.query) {
         this.db = new Database(this.file, { readonly: true, fileMustExist: true });
+        limitPageCache(this.db, 'reader');
         this.query = this.db.prepare(
           'SELECT created_at FROM results WHERE seq > (SELECT acked_seq FROM sink_cursors WHERE sink = ?) ORDER BY seq LIMIT 1',
         );

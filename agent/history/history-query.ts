@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { compileSensorGlob } from '../../rules/select/sensor-glob.js';
+import { limitPageCache } from '../sqlite-page-cache.js';
 
 export interface HistoryQuery {
   readonly what: 'readings' | 'results';
@@ -35,6 +36,7 @@ export function queryHistory(file: string, query: HistoryQuery): HistoryRow[] {
     throw new Error(`no history at ${file}: is this the agent's data directory, and does its config keep history (history.results / history.readings)?`);
   }
   const db = new Database(file, { readonly: true, fileMustExist: true });
+  limitPageCache(db, 'reader');
   try {
     const matchesSensor = query.sensors.length === 0 ? () => true : anyOf(query.sensors.map(compileSensorGlob));
     const rules = new Set(query.rules);

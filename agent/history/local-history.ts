@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Reading } from '../../rules/reading.js';
+import { limitPageCache } from '../sqlite-page-cache.js';
 import type { RuleResult } from '../../rules/rule-result.js';
 
 export interface HistoryOptions {
@@ -58,6 +59,7 @@ export class LocalHistory {
     mkdirSync(dirname(this.file), { recursive: true });
     const db = new Database(this.file);
     db.pragma('journal_mode = WAL');
+    limitPageCache(db, 'writer');
     db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
