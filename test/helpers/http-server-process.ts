@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TempDir } from './temp-dir.js';
+import { ProcessWatchdog } from './process-watchdog.js';
 
 /** How to run one HTTP server binary for a test; shared by the influxd and victoria-metrics helpers. */
 export interface HttpServerSpec {
@@ -36,7 +37,7 @@ export class HttpServerProcess {
   private hasExited = true;
   private output = '';
   private disposed = false;
-  private readonly watchdog: Watchdog;
+  private readonly watchdog: ProcessWatchdog;
 
   constructor(
     private readonly spec: HttpServerSpec,
@@ -44,7 +45,7 @@ export class HttpServerProcess {
   ) {
     installExitHook();
     live.add(this);
-    this.watchdog = new Watchdog(tempDir.path, spec.name);
+    this.watchdog = new ProcessWatchdog(tempDir.path);
   }
 
   get running(): boolean {
@@ -70,7 +71,7 @@ export class HttpServerProcess {
     this.exited = new Promise<string>((resolve) => {
       const ended = (reason: string): void => {
         this.hasExited = true;
-        this.watchdog.watch(undefined);
+        if (child.pid !== undefined) this.watchdog.forget(child.pid);
         resolve(reason);
       };
       child.once('error', (err: NodeJS.ErrnoException) =>
@@ -160,32 +161,6 @@ export class HttpServerProcess {
   private append(text: string): void {
     this.output += text;
     if (this.output.length > LOG_LIMIT) this.output = this.output.slice(-LOG_LIMIT);
-  }
-}
-
-/** A `sh` that kills the server and removes its temp dir when the pipe from this process closes. */
-class Watchdog {
-  private readonly child: ChildProcess | undefined;
-
-  constructor(dir: string, name: string) {
-    const script = 'pid=; while read -r line; do pid=$line; done; [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf -- "$1"';
-    try {
-      this.child = spawn('sh', ['-c', script, `${name}-watchdog`, dir], { stdio: ['pipe', 'ignore', 'ignore'] });
-      this.child.on('error', () => undefined);
-      this.child.stdin?.on('error', () => undefined);
-      this.child.unref();
-      (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    } catch {
-      this.child = undefined;
-    }
-  }
-
-  watch(pid: number | undefined): void {
-    this.child?.stdin?.write(`${pid ?? ''}\n`);
-  }
-
-  dispose(): void {
-    this.child?.kill('SIGKILL');
   }
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 import { makeTempDir, type TempDir } from './temp-dir.js';
+import { ProcessWatchdog } from './process-watchdog.js';
 
 /** Options for startMosquitto; every field has a default that suits the tests. */
 export interface MosquittoOptions {
@@ -106,7 +107,7 @@ class Broker implements MosquittoBroker {
   private run: Run | undefined;
   private output = '';
   private disposed = false;
-  private readonly watchdog: Watchdog;
+  private readonly watchdog: ProcessWatchdog;
   private readonly binary: string;
   private readonly startTimeoutMs: number;
 
@@ -116,7 +117,7 @@ class Broker implements MosquittoBroker {
   ) {
     this.binary = options.binary ?? DEFAULT_BINARY;
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
-    this.watchdog = new Watchdog(tempDir.path);
+    this.watchdog = new ProcessWatchdog(tempDir.path);
   }
 
   get port(): number {
@@ -235,7 +236,7 @@ class Broker implements MosquittoBroker {
     };
     const ended = (reason: string): void => {
       run.hasExited = true;
-      this.watchdog.watch(undefined);
+      if (child.pid !== undefined) this.watchdog.forget(child.pid);
       markExited(reason);
     };
     child.once('error', (err: NodeJS.ErrnoException) =>
@@ -317,39 +318,6 @@ class Broker implements MosquittoBroker {
 
   private assertNotDisposed(): void {
     if (this.disposed) throw new Error('mosquitto broker was disposed; start a new one');
-  }
-}
-
-/**
- * vitest ends its workers with a signal, and then 'exit' handlers never run. The watchdog is a
- * `sh` reading the current mosquitto pid from a pipe that only this process holds open; when this
- * process dies for any reason the read hits EOF, and the watchdog kills mosquitto and removes the
- * temp dir. It is unref'd so it never keeps the test process alive.
- */
-class Watchdog {
-  private readonly child: ChildProcess | undefined;
-
-  constructor(dir: string) {
-    const script = 'pid=; while read -r line; do pid=$line; done; [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf -- "$1"';
-    try {
-      this.child = spawn('sh', ['-c', script, 'mosquitto-watchdog', dir], { stdio: ['pipe', 'ignore', 'ignore'] });
-      this.child.on('error', () => undefined); // no sh: the 'exit' hook still covers normal exits
-      this.child.stdin?.on('error', () => undefined);
-      this.child.unref();
-      (this.child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    } catch {
-      this.child = undefined;
-    }
-  }
-
-  /** Tells the watchdog which pid to kill; undefined once mosquitto has exited, so a reused pid is safe. */
-  watch(pid: number | undefined): void {
-    this.child?.stdin?.write(`${pid ?? ''}\n`);
-  }
-
-  /** Ends the watchdog without letting it act: SIGKILL, not closing stdin. */
-  dispose(): void {
-    this.child?.kill('SIGKILL');
   }
 }
 
