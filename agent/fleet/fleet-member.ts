@@ -62,9 +62,6 @@ export class FleetMember {
   /** Bundles are handled one at a time, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
-  /** The version the Will given to the broker names, and whether a new connection is being made to renew it. */
-  private willVersion = 0;
-  private renewingWill = false;
 
   constructor(
     private readonly settings: FleetSettings,
@@ -82,15 +79,14 @@ export class FleetMember {
 
   start(): void {
     const { log } = this.options;
-    const will = this.will();
-    this.willVersion = will.version;
+    const will = this.offline('connection lost');
     let client: MqttClient;
     try {
       client = connectFleet({ ...this.settings, username: usernameOf(this.settings) }, {
         clientId: `tributary-fleet-${this.device}`,
         clean: true,
         resubscribe: false,
-        will: will.message,
+        will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
       });
     } catch (error) {
       // An unreadable TLS file: the device keeps running its config, outside the fleet, until the file is fixed.
@@ -155,28 +151,6 @@ export class FleetMember {
     return { device: this.device, groups: this.settings.groups, agent_version: this.options.agentVersion, interval_s: this.settings.status_interval / 1000 };
   }
 
-  /** The Last Will: this device offline, with the version it runs now. */
-  private will(): { version: number; message: { topic: string; payload: Buffer; qos: 1; retain: true } } {
-    const status = this.offline('connection lost');
-    return { version: status.config_version ?? 0, message: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(status)), qos: 1, retain: true } };
-  }
-
-  /**
-   * The broker keeps the Will it was given at connect: after a new version, the status a lost connection leaves
-   * would name the old one. A clean disconnect (the broker drops the old Will) and a new connect with the new one.
-   */
-  private renewWill(client: MqttClient): void {
-    const will = this.will();
-    if (will.version === this.willVersion || this.renewingWill) return;
-    this.renewingWill = true;
-    this.willVersion = will.version;
-    client.options.will = will.message;
-    client.end(false, {}, () => {
-      this.renewingWill = false;
-      if (!this.stopped && this.client === client) client.reconnect();
-    });
-  }
-
   private offline(reason: string): DeviceStatus {
     return offlineStatus(this.base(), reason, this.options.versions.running?.version ?? 0, this.now());
   }
@@ -210,7 +184,6 @@ export class FleetMember {
     this.lastKey = key;
     this.lastSentAt = this.now();
     client.publish(this.topics.status(this.device), JSON.stringify(status), { qos: 1, retain: true });
-    if ((status.config_version ?? 0) !== this.willVersion) this.renewWill(client);
   }
 
   private report(outcome: Omit<BundleOutcome, 'at'>): void {
