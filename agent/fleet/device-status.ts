@@ -10,7 +10,7 @@ export interface BundleOutcome {
   readonly at: string;
 }
 
-/** The retained status of one device (`<prefix>/status/<device>`); `online: false` is its Last Will or its goodbye. */
+/** The retained status of one device (`<prefix>/status/<device>`); `online: false` after its goodbye or, as the operator sees it, while its Last Will stands. */
 export interface DeviceStatus {
   readonly device: string;
   readonly groups: readonly string[];
@@ -33,7 +33,7 @@ export interface DeviceStatus {
   /** Seconds between two statuses at the most; three without one make the device stale. */
   readonly interval_s: number;
   readonly at: string;
-  /** Why offline: `connection lost` (Last Will) or `stopped`. */
+  /** Why offline: `connection lost` (its Last Will stands) or `stopped`. */
   readonly reason?: string;
 }
 
@@ -62,9 +62,31 @@ export function deviceStatus(
   };
 }
 
-/** The status a device leaves behind when it goes: its Last Will (`connection lost`) or its goodbye (`stopped`). */
+/** The goodbye a device leaves as its status when it stops. */
 export function offlineStatus(base: Pick<DeviceStatus, 'device' | 'groups' | 'agent_version' | 'interval_s'>, reason: string, version: number, now: number): DeviceStatus {
   return { ...base, online: false, reason, config_version: version, at: new Date(now).toISOString() };
+}
+
+/** The Last Will on `<prefix>/lost/<device>`, which the broker publishes when the device's connection is lost. */
+export interface DeviceLost {
+  readonly device: string;
+  readonly reason: 'connection lost';
+}
+
+export function lostMessage(device: string): string {
+  return JSON.stringify({ device, reason: 'connection lost' } satisfies DeviceLost);
+}
+
+export function isDeviceLost(value: unknown): value is DeviceLost {
+  return typeof value === 'object' && value !== null && typeof (value as DeviceLost).device === 'string' && (value as DeviceLost).reason === 'connection lost';
+}
+
+/**
+ * The status as the operator sees it: while the device's Last Will stands, offline with `connection lost`, and still
+ * the version and last change the device reported last.
+ */
+export function seenStatus(status: DeviceStatus, lost: boolean): DeviceStatus {
+  return lost && status.online ? { ...status, online: false, reason: 'connection lost' } : status;
 }
 
 /** The message on `<prefix>/result/<device>`: what the device did with a bundle. */

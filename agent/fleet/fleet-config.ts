@@ -54,7 +54,7 @@ export const fleetSection = z
     status_interval: duration().prefault('30s').describe('The retained status is sent on every change and at least this often; 3 intervals of silence make a device stale in `fleet status`.'),
     probation: duration()
       .prefault('1m')
-      .describe('After a pushed config is applied: if within this time a source or sink that was up goes down (for 2 s or more), or a rule that made no errors keeps making them (readings it cannot compute) for 2 s, the device rolls back to its last good config by itself.'),
+      .describe('After a pushed config is applied: if within this time a source or sink that was up goes down (for 2 s or more; 15 s while it is still making its first connection, and the verdict waits for that), or a rule that made no errors keeps making them (readings it cannot compute) for 2 s, the device rolls back to its last good config by itself.'),
     keep_versions: z.number().int().min(2).max(100).default(5).describe('Pushed versions kept in `<data dir>/fleet/versions/` for rollback.'),
     keepalive: duration()
       .prefault('15s')

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
+import { systemClock, type Clock } from '../../drivers/clock.js';
 import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
-import { isDeviceStatus, type DeviceStatus } from './device-status.js';
+import { isDeviceLost, isDeviceStatus, seenStatus, type DeviceStatus } from './device-status.js';
 import { connectFleet, type FleetBroker } from './fleet-connection.js';
 import { FleetTopics } from './fleet-topics.js';
 
@@ -14,6 +15,8 @@ const SETTLE_MS = 300;
 export class FleetDirectory {
   readonly topics: FleetTopics;
   readonly devices = new Map<string, { status: DeviceStatus; receivedAt: number }>();
+  /** Devices whose Last Will stands (published by the broker, not yet cleared by the device connecting again). */
+  readonly lost = new Set<string>();
   /** The highest version of any retained bundle, or of any version a device reports. */
   highestVersion = 0;
   /** Every retained bundle on the broker (group, device and history topics), as published: by topic. */
@@ -25,6 +28,8 @@ export class FleetDirectory {
   constructor(
     private readonly broker: FleetBroker,
     prefix: string,
+    /** Timers and waits of the commands built on it (a test moves a ManualClock). */
+    readonly clock: Clock = systemClock,
   ) {
     this.topics = new FleetTopics(prefix);
   }
@@ -33,44 +38,44 @@ export class FleetDirectory {
   async open(timeoutMs = 10_000): Promise<MqttClient> {
     const client = connectFleet(this.broker, { clean: true, reconnectPeriod: 1_000 });
     this.client = client;
-    client.on('message', (topic, payload) => this.take(topic, payload));
+    client.on('message', (topic, payload) => this.receive(topic, payload));
     // Why the attempts failed (refused login, untrusted certificate …), for the message if none succeeds.
     let problem: string | undefined;
     client.on('error', (error) => (problem = describeConnectionProblem(error)));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         // Or the client, retrying, would keep the command from exiting.
         client.end(true);
         this.client = undefined;
         reject(new Error(`cannot reach the fleet broker ${this.broker.brokers.join(', ')} within ${timeoutMs / 1000} s${problem === undefined ? '' : `: ${problem}`}`));
       }, timeoutMs);
-      client.once('connect', () => (clearTimeout(timer), resolve()));
+      client.once('connect', () => (this.clock.clearTimer(timer), resolve()));
     });
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = this.clock.monotonic();
     // A broker cluster that lost a node refuses subscriptions for a few seconds (NATS, while JetStream elects new
     // leaders): try again until the time is up, then give up and close, or the retrying client keeps the command alive.
-    for (const deadline = Date.now() + timeoutMs; ; ) {
+    for (const deadline = this.clock.monotonic() + timeoutMs; ; ) {
       try {
-        await client.subscribeAsync([this.topics.allStatuses, this.topics.allBundles], { qos: 1 });
+        await client.subscribeAsync([this.topics.allStatuses, this.topics.allLost, this.topics.allBundles], { qos: 1 });
         break;
       } catch (error) {
-        if (Date.now() > deadline) {
+        if (this.clock.monotonic() > deadline) {
           client.end(true);
           this.client = undefined;
           throw new Error(`the fleet broker refused the subscription to the fleet topics for ${timeoutMs / 1000} s: ${(error as Error).message}`);
         }
-        await sleep(1_000);
+        await this.clock.sleep(1_000);
       }
     }
     // Retained messages arrive right after the subscription; wait until they stop coming.
-    while (Date.now() - this.lastMessageAt < SETTLE_MS) await sleep(50);
+    while (this.clock.monotonic() - this.lastMessageAt < SETTLE_MS) await this.clock.sleep(50);
     return client;
   }
 
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client) await Promise.race([client.endAsync(false), sleep(1_000)]).then(() => client.end(true));
+    if (client) await Promise.race([client.endAsync(false), this.clock.sleep(1_000)]).then(() => client.end(true));
   }
 
   /** Calls `listener` after each status received, until the returned function is called. */
@@ -79,21 +84,24 @@ export class FleetDirectory {
     return () => this.listeners.delete(listener);
   }
 
-  /** Devices in `group` (all without one), by id. */
+  /** Devices in `group` (all without one), by id; offline while their Last Will stands. */
   members(group?: string): DeviceStatus[] {
     return [...this.devices.values()]
-      .map((entry) => entry.status)
+      .map((entry) => seenStatus(entry.status, this.lost.has(entry.status.device)))
       .filter((status) => group === undefined || status.groups.includes(group))
       .sort((a, b) => a.device.localeCompare(b.device));
   }
 
-  /** When the status of `device` was last received, in ms. */
+  /** When the status of `device` was last received: wall time, ms. */
   receivedAt(device: string): number | undefined {
     return this.devices.get(device)?.receivedAt;
   }
 
-  private take(topic: string, payload: Buffer): void {
-    this.lastMessageAt = Date.now();
+  /** One message from the broker: a status or a bundle (public so tests can feed messages without a broker). */
+  receive(topic: string, payload: Buffer): void {
+    this.lastMessageAt = this.clock.monotonic();
+    const lostDevice = this.topics.deviceOfLost(topic);
+    if (lostDevice !== undefined) return this.takeLost(lostDevice, payload);
     if (payload.length === 0) {
       // An empty retained message clears its topic.
       this.bundles.delete(topic);
@@ -108,7 +116,7 @@ export class FleetDirectory {
     const device = this.topics.deviceOfStatus(topic);
     if (device !== undefined) {
       if (!isDeviceStatus(json) || json.device !== device) return;
-      this.devices.set(device, { status: json, receivedAt: Date.now() });
+      this.devices.set(device, { status: json, receivedAt: this.clock.now() });
       this.highestVersion = Math.max(this.highestVersion, json.config_version ?? 0, json.last_change?.version ?? 0);
       for (const listener of this.listeners) listener();
       return;
@@ -125,8 +133,18 @@ export class FleetDirectory {
       // not a bundle
     }
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  /** A Last Will (the device lost its connection) or its clearing (an empty message: the device connected again). */
+  private takeLost(device: string, payload: Buffer): void {
+    let json: unknown;
+    try {
+      json = payload.length === 0 ? undefined : JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (isDeviceLost(json) && json.device === device) this.lost.add(device);
+    else if (json === undefined) this.lost.delete(device);
+    else return;
+    for (const listener of this.listeners) listener();
+  }
 }

@@ -6,7 +6,7 @@ import type { OpenedBundle } from './config-bundle.js';
 import { checkBundleConfig } from './bundle-check.js';
 import { decideOnBundle } from './bundle-decision.js';
 import type { ConfigVersions } from './config-versions.js';
-import { bundleResult, changeKey, deviceStatus, offlineStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
+import { bundleResult, changeKey, deviceStatus, lostMessage, offlineStatus, type BundleOutcome, type DeviceStatus } from './device-status.js';
 import { type Clock, type ClockTimer, systemClock } from '../../drivers/clock.js';
 import { describeConnectionProblem } from '../../drivers/mqtt/connection-problem.js';
 import { keepSubscribed } from '../../drivers/mqtt/kept-subscription.js';
@@ -56,6 +56,8 @@ export class FleetMember {
   private client: MqttClient | undefined;
   private timer: ClockTimer | undefined;
   private probation: Probation | undefined;
+  /** A pushed version is installed and starting: statuses say it is on probation. */
+  private applying = false;
   private lastChange: BundleOutcome | undefined;
   private lastKey = '';
   private lastSentAt = 0;
@@ -79,14 +81,15 @@ export class FleetMember {
 
   start(): void {
     const { log } = this.options;
-    const will = this.offline('connection lost');
+    const lostTopic = this.topics.lost(this.device);
     let client: MqttClient;
     try {
       client = connectFleet({ ...this.settings, username: usernameOf(this.settings) }, {
         clientId: `tributary-fleet-${this.device}`,
         clean: true,
         resubscribe: false,
-        will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+        // On its own topic, so the retained status keeps the version the device ran when it was lost.
+        will: { topic: lostTopic, payload: Buffer.from(lostMessage(this.device)), qos: 1, retain: true },
       });
     } catch (error) {
       // An unreadable TLS file: the device keeps running its config, outside the fleet, until the file is fixed.
@@ -96,10 +99,13 @@ export class FleetMember {
     if (this.settings.tls?.reject_unauthorized === false) log.warn({ broker: this.settings.brokers }, "fleet.tls.reject_unauthorized is false: the broker's certificate is not checked");
     // Once per outage, not once per retry: a wrong CA or password would otherwise fill the journal every second.
     let reportedDown = false;
-    const subscriptions = [this.topics.deviceBundle(this.device), ...this.settings.groups.map((group) => this.topics.groupBundle(group))];
+    // Its own Last Will topic too: a Will published late, by a broker node that noticed the lost connection after
+    // the device had connected to another, is cleared again.
+    const subscriptions = [this.topics.deviceBundle(this.device), ...this.settings.groups.map((group) => this.topics.groupBundle(group)), lostTopic];
     client.on('connect', () => {
       reportedDown = false;
       log.info({ device: this.device, groups: this.settings.groups, broker: this.settings.brokers }, 'fleet: connected');
+      this.clearLost(client);
       this.lastKey = '';
       this.publishStatus(true);
     });
@@ -118,6 +124,13 @@ export class FleetMember {
       log.warn({ broker: this.settings.brokers, reason }, 'fleet: cannot connect to the broker; retrying in the background');
     });
     client.on('message', (topic, payload, packet) => {
+      if (topic === lostTopic) {
+        if (payload.length > 0 && client.connected) {
+          log.info({ device: this.device }, 'fleet: a Last Will of an earlier connection stood; cleared');
+          this.clearLost(client);
+        }
+        return;
+      }
       this.queue = this.queue.then(() => this.handle(topic, payload, packet.retain)).catch((error: unknown) => log.error({ error: String(error) }, 'fleet: bundle handling failed'));
     });
     this.client = client;
@@ -137,12 +150,17 @@ export class FleetMember {
     client.end(true);
   }
 
+  /** An empty retained message removes the Will the broker may have published for an earlier connection. */
+  private clearLost(client: MqttClient): void {
+    client.publish(this.topics.lost(this.device), '', { qos: 1, retain: true });
+  }
+
   /** The status now, for the status topic. */
   status(): DeviceStatus {
     return deviceStatus(this.base(), this.options.host.health(), {
       version: this.options.versions.running?.version ?? 0,
       previous: this.options.versions.previous?.version ?? 0,
-      probation: this.probation !== undefined,
+      probation: this.applying || this.probation !== undefined,
       lastChange: this.lastChange,
     }, this.now());
   }
@@ -166,7 +184,7 @@ export class FleetMember {
       if (worse !== undefined) {
         this.probation = undefined;
         this.queue = this.queue.then(() => this.rollBack(`probation: ${worse}`, 'rolled-back'));
-      } else if (now >= probation.until) {
+      } else if (probation.passed(now)) {
         this.probation = undefined;
         this.options.log.info({ version: this.options.versions.running?.version }, 'fleet: probation over; the version is good');
       }
@@ -213,7 +231,15 @@ export class FleetMember {
     if (!checked.ok) return this.report({ version: bundle.version, outcome: 'rejected', reason: checked.reason });
     const before = host.health();
     versions.install(bundle.version, bundle.digest, checked.text, bundle.restores);
-    const applied = await host.apply(checked.config);
+    // A status sent while the agent starts on it names the new version, and must not say that version has passed
+    // its probation (`fleet push --canary` would go on to the group at once).
+    this.applying = true;
+    let applied: Awaited<ReturnType<FleetHost['apply']>>;
+    try {
+      applied = await host.apply(checked.config);
+    } finally {
+      this.applying = false;
+    }
     if (!applied.ok) return this.rollBack(`version ${bundle.version} did not start: ${applied.reason}`, 'rejected', bundle.version);
     this.probation = new Probation(before, this.now() + this.settings.probation);
     this.report({ version: bundle.version, outcome: 'applied', ...(bundle.restores === undefined ? {} : { reason: `group rollback: the config of version ${bundle.restores} again` }) });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { HealthReport } from '../health/health-report.js';
 import { Probation } from './probation.js';
 
-function report(sources: Record<string, boolean>, sinks: Record<string, boolean> = {}, ruleErrors: Record<string, number> = {}): HealthReport {
+function report(sources: Record<string, boolean>, sinks: Record<string, boolean> = {}, ruleErrors: Record<string, number> = {}, downReason = 'refused'): HealthReport {
   return {
-    sources: Object.entries(sources).map(([name, up]) => ({ name, up, reason: up ? undefined : 'refused' })),
+    sources: Object.entries(sources).map(([name, up]) => ({ name, up, reason: up ? undefined : downReason })),
     sinks: Object.entries(sinks).map(([name, reachable]) => ({ name, reachable, reason: reachable ? undefined : 'offline' })),
     rules: Object.entries(ruleErrors).map(([name, errors]) => ({ name, results: 0, errors })),
   } as unknown as HealthReport;
@@ -25,6 +25,30 @@ describe('probation', () => {
     expect(probation.check(report({ feed: true, gps: false }, { out: true }), 5_000)).toBeUndefined();
     expect(probation.check(report({ feed: false, gps: false }, { out: true }), 6_000)).toBeUndefined();
     expect(probation.check(report({ feed: false, gps: false }, { out: true }), 8_000)).toMatch(/^source feed down/);
+  });
+
+  it('gives a part still making its first connection the longer grace, and the normal one once that connection fails', () => {
+    const probation = new Probation(report({ feed: true }), 4_000, 2_000, 15_000);
+    const connecting = report({ feed: false }, {}, {}, 'connecting');
+    expect(probation.check(connecting, 0)).toBeUndefined();
+    expect(probation.check(connecting, 14_999)).toBeUndefined();
+    expect(probation.check(connecting, 15_000)).toBe('source feed down since the new config (connecting); it was up before');
+
+    const slow = new Probation(report({ feed: true }), 4_000, 2_000, 15_000);
+    expect(slow.check(connecting, 0)).toBeUndefined();
+    // Its first attempt fails: counted from when it went down, with the normal grace.
+    expect(slow.check(report({ feed: false }, {}, {}, 'connection refused'), 1_000)).toBeUndefined();
+    expect(slow.check(report({ feed: false }, {}, {}, 'connection refused'), 2_000)).toMatch(/^source feed down since the new config \(connection refused\)/);
+  });
+
+  it('passes once its time is up and no part is down within its grace: a source still connecting holds the verdict', () => {
+    const probation = new Probation(report({ feed: true }), 4_000, 2_000, 15_000);
+    expect(probation.check(report({ feed: false }, {}, {}, 'connecting'), 3_000)).toBeUndefined();
+    expect(probation.passed(3_999)).toBe(false);
+    expect(probation.check(report({ feed: false }, {}, {}, 'connecting'), 4_000)).toBeUndefined();
+    expect(probation.passed(4_000)).toBe(false);
+    expect(probation.check(report({ feed: true }), 6_000)).toBeUndefined();
+    expect(probation.passed(6_000)).toBe(true);
   });
 
   it('counts a new part that never comes up', () => {

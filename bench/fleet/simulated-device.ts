@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { checkBundleConfig, fleetSectionText } from '../../agent/fleet/bundle-check.js';
 import { decideOnBundle } from '../../agent/fleet/bundle-decision.js';
-import { bundleResult, changeKey, deviceStatus, offlineStatus, type BundleOutcome } from '../../agent/fleet/device-status.js';
+import { bundleResult, changeKey, deviceStatus, lostMessage, type BundleOutcome } from '../../agent/fleet/device-status.js';
 import { connectFleet } from '../../agent/fleet/fleet-connection.js';
 import { parsePublicKey, type TrustedKey } from '../../agent/fleet/fleet-keys.js';
 import { FleetTopics } from '../../agent/fleet/fleet-topics.js';
@@ -42,11 +42,10 @@ export class SimulatedDevice {
 
   /** Resolves once connected and subscribed to its bundle topics. */
   start(): Promise<void> {
-    const will = offlineStatus(this.base(), 'connection lost', 0, Date.now());
     const client = connectFleet({ brokers: [this.settings.brokerUrl] }, {
       clientId: `tributary-fleet-${this.device}`,
       clean: true,
-      will: { topic: this.topics.status(this.device), payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+      will: { topic: this.topics.lost(this.device), payload: Buffer.from(lostMessage(this.device)), qos: 1, retain: true },
     });
     this.client = client;
     client.on('message', (topic, payload, packet) => {
@@ -56,6 +55,7 @@ export class SimulatedDevice {
     this.timers.add(every);
     return new Promise((resolve, reject) => {
       client.once('connect', () => {
+        client.publish(this.topics.lost(this.device), '', { qos: 1, retain: true });
         this.publishStatus(true);
         client.subscribe([this.topics.deviceBundle(this.device), this.topics.groupBundle(BENCH_GROUP)], { qos: 1 }, (error) => (error ? reject(error) : resolve()));
       });

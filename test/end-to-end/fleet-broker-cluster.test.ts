@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceStatus } from '../../agent/fleet/device-status.js';
+import type { DeviceLost, DeviceStatus } from '../../agent/fleet/device-status.js';
 import type { DeviceRow } from '../../agent/fleet/status-table.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { FLEET_PREFIX, makeFleetKey, observeFleet, pushableConfig, pushFleetConfig } from '../helpers/fleet-fixture.js';
@@ -95,36 +95,40 @@ fleet:
     await node!.restart();
     await cluster.waitUntilReady();
     const restartedAt = Date.now();
-    const retained = await retainedStatus(cluster.mqttUrls[0]!, (status) => status.config_version === version);
+    const retained = await retainedMessage<DeviceStatus>(cluster.mqttUrls[0]!, 'status', (status) => status.config_version === version);
     console.log(`fleet on a NATS cluster: the restarted node answered with the current status ${Date.now() - restartedAt} ms after it was ready`);
     expect(retained).toMatchObject({ device: 'dev-1', online: true, config_version: version });
 
-    // The device vanishes: the node it is connected to publishes its Last Will, retained, and every node has it.
+    // The device vanishes: the node it is connected to publishes its Last Will, retained, and every node has it. The
+    // Will has its own topic, so the retained status still names the version the device ran.
     agent.child.kill('SIGKILL');
     await agent.exited;
     await eventually(() => observer.status('dev-1')?.online === false, 20_000, 'the Last Will of dev-1');
-    // (The will was written at connect time, so it names the version the device ran then, not the pushed one.)
-    expect(observer.status('dev-1')).toMatchObject({ online: false, reason: 'connection lost' });
-    expect(await retainedStatus(cluster.mqttUrls[0]!, (status) => !status.online)).toMatchObject({ device: 'dev-1', online: false, reason: 'connection lost' });
+    expect(observer.status('dev-1')).toMatchObject({ online: false, reason: 'connection lost', config_version: version });
+    expect(await retainedMessage<DeviceLost>(cluster.mqttUrls[0]!, 'lost', () => true)).toEqual({ device: 'dev-1', reason: 'connection lost' });
+    expect(await statusThrough(cluster.mqttUrls[0]!, (rows) => rows[0]?.state === 'offline')).toEqual([
+      expect.objectContaining({ device: 'dev-1', version, state: 'offline', problems: ['connection lost'] }),
+    ]);
   });
 });
 
 /**
- * The retained status of dev-1 as a new subscriber on one node gets it, read again (for up to 30 s) until `done`
- * holds for it. A refused session or subscription (the cluster electing leaders) counts as no status yet.
+ * The retained message of dev-1 on its `status` or `lost` (Last Will) topic as a new subscriber on one node gets it,
+ * read again (for up to 30 s) until `done` holds for it. A refused session or subscription (the cluster electing
+ * leaders) counts as no message yet.
  */
-async function retainedStatus(url: string, done: (status: DeviceStatus) => boolean): Promise<DeviceStatus> {
+async function retainedMessage<T>(url: string, branch: 'status' | 'lost', done: (message: T) => boolean): Promise<T> {
   const deadline = Date.now() + 30_000;
-  let last: DeviceStatus | undefined;
+  let last: T | undefined;
   while (Date.now() < deadline) {
     const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000 });
     client.on('error', () => undefined);
-    const status = await new Promise<DeviceStatus | undefined>((resolve) => {
+    const status = await new Promise<T | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), 5_000);
       client.on('message', (_topic, payload, packet) => {
-        if (packet.retain) (clearTimeout(timer), resolve(JSON.parse(payload.toString()) as DeviceStatus));
+        if (packet.retain && payload.length > 0) (clearTimeout(timer), resolve(JSON.parse(payload.toString()) as T));
       });
-      client.on('connect', () => client.subscribe(`${FLEET_PREFIX}/status/dev-1`, { qos: 1 }, (error) => error && (clearTimeout(timer), resolve(undefined))));
+      client.on('connect', () => client.subscribe(`${FLEET_PREFIX}/${branch}/dev-1`, { qos: 1 }, (error) => error && (clearTimeout(timer), resolve(undefined))));
       client.on('close', () => (clearTimeout(timer), resolve(undefined)));
     });
     client.end(true);
@@ -132,7 +136,7 @@ async function retainedStatus(url: string, done: (status: DeviceStatus) => boole
     last = status ?? last;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`the retained status of dev-1 through ${url} was not as expected within 30 s; last: ${JSON.stringify(last)}`);
+  throw new Error(`the retained ${branch} message of dev-1 through ${url} was not as expected within 30 s; last: ${JSON.stringify(last)}`);
 }
 
 /**

@@ -66,17 +66,18 @@ describe('fleet through the Mosquitto ACL of config/fleet-mosquitto.acl', () => 
     await dir?.remove();
   });
 
-  it("does not let a device publish another device's status or result: the broker drops it", async () => {
+  it("does not let a device publish another device's status, Last Will or result: the broker drops it", async () => {
     const devA = await login('dev-a');
     const devB = await login('dev-b');
     const seen: { topic: string; payload: string }[] = [];
     const watcher = await login('operator');
     watcher.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
-    await watcher.subscribeAsync([`${PREFIX}/status/dev-b`, `${PREFIX}/result/dev-b`], { qos: 1 });
+    await watcher.subscribeAsync([`${PREFIX}/status/dev-b`, `${PREFIX}/lost/dev-b`, `${PREFIX}/result/dev-b`], { qos: 1 });
 
     // dev-b's own messages pass (the watcher would see a forged one), then dev-a forges both, then dev-b again.
     await devB.publishAsync(`${PREFIX}/status/dev-b`, '{"device":"dev-b","mark":"own-1"}', { qos: 1 });
     await devA.publishAsync(`${PREFIX}/status/dev-b`, '{"device":"dev-b","mark":"forged"}', { qos: 1, retain: true });
+    await devA.publishAsync(`${PREFIX}/lost/dev-b`, '{"device":"dev-b","mark":"forged"}', { qos: 1, retain: true });
     await devA.publishAsync(`${PREFIX}/result/dev-b`, '{"device":"dev-b","mark":"forged"}', { qos: 1 });
     await devB.publishAsync(`${PREFIX}/result/dev-b`, '{"device":"dev-b","mark":"own-2"}', { qos: 1 });
     await eventually(() => seen.some((message) => message.payload.includes('own-2')), 10_000, "dev-b's second message");
@@ -158,10 +159,12 @@ describe('fleet through the Mosquitto ACL of config/fleet-mosquitto.acl', () => 
     expect(fleet.status('dev-c')).toBeUndefined();
   });
 
-  it("lets a device's Last Will through: the operator sees it offline", async () => {
+  it("lets a device's Last Will through: the operator sees it offline, with the version it ran", async () => {
+    const ran = fleet.status('dev-a')!.config_version;
+    expect(ran).toBeGreaterThan(0);
     agents[0]!.child.kill('SIGKILL');
     await eventually(() => fleet.status('dev-a')?.online === false, 20_000, "dev-a's Last Will");
-    expect(fleet.status('dev-a')!.reason).toBe('connection lost');
+    expect(fleet.status('dev-a')).toMatchObject({ reason: 'connection lost', config_version: ran });
   });
 });
 

@@ -2,32 +2,62 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sealBundle } from '../../agent/fleet/config-bundle.js';
 import { readPrivateKey } from '../../agent/fleet/fleet-keys.js';
 import type { DeviceRow } from '../../agent/fleet/status-table.js';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 import { FLEET_PREFIX as PREFIX, fleetDeviceConfig, makeFleetKey, observeFleet, pushableConfig, pushFleetConfig, type FleetObserver } from '../helpers/fleet-fixture.js';
 import { freePort } from '../helpers/free-port.js';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
 import { eventually } from '../helpers/mqtt-recorder.js';
+import { startNatsCluster } from '../helpers/nats-cluster.js';
 import { tributary } from '../helpers/run-cli.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
+/** The broker (or broker cluster) a fleet runs on, as the test sees it. */
+interface FleetBrokerFixture {
+  /** Where the operator's CLI, the observer and the devices' data sources connect. */
+  readonly url: string;
+  /** The broker the device started `index`-th connects to: on a cluster, the devices are spread over its nodes. */
+  deviceUrl(index: number): string;
+  /** The broker's own log, for a failed test's message. */
+  log(): string;
+  dispose(): Promise<void>;
+}
+
+const BROKERS: [string, () => Promise<FleetBrokerFixture>][] = [
+  [
+    'Mosquitto',
+    async () => {
+      const broker = await startMosquitto();
+      return { url: broker.url, deviceUrl: () => broker.url, log: () => '', dispose: () => broker.dispose() };
+    },
+  ],
+  [
+    'a 3-node NATS cluster',
+    async () => {
+      const cluster = await startNatsCluster();
+      return { url: cluster.mqttUrls[0]!, deviceUrl: (index) => cluster.mqttUrls[index % cluster.mqttUrls.length]!, log: () => cluster.log(), dispose: () => cluster.dispose() };
+    },
+  ],
+];
+
 /**
- * Three real agent processes as fleet devices on a real Mosquitto: dev-a and dev-b in group greenhouses, dev-c in
- * group fields. The operator pushes signed configs with the CLI; each step builds on the one before.
+ * Three real agent processes as fleet devices: dev-a and dev-b in group greenhouses, dev-c in group fields (a fourth
+ * joins later), on a real Mosquitto and on a real 3-node NATS cluster, where each device talks to another node than
+ * the operator. The operator pushes signed configs with the CLI; each step builds on the one before.
  */
-describe('fleet', () => {
+describe.each(BROKERS)('fleet on %s', (_name, startBroker) => {
   let dir: TempDir;
-  let broker: MosquittoBroker;
+  let broker: FleetBrokerFixture;
   let key: string;
   let publicKey: string;
   let fleet: FleetObserver;
   const agents = new Map<string, AgentProcess>();
 
   const deviceConfig = (device: string, group: string) =>
-    fleetDeviceConfig({ device, groups: [group], publicKey, brokerUrl: broker.url, source: `{ driver: mqtt, url: "${broker.url}", topics: "feed/#" }` });
+    fleetDeviceConfig({ device, groups: [group], publicKey, brokerUrl: broker.deviceUrl(agents.size), source: `{ driver: mqtt, url: "${broker.url}", topics: "feed/#" }` });
   /** A config to push: the device's source on `url`, one rule named `rule`. */
   const pushed = (rule: string, url = broker.url) => pushableConfig(rule, `{ driver: mqtt, url: "${url}", topics: "\${FLEET_TEST_TOPIC}" }`);
   const push = (name: string, text: string, ...args: string[]) => pushFleetConfig(dir.path, name, text, ['--broker', broker.url, '--key', key, ...args]);
@@ -36,9 +66,9 @@ describe('fleet', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir('fleet');
-    broker = await startMosquitto();
+    broker = await startBroker();
     ({ keyFile: key, publicKey } = await makeFleetKey(dir.path));
-    fleet = await observeFleet(broker.url);
+    fleet = await observeFleet(broker.url, { reconnectPeriod: 200 });
     for (const [device, group] of [['dev-a', 'greenhouses'], ['dev-b', 'greenhouses'], ['dev-c', 'fields']] as const) {
       const config = path.join(dir.path, `${device}.yaml`);
       await writeFile(config, deviceConfig(device, group));
@@ -46,7 +76,18 @@ describe('fleet', () => {
       agents.set(device, startAgentProcess(config, path.join(dir.path, `data-${device}`), { FLEET_TEST_TOPIC: 'feed/#' }));
     }
     await eventually(() => ['dev-a', 'dev-b', 'dev-c'].every((device) => status(device)?.online === true && status(device)?.healthy === true), 30_000, 'three healthy devices');
-  }, 60_000);
+  }, 90_000);
+
+  // What the devices said about the fleet, and the broker's log, when a step failed: a push that never arrived is
+  // otherwise only a timeout.
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const [device, agent] of agents) {
+      const lines = agent.logs().filter((line) => String(line.msg).startsWith('fleet'));
+      console.log(`${device}'s fleet log:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`);
+    }
+    console.log(`broker log (end):\n${broker.log().slice(-6_000)}`);
+  });
 
   afterAll(async () => {
     for (const agent of agents.values()) agent.child.kill('SIGKILL');

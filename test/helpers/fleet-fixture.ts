@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { DeviceStatus } from '../../agent/fleet/device-status.js';
+import { seenStatus, type DeviceStatus } from '../../agent/fleet/device-status.js';
 import { tributaryWith } from './run-cli.js';
 
 /** The fleet's default topic prefix, as config/fleet-mosquitto.acl names it. */
@@ -68,7 +68,10 @@ export async function pushFleetConfig(dir: string, name: string, text: string, a
   return tributaryWith(env, 'fleet', 'push', ...args, file);
 }
 
-/** Every device's latest retained status, as an operator subscribed to `<prefix>/status/+` sees it. */
+/**
+ * Every device's latest retained status, as an operator subscribed to `<prefix>/status/+` and `<prefix>/lost/+`
+ * sees it: offline while its Last Will stands.
+ */
 export interface FleetObserver {
   readonly client: MqttClient;
   status(device: string): DeviceStatus | undefined;
@@ -77,17 +80,25 @@ export interface FleetObserver {
 
 export async function observeFleet(url: string, options: IClientOptions = {}): Promise<FleetObserver> {
   const statuses = new Map<string, DeviceStatus>();
+  const lost = new Set<string>();
   const client = await mqtt.connectAsync(url, options);
   client.on('message', (topic, payload) => {
     if (topic.startsWith(`${FLEET_PREFIX}/status/`) && payload.length > 0) {
       const parsed = JSON.parse(payload.toString()) as DeviceStatus;
       statuses.set(parsed.device, parsed);
+    } else if (topic.startsWith(`${FLEET_PREFIX}/lost/`)) {
+      const device = topic.slice(`${FLEET_PREFIX}/lost/`.length);
+      if (payload.length > 0) lost.add(device);
+      else lost.delete(device);
     }
   });
-  await client.subscribeAsync(`${FLEET_PREFIX}/status/+`, { qos: 1 });
+  await client.subscribeAsync([`${FLEET_PREFIX}/status/+`, `${FLEET_PREFIX}/lost/+`], { qos: 1 });
   return {
     client,
-    status: (device) => statuses.get(device),
+    status: (device) => {
+      const status = statuses.get(device);
+      return status === undefined ? undefined : seenStatus(status, lost.has(device));
+    },
     close: async () => void (await client.endAsync(true)),
   };
 }
