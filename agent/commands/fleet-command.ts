@@ -166,14 +166,14 @@ async function push(values: Values, rest: string[]): Promise<number> {
   const client = await directory.open();
   try {
     // Newer than every version on the broker, and than the clock's: versions only grow, even across operators.
-    const version = Math.max(directory.highestVersion + 1, Math.floor(Date.now() / 1000));
+    const version = Math.max(directory.highestVersion + 1, Math.floor(directory.clock.now() / 1000));
     const content = (target: BundleContent['target']): BundleContent => ({
       version,
       target,
       action: 'apply',
       config: text,
       ...(tests === undefined ? {} : { tests }),
-      created_at: new Date().toISOString(),
+      created_at: new Date(directory.clock.now()).toISOString(),
     });
     if (canary > 0) {
       const canaries = directory.members(group).filter((status) => status.online).slice(0, canary).map((status) => status.device);
@@ -206,8 +206,8 @@ async function rollback(values: Values): Promise<number> {
   const { directory } = brokerOf(values);
   const client = await directory.open();
   try {
-    const version = Math.max(directory.highestVersion + 1, Math.floor(Date.now() / 1000));
-    const created_at = new Date().toISOString();
+    const version = Math.max(directory.highestVersion + 1, Math.floor(directory.clock.now() / 1000));
+    const created_at = new Date(directory.clock.now()).toISOString();
     if (values.group !== undefined) {
       const group = values.group;
       const { current, copies, problem } = readGroupHistory(directory, group, key);
@@ -237,7 +237,7 @@ async function status(values: Values): Promise<number> {
   const { directory } = brokerOf(values);
   await directory.open();
   try {
-    const now = Date.now();
+    const now = directory.clock.now();
     const rows = directory.members(values.group).map((device) => deviceRow(device, now));
     process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows).split('\n').map(safeText).join('\n'));
     return rows.every((row) => row.state === 'ok') ? 0 : 1;

@@ -29,7 +29,7 @@ export interface RolloutOutcome {
 
 /**
  * Waits until every device in `devices` has applied `version` (past its probation) or refused it, or until
- * `timeoutMs`; `onProgress` hears of each device whose progress changed.
+ * `timeoutMs` of the directory's clock; `onProgress` hears of each device whose progress changed.
  */
 export async function waitForRollout(
   directory: FleetDirectory,
@@ -52,10 +52,10 @@ export async function waitForRollout(
   };
   if (look()) return { done: true, progress };
   return new Promise((resolve) => {
-    const timer = setTimeout(() => (stop(), resolve({ done: false, progress })), timeoutMs);
+    const timer = directory.clock.setTimeout(() => (stop(), resolve({ done: false, progress })), timeoutMs);
     const stop = directory.onChange(() => {
       if (!look()) return;
-      clearTimeout(timer);
+      directory.clock.clearTimer(timer);
       stop();
       resolve({ done: true, progress });
     });

@@ -81,7 +81,7 @@ export class Operations {
       const { host, port } = parseListenAddress(http.listen);
       const { LivePage } = await import('../live-page/live-page.js');
       const access = new HttpAccess({ token: http.token, basic_auth: http.basic_auth });
-      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap, this.options.clock ?? systemClock), log, this.agent, { access, page: new LivePage(this.agent, this.health, this.options.pageFeed) });
+      this.server = new HealthServer(this.health, this.metrics!, new LiveTail(this.agent.tap, this.options.clock ?? systemClock), log, this.agent, { access, page: new LivePage(this.agent, this.health, this.options.pageFeed, this.options.clock ?? systemClock) });
       try {
         this.address = await this.server.listen(host, port);
         log.info({ listen: http.listen, port: this.address.port, auth: access.open ? 'none' : 'required' }, 'live page on /, health and metrics on /healthz and /metrics');

@@ -7,6 +7,7 @@ import { ConfigOnDisk } from './config-on-disk.js';
 import { LivePageFeed } from './live-page-feed.js';
 import { PageAssets } from './page-assets.js';
 import { ProcessUsageMeter } from './process-usage.js';
+import { systemClock, type Clock } from '../../drivers/clock.js';
 import { readChartHistory, readSensorHistory } from './sensor-history.js';
 import { compileSensorGlob } from '../../rules/select/sensor-glob.js';
 
@@ -36,15 +37,18 @@ const SMALL_CHART_POINTS = 180;
 export class LivePage {
   private readonly assets = new PageAssets();
   private readonly configOnDisk: ConfigOnDisk;
-  private readonly usage = new ProcessUsageMeter();
+  private readonly usage: ProcessUsageMeter;
+  private readonly now: () => number;
 
   constructor(
     private readonly view: LivePageView,
     private readonly health: HealthCheck,
     private readonly feed: LivePageFeed = new LivePageFeed(view.tap),
-    private readonly now: () => number = Date.now,
+    clock: Clock = systemClock,
   ) {
     this.configOnDisk = new ConfigOnDisk(() => view.config);
+    this.usage = new ProcessUsageMeter(clock);
+    this.now = clock.now;
   }
 
   /** Files of the page are public (they hold no data); everything under /api/ needs the server's credentials. */

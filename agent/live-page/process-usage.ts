@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../../drivers/clock.js';
+
 /** What the agent process itself costs, as the live page shows it. */
 export interface ProcessUsage {
   readonly rss_bytes: number;
@@ -9,11 +11,15 @@ export interface ProcessUsage {
 /** Memory now and CPU since it was last asked (the page asks every few seconds). */
 export class ProcessUsageMeter {
   private lastCpu = process.cpuUsage();
-  private lastAt = performance.now();
+  private lastAt: number;
+
+  constructor(private readonly clock: Clock = systemClock) {
+    this.lastAt = clock.monotonic();
+  }
 
   read(): ProcessUsage {
     const cpu = process.cpuUsage(this.lastCpu);
-    const at = performance.now();
+    const at = this.clock.monotonic();
     const elapsedMs = Math.max(1, at - this.lastAt);
     this.lastCpu = process.cpuUsage();
     this.lastAt = at;
