@@ -1,6 +1,6 @@
 import type { Reading } from '../../rules/reading.js';
 import type { MqttSourceOptions } from './mqtt-options.js';
-import { compileFields, parseMqttPayload, type PayloadParseOptions } from './mqtt-payload.js';
+import { compileFields, FieldNames, parseMqttPayload, type PayloadParseOptions } from './mqtt-payload.js';
 import { MQTT_PRESETS } from './presets/index.js';
 import type { TopicRoute } from './presets/preset.js';
 import { compileTopicMatcher } from './topic-matcher.js';
@@ -35,6 +35,7 @@ export function createMessageReader(options: MqttSourceOptions, sourceName: stri
     fields,
     ignoreFields: preset?.ignoreFields,
     onOffStrings: preset?.onOffStrings,
+    names: new FieldNames(),
   };
   return {
     topics,
@@ -92,6 +93,24 @@ function routerFor(options: MqttSourceOptions): { router: Router; topics: string
     };
   }
   // The schema makes sure there are topics when there is neither a template nor a preset.
-  return { topics: options.topics ?? [], described: 'topics', router: (topic) => ({ sensor: strip(topic), tags: options.tags }) };
+  // The route of a topic is kept (it depends on nothing else): the next message on it costs no sensor name and no
+  // route of its own (issue 24: allocations per reading). At most MAX_KEPT_ROUTES, then it starts over.
+  const routes = new Map<string, TopicRoute>();
+  return {
+    topics: options.topics ?? [],
+    described: 'topics',
+    router: (topic) => {
+      let route = routes.get(topic);
+      if (route === undefined) {
+        if (routes.size >= MAX_KEPT_ROUTES) routes.clear();
+        route = { sensor: strip(topic), tags: options.tags };
+        routes.set(topic, route);
+      }
+      return route;
+    },
+  };
 }
+
+/** Topics whose route the plain (`strip_prefix`) router keeps: a bound on its memory whatever the topics. */
+const MAX_KEPT_ROUTES = 10_000;
 

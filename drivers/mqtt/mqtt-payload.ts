@@ -22,6 +22,42 @@ export interface PayloadParseOptions {
   readonly ignoreFields?: ReadonlySet<string> | undefined;
   /** Read string fields `"ON"`/`"OFF"`, `"true"`/`"false"` as 1/0 when every field is read. */
   readonly onOffStrings?: boolean | undefined;
+  /** Where `<sensor>/<field>` names are kept between messages; absent: each is made anew. */
+  readonly names?: FieldNames | undefined;
+}
+
+/** Names kept by a FieldNames before it starts over: a bound on its memory whatever the topics and payloads. */
+const MAX_FIELD_NAMES = 10_000;
+
+/**
+ * The `<sensor>/<field>` names of readings, each made once and handed out again for the next message of the same
+ * sensor, rather than a new string per reading (issue 24: allocations per reading). Holds at most MAX_FIELD_NAMES
+ * names and starts over when full, so payloads with ever new fields or topics cannot grow it without end.
+ */
+export class FieldNames {
+  private readonly bySensor = new Map<string, Map<string, string>>();
+  private count = 0;
+
+  join(sensor: string, field: string): string {
+    let names = this.bySensor.get(sensor);
+    if (names === undefined) {
+      names = new Map();
+      this.bySensor.set(sensor, names);
+    }
+    let name = names.get(field);
+    if (name === undefined) {
+      name = `${sensor}/${field}`;
+      if (this.count >= MAX_FIELD_NAMES) {
+        this.bySensor.clear();
+        this.count = 0;
+        names = new Map();
+        this.bySensor.set(sensor, names);
+      }
+      names.set(field, name);
+      this.count += 1;
+    }
+    return name;
+  }
 }
 
 /** One entry of the `fields` option, its path parsed. */
@@ -103,7 +139,7 @@ export function parseMqttPayload(
   } else {
     for (const field of options.fields) {
       const hit = evaluateJsonPath(object, field.path);
-      if (hit !== undefined) addValue(hit.value, `${options.sensor}/${field.name}`, walk, 'any');
+      if (hit !== undefined) addValue(hit.value, joinName(options, options.sensor, field.name), walk, 'any');
     }
   }
   // The other fields of the payload are kept; a bad timestamp, found first, is the one reported.
@@ -126,8 +162,12 @@ function collectFields(object: Record<string, unknown>, prefix: string, walk: Wa
     // The timestamp is one field (top-level unless its path says otherwise); another of the same name is a value.
     if (object === walk.skipParent && key === walk.skipKey) continue;
     if (walk.options.ignoreFields?.has(key)) continue;
-    addValue(object[key], `${prefix}/${key}`, walk, walk.options.onOffStrings === true ? 'words' : 'none');
+    addValue(object[key], joinName(walk.options, prefix, key), walk, walk.options.onOffStrings === true ? 'words' : 'none');
   }
+}
+
+function joinName(options: PayloadParseOptions, prefix: string, field: string): string {
+  return options.names === undefined ? `${prefix}/${field}` : options.names.join(prefix, field);
 }
 
 /**

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { RuleResult } from '../../rules/rule-result.js';
 import type { Clock, ClockTimer } from '../clock.js';
 import type { DriverContext, SinkBatch, SinkDriver } from '../driver.js';
@@ -13,6 +13,8 @@ import { compileTopicTemplate } from './topic-template.js';
 
 /** How long stop() waits for the broker to acknowledge the retained `offline`. */
 const OFFLINE_GRACE_MS = 500;
+/** An alert's latest transition: QoS 1 and retained, whatever the sink's own settings. */
+const ALERT_STATE_PUBLISH: IClientPublishOptions = Object.freeze({ qos: 1, retain: true });
 
 /** Publishes each result as JSON; a batch counts as sent only when the broker has acknowledged every message. */
 export function createMqttSink(options: MqttSinkOptions, context: DriverContext): SinkDriver {
@@ -25,6 +27,8 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
   const topicOf = (result: RuleResult) => (result.kind === 'alert' ? alertTopic(result) : resultTopic(result));
   // Each alert's latest transition, retained: a dashboard or a phone that connects later sees what fires now.
   const alertStateTopic = compileTopicTemplate(options.alert_state_topic ?? `${options.alert_topic ?? `${options.topic}/alert`}/state`);
+  // Publish options shared by every message (mqtt.js copies them, it does not keep or change them).
+  const resultPublish: IClientPublishOptions = Object.freeze({ qos: options.qos, retain: options.retain });
   const statusTopic = options.status_topic;
   const discovery =
     options.home_assistant === undefined || statusTopic === undefined
@@ -70,15 +74,33 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
           discovery.markAnnounced(configs);
         }
       }
-      // With QoS 1 each promise settles on its PUBACK; if the connection drops meanwhile, mqtt.js resends the
-      // unacknowledged messages after reconnecting, and the batch stays in our buffer until then.
-      const publishes: Promise<unknown>[] = [];
-      for (const item of batch) {
-        const payload = encodeResultPayload(item);
-        publishes.push(connected.publishAsync(topicOf(item.result), payload, { qos: options.qos, retain: options.retain }));
-        if (item.result.kind === 'alert') publishes.push(connected.publishAsync(alertStateTopic(item.result), payload, { qos: 1, retain: true }));
-      }
-      await Promise.all(publishes);
+      // With QoS 1 each publish completes on its PUBACK; if the connection drops meanwhile, mqtt.js resends the
+      // unacknowledged messages after reconnecting, and the batch stays in our buffer until then. One promise and one
+      // callback for the whole batch, not a promise per message (issue 24: allocations per result): it resolves when
+      // every publish has completed and rejects with the first error, as Promise.all over publishAsync did.
+      await new Promise<void>((resolve, reject) => {
+        // One more than the publishes in flight until the loop has issued them all: a callback mqtt.js calls
+        // synchronously (a client disconnecting) cannot resolve the batch before the rest is published.
+        let outstanding = 1;
+        let failed = false;
+        const completed = (error?: Error) => {
+          if (failed) return;
+          if (error) {
+            failed = true;
+            reject(error);
+          } else if (--outstanding === 0) resolve();
+        };
+        for (const item of batch) {
+          const payload = encodeResultPayload(item);
+          outstanding += 1;
+          connected.publish(topicOf(item.result), payload, resultPublish, completed);
+          if (item.result.kind === 'alert') {
+            outstanding += 1;
+            connected.publish(alertStateTopic(item.result), payload, ALERT_STATE_PUBLISH, completed);
+          }
+        }
+        completed();
+      });
     },
     async stop() {
       // A clean DISCONNECT makes the broker drop the will, so say `offline` ourselves first.
