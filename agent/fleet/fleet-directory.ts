@@ -52,11 +52,14 @@ export class FleetDirectory {
       client.once('connect', () => (this.clock.clearTimer(timer), resolve()));
     });
     this.lastMessageAt = this.clock.monotonic();
-    // A broker cluster that lost a node refuses subscriptions for a few seconds (NATS, while JetStream elects new
-    // leaders): try again until the time is up, then give up and close, or the retrying client keeps the command alive.
+    // At QoS 0: the directory reads what is retained and follows what comes while it runs (a status is sent again
+    // every status_interval), and on NATS a QoS 0 subscription needs no JetStream consumer of its own, which a
+    // cluster that lost a node refuses while it elects new leaders (tens of seconds on a busy machine). A refused
+    // subscription is tried again until the time is up; then the command gives up and closes, or the retrying client
+    // would keep it alive.
     for (const deadline = this.clock.monotonic() + timeoutMs; ; ) {
       try {
-        await client.subscribeAsync([this.topics.allStatuses, this.topics.allLost, this.topics.allBundles], { qos: 1 });
+        await client.subscribeAsync([this.topics.allStatuses, this.topics.allLost, this.topics.allBundles], { qos: 0 });
         break;
       } catch (error) {
         if (this.clock.monotonic() > deadline) {
