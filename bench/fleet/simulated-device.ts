@@ -57,7 +57,7 @@ export class SimulatedDevice {
       client.once('connect', () => {
         client.publish(this.topics.lost(this.device), '', { qos: 1, retain: true });
         this.publishStatus(true);
-        client.subscribe([this.topics.deviceBundle(this.device), this.topics.groupBundle(BENCH_GROUP)], { qos: 1 }, (error) => (error ? reject(error) : resolve()));
+        client.subscribe([this.topics.deviceBundle(this.device), this.topics.groupBundle(BENCH_GROUP)], { qos: 0 }, (error) => (error ? reject(error) : resolve()));
       });
     });
   }
