@@ -51,6 +51,7 @@ export class AgentClock {
   private readonly segments: ClockSegment[];
   private synchronised = false;
   private lastId: number;
+  private lastMonotonic = Number.NaN;
 
   constructor(private readonly options: AgentClockOptions) {
     this.steps = new ClockStepDetector(options.stepToleranceMs);
@@ -70,6 +71,11 @@ export class AgentClock {
     return this.segments[this.segments.length - 1]!;
   }
 
+  /** Monotonic time (ms) of the last `observe`: a step's time, without reading the monotonic clock a second time. */
+  get observedMonotonic(): number {
+    return this.lastMonotonic;
+  }
+
   /** Every segment of this boot, oldest first (for persisting and re-dating). */
   allSegments(): readonly ClockSegment[] {
     return this.segments;
@@ -78,7 +84,8 @@ export class AgentClock {
   /** Looks at both clocks; a step of the wall clock begins a new segment and is returned. */
   observe(): ClockEvent | undefined {
     const wall = this.options.wall();
-    const stepMs = this.steps.observe(wall, this.options.monotonic());
+    this.lastMonotonic = this.options.monotonic();
+    const stepMs = this.steps.observe(wall, this.lastMonotonic);
     if (stepMs === 0) return undefined;
     this.begin();
     return { kind: 'step', at: wall, stepMs };

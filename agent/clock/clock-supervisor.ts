@@ -134,11 +134,13 @@ export class ClockSupervisor {
   watch(): void {
     if (!this.clock) return;
     // The stamp of before the step, taken apart: a reading without a step (nearly all of them) costs no object.
+    // Its monotonic time is the one observe() read: each read of the system's monotonic clock allocates (BigInts).
     const synchronised = this.clock.isSynchronised;
     const { id, bootId } = this.clock.current;
-    const monotonic = this.options.monotonic();
     const step = this.clock.observe();
-    if (step?.kind === 'step') this.stepped(step.stepMs, synchronised ? undefined : { segment: id, boot: bootId, monotonic });
+    if (step?.kind === 'step') {
+      this.stepped(step.stepMs, synchronised ? undefined : { segment: id, boot: bootId, monotonic: this.clock.observedMonotonic });
+    }
   }
 
   /**

@@ -73,14 +73,20 @@ export function compileFields(fields: Readonly<Record<string, string>>): FieldPa
 
 /** Where the timestamp was found, so that field is not also read as a value. */
 interface Walk {
-  readonly options: PayloadParseOptions;
-  readonly timestamp: number;
-  readonly out: Reading[];
-  readonly skipParent: object | undefined;
-  readonly skipKey: string | number | undefined;
+  options: PayloadParseOptions;
+  timestamp: number;
+  out: Reading[];
+  skipParent: object | undefined;
+  skipKey: string | number | undefined;
   /** Sensors whose JSON number overflowed to Infinity (`1e999`): bad input, not a reading. Made on the first. */
   outOfRange: string[] | undefined;
 }
+
+/**
+ * The one Walk, set anew for each payload rather than made per message (issue 24: allocations per reading). Safe
+ * because a payload is read synchronously to the end and nothing in it calls back into parseMqttPayload.
+ */
+const walk: Walk = { options: undefined as unknown as PayloadParseOptions, timestamp: 0, out: [], skipParent: undefined, skipKey: undefined, outOfRange: undefined };
 
 const BOOLEAN_WORDS: Record<string, number> = { true: 1, false: 0, on: 1, off: 0 };
 
@@ -120,19 +126,34 @@ export function parseMqttPayload(
   let skipParent: object | undefined;
   let skipKey: string | number | undefined;
   if (options.timestampField !== undefined) {
-    const hit = evaluateJsonPath(object, timestampPath(options.timestampField));
-    if (hit !== undefined) {
-      skipParent = hit.parent;
-      skipKey = hit.key;
-      const stamped = parseTimestamp(hit.value);
+    const path = timestampPath(options.timestampField);
+    let value: unknown;
+    const top = path.length === 1 ? path[0] : undefined;
+    if (typeof top === 'string') {
+      // A top-level field, nearly always: looked up here, as evaluateJsonPath would, without a hit object per message.
+      if (Object.hasOwn(object, top)) {
+        value = object[top];
+        skipParent = object;
+        skipKey = top;
+      }
+    } else {
+      const hit = evaluateJsonPath(object, path);
+      if (hit !== undefined) {
+        value = hit.value;
+        skipParent = hit.parent;
+        skipKey = hit.key;
+      }
+    }
+    if (skipParent !== undefined) {
+      const stamped = parseTimestamp(value);
       if (stamped === undefined) {
-        rejection = { kind: 'mqtt-bad-timestamp', message: `field "${options.timestampField}" is not a time: ${preview(JSON.stringify(hit.value))}; arrival time used` };
+        rejection = { kind: 'mqtt-bad-timestamp', message: `field "${options.timestampField}" is not a time: ${preview(JSON.stringify(value))}; arrival time used` };
       } else {
         timestamp = stamped;
       }
     }
   }
-  const walk: Walk = { options, timestamp, out, skipParent, skipKey, outOfRange: undefined };
+  startWalk(options, timestamp, out, skipParent, skipKey);
   const before = out.length;
   if (options.fields === undefined) {
     collectFields(object, options.sensor, walk);
@@ -155,6 +176,16 @@ export function parseMqttPayload(
     return { kind: 'mqtt-no-values', message: `${which} in ${preview(text)}` };
   }
   return rejection;
+}
+
+/** Sets the one Walk up for the next payload. */
+function startWalk(options: PayloadParseOptions, timestamp: number, out: Reading[], skipParent: object | undefined, skipKey: string | number | undefined): void {
+  walk.options = options;
+  walk.timestamp = timestamp;
+  walk.out = out;
+  walk.skipParent = skipParent;
+  walk.skipKey = skipKey;
+  walk.outOfRange = undefined;
 }
 
 function collectFields(object: Record<string, unknown>, prefix: string, walk: Walk): void {
@@ -218,11 +249,14 @@ function booleanWord(text: string): number | undefined {
   return Object.hasOwn(BOOLEAN_WORDS, lower) ? BOOLEAN_WORDS[lower] : undefined;
 }
 
+/** A plain decimal number; made once (a regex literal in the function is a new RegExp object per call). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function parseScalar(text: string): number | undefined {
   if (text === '') return undefined;
   const word = booleanWord(text);
   if (word !== undefined) return word;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
+  if (!DECIMAL.test(text)) return undefined;
   const value = Number(text);
   return Number.isFinite(value) ? value : undefined;
 }
