@@ -109,13 +109,18 @@ export class LocalHistory {
       this.readings = [];
       this.results = [];
       try {
+        // Indexed loops, no key arrays or [time, end] pairs: this runs once per commit, mostly unoptimised, where
+        // each for-of step and each of those arrays is an object per row (issue 24: allocations per reading).
         db.transaction(() => {
-          for (const r of readings) {
-            statements.insertReading.run(r.timestamp, r.source, r.sensor, r.value, Object.keys(r.tags).length > 0 ? JSON.stringify(r.tags) : null);
+          for (let i = 0; i < readings.length; i++) {
+            const r = readings[i]!;
+            statements.insertReading.run(r.timestamp, r.source, r.sensor, r.value, hasOwnKeys(r.tags) ? JSON.stringify(r.tags) : null);
           }
-          for (const result of results) {
-            const [time, end] = result.kind === 'window' ? [result.start, result.end] : [result.timestamp, null];
-            statements.insertResult.run(time, end, result.kind, result.rule, result.source, result.sensor, JSON.stringify(result));
+          for (let i = 0; i < results.length; i++) {
+            const result = results[i]!;
+            const window = result.kind === 'window';
+            const time = window ? result.start : result.timestamp;
+            statements.insertResult.run(time, window ? result.end : null, result.kind, result.rule, result.source, result.sensor, JSON.stringify(result));
           }
         })();
       } catch (error) {
@@ -169,3 +174,9 @@ export const HISTORY_SCHEMA = `
   CREATE INDEX IF NOT EXISTS results_by_time ON results (time);
   PRAGMA user_version = ${SCHEMA_VERSION};
 `;
+
+/** Whether an object has an own enumerable key, as Object.keys(object).length > 0 tells, without the array. */
+function hasOwnKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
+}
