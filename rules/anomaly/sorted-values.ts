@@ -70,6 +70,50 @@ export class SortedValues {
   medianAbsoluteDeviation(): number {
     if (this.count === 0) return Number.NaN;
     const median = this.median;
+    if (Number.isFinite(median)) {
+      const found = this.deviationBySearch(median);
+      if (found !== 0) return found;
+    }
+    // A deviation of 0 (its sign depends on the walk) or a median that is not finite: the walk itself.
+    return this.deviationByWalk(median);
+  }
+
+  /**
+   * The same median of |x - median| in O(log n): the deviations below the median, walked down, and above it, walked
+   * up, are two sorted runs, and the middle ones of both together are found by bisecting how many come from the
+   * first. Each deviation is computed exactly as the walk does, so any nonzero answer is the walk's to the last bit;
+   * 0 when the answer involves a deviation of 0 (the walk decides its sign).
+   */
+  private deviationBySearch(median: number): number {
+    const { values, count } = this;
+    const split = this.lowerBound(median);
+    // Below: below(i) = median - values[split - 1 - i], i < split; above: above(j) = values[split + j] - median.
+    const belowCount = split;
+    const aboveCount = count - split;
+    const wanted = Math.floor((count - 1) / 2);
+    // Take `fromBelow` of the `wanted + 1` smallest from below, the rest from above.
+    let low = Math.max(0, wanted + 1 - aboveCount);
+    let high = Math.min(belowCount, wanted + 1);
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const fromAbove = wanted + 1 - middle;
+      if (fromAbove > 0 && values[split + fromAbove - 1]! - median > median - values[split - 1 - middle]!) low = middle + 1;
+      else high = middle;
+    }
+    const fromBelow = low;
+    const fromAbove = wanted + 1 - fromBelow;
+    const lastBelow = fromBelow > 0 ? median - values[split - fromBelow]! : Number.NEGATIVE_INFINITY;
+    const lastAbove = fromAbove > 0 ? values[split + fromAbove - 1]! - median : Number.NEGATIVE_INFINITY;
+    const deviation = lastBelow > lastAbove ? lastBelow : lastAbove;
+    if (count % 2 === 1) return deviation === 0 ? 0 : deviation;
+    const nextBelow = fromBelow < belowCount ? median - values[split - 1 - fromBelow]! : Number.POSITIVE_INFINITY;
+    const nextAbove = fromAbove < aboveCount ? values[split + fromAbove]! - median : Number.POSITIVE_INFINITY;
+    const nextDeviation = nextBelow < nextAbove ? nextBelow : nextAbove;
+    if (deviation === 0 || nextDeviation === 0) return 0;
+    return (deviation + nextDeviation) / 2;
+  }
+
+  private deviationByWalk(median: number): number {
     let left = this.lowerBound(median) - 1;
     let right = left + 1;
     const wanted = Math.floor((this.count - 1) / 2);
