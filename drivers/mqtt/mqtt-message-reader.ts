@@ -1,6 +1,7 @@
 import type { Reading } from '../../rules/reading.js';
 import type { MqttSourceOptions } from './mqtt-options.js';
-import { compileFields, FieldNames, parseMqttPayload, type PayloadParseOptions } from './mqtt-payload.js';
+import { FieldNames } from './field-names.js';
+import { compileFields, parseMqttPayload, type PayloadParseOptions } from './mqtt-payload.js';
 import { MQTT_PRESETS } from './presets/index.js';
 import type { TopicRoute } from './presets/preset.js';
 import { compileTopicMatcher } from './topic-matcher.js';

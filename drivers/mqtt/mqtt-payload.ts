@@ -1,4 +1,5 @@
 import type { Reading, Tags } from '../../rules/reading.js';
+import type { FieldNames } from './field-names.js';
 import { evaluateJsonPath, parseJsonPath, type JsonPath } from './json-path.js';
 
 /** Why a payload was rejected; the kind is what bad-input counters and logs are keyed by. */
@@ -24,40 +25,6 @@ export interface PayloadParseOptions {
   readonly onOffStrings?: boolean | undefined;
   /** Where `<sensor>/<field>` names are kept between messages; absent: each is made anew. */
   readonly names?: FieldNames | undefined;
-}
-
-/** Names kept by a FieldNames before it starts over: a bound on its memory whatever the topics and payloads. */
-const MAX_FIELD_NAMES = 10_000;
-
-/**
- * The `<sensor>/<field>` names of readings, each made once and handed out again for the next message of the same
- * sensor, rather than a new string per reading (issue 24: allocations per reading). Holds at most MAX_FIELD_NAMES
- * names and starts over when full, so payloads with ever new fields or topics cannot grow it without end.
- */
-export class FieldNames {
-  private readonly bySensor = new Map<string, Map<string, string>>();
-  private count = 0;
-
-  join(sensor: string, field: string): string {
-    let names = this.bySensor.get(sensor);
-    if (names === undefined) {
-      names = new Map();
-      this.bySensor.set(sensor, names);
-    }
-    let name = names.get(field);
-    if (name === undefined) {
-      name = `${sensor}/${field}`;
-      if (this.count >= MAX_FIELD_NAMES) {
-        this.bySensor.clear();
-        this.count = 0;
-        names = new Map();
-        this.bySensor.set(sensor, names);
-      }
-      names.set(field, name);
-      this.count += 1;
-    }
-    return name;
-  }
 }
 
 /** One entry of the `fields` option, its path parsed. */
