@@ -197,26 +197,26 @@ export class ShapeMemory {
       return;
     }
     if (this.establishedStale) this.listEstablished();
+    const fromEstablished = lowerBound(this.establishedNewest, this.establishedCount, newest);
+    const above = this.walkEstablished(start, newest, fromEstablished, 1, Number.POSITIVE_INFINITY);
+    this.bestEstablished = this.walkEstablished(start, newest, fromEstablished - 1, -1, above);
+  }
+
+  /**
+   * The established shapes from `index` on, one way (`step`), while the newest reading's term alone can still beat
+   * `best`: the smallest distance, `best` if none is nearer.
+   */
+  private walkEstablished(start: number, newest: number, index: number, step: 1 | -1, best: number): number {
     const { establishedOrder, establishedNewest, establishedCount } = this;
-    let bestEstablished = Number.POSITIVE_INFINITY;
-    const fromEstablished = lowerBound(establishedNewest, establishedCount, newest);
-    for (let index = fromEstablished; index < establishedCount; index++) {
+    for (; index >= 0 && index < establishedCount; index += step) {
       const first = newest - establishedNewest[index]!;
       const head = first * first;
-      if (!(head < bestEstablished)) break;
+      if (!(head < best)) break;
       this.lookedAt += 1;
-      const distance = this.sumFrom(start, establishedOrder[index]!, head, this.length - 1, bestEstablished, false);
-      if (distance < bestEstablished) bestEstablished = distance;
+      const distance = this.sumFrom(start, establishedOrder[index]!, head, this.length - 1, best, false);
+      if (distance < best) best = distance;
     }
-    for (let index = fromEstablished - 1; index >= 0; index--) {
-      const first = newest - establishedNewest[index]!;
-      const head = first * first;
-      if (!(head < bestEstablished)) break;
-      this.lookedAt += 1;
-      const distance = this.sumFrom(start, establishedOrder[index]!, head, this.length - 1, bestEstablished, false);
-      if (distance < bestEstablished) bestEstablished = distance;
-    }
-    this.bestEstablished = bestEstablished;
+    return best;
   }
 
   /**
