@@ -97,11 +97,16 @@ function aggregateTable(): string {
   );
 }
 
-/** The aggregates README's list: how each is written, the key it writes, its value. */
+/** The aggregates README's list: how each is written, the key it writes, its value, what compaction keeps of it. */
 function everyAggregateTable(): string {
   return plainTable(
-    ['Written', 'Output key', 'Value'],
-    AGGREGATES.map((aggregate) => [aggregate.written ?? `\`${aggregate.name}\``, aggregate.outputKey ?? `\`${aggregate.name}\``, aggregate.description]),
+    ['Written', 'Output key', 'Value', 'In a compacted window'],
+    AGGREGATES.map((aggregate) => [
+      aggregate.written ?? `\`${aggregate.name}\``,
+      aggregate.outputKey ?? `\`${aggregate.name}\``,
+      aggregate.description,
+      aggregate.compaction,
+    ]),
   );
 }
 

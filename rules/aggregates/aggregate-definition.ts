@@ -61,6 +61,8 @@ export interface AggregateRegistration {
    * written; throws AggregateError (without index) saying what to change.
    */
   create(options: unknown, written: string): AggregateDefinition;
+  /** For the docs: what a merged window of a full buffer holds for this output (`added`), or why it is dropped. */
+  readonly compaction: string;
   /**
    * How the output merges when a full buffer compacts windows, or null when it cannot be rebuilt exactly from
    * per-window values (median, twa …): then compaction drops it rather than keep an approximation that looks exact.

@@ -12,6 +12,7 @@ export const count = defineAggregate({
   help: 'count',
   description: 'number of readings',
   create: plain(undefined, (s) => s.count),
+  compaction: 'added',
   merge: sumMerge,
 });
 
@@ -20,6 +21,7 @@ export const sum = defineAggregate({
   help: 'sum',
   description: "their sum, compensated (Kahan–Babuška–Neumaier, with Knuth's branch-free TwoSum): `1e16 + 1 + 1 − 1e16` is 2, as SQLite's `sum()` says",
   create: plain(undefined, (s) => s.sum),
+  compaction: 'added',
   merge: sumMerge,
 });
 
@@ -29,6 +31,7 @@ export const mean = defineAggregate({
   description: 'sum / count',
   create: plain(undefined, (s) => nonEmpty(s, s.sum / s.count)),
   // Weighted by count (empty windows weigh 0); dropped when the rule has no count.
+  compaction: 'weighted by `count`; dropped when the rule has no `count`',
   merge: (_key, context) => {
     const { counts, total } = context;
     if (!counts || total === undefined || !(total > 0)) return undefined;
@@ -48,6 +51,7 @@ export const min = defineAggregate({
   help: 'min',
   description: 'smallest value',
   create: plain(undefined, (s) => nonEmpty(s, s.min)),
+  compaction: 'the smallest of the windows',
   merge: (key, context) => Math.min(...context.present(key)),
 });
 
@@ -56,6 +60,7 @@ export const max = defineAggregate({
   help: 'max',
   description: 'largest value',
   create: plain(undefined, (s) => nonEmpty(s, s.max)),
+  compaction: 'the largest of the windows',
   merge: (key, context) => Math.max(...context.present(key)),
 });
 
@@ -64,6 +69,7 @@ export const first = defineAggregate({
   help: 'first',
   description: 'value of the earliest reading **by timestamp** (event time), not arrival; of equal times, the earlier arrival',
   create: plain('ends', (s) => nonEmpty(s, s.firstValue)),
+  compaction: "the oldest window's",
   merge: (key, context) => context.present(key)[0],
 });
 
@@ -72,6 +78,7 @@ export const last = defineAggregate({
   help: 'last',
   description: 'value of the latest reading **by timestamp** (event time), not arrival; of equal times, the later arrival',
   create: plain('ends', (s) => nonEmpty(s, s.lastValue)),
+  compaction: "the newest window's",
   merge: (key, context) => context.present(key).at(-1),
 });
 
@@ -81,6 +88,7 @@ export const delta = defineAggregate({
   description: 'last − first (0 for one reading)',
   create: plain('ends', (s) => nonEmpty(s, s.lastValue - s.firstValue)),
   // Only when the rule has first and last: the jumps between windows are not known otherwise.
+  compaction: 'from the merged `first` and `last`; dropped when the rule lacks either',
   merge: (_key, context) => {
     const firstValue = context.merged('first');
     const lastValue = context.merged('last');
@@ -101,6 +109,7 @@ export const stddev = defineAggregate({
   help: 'stddev',
   description: 'sample standard deviation (divided by n − 1), by Welford\'s method, so 1e12 + small deviations keep their digits; left out for fewer than 2 readings',
   create: plain('moments', (s) => sqrt(sampleVariance(s))),
+  compaction: "pooled from each window's `count`, `mean` and own spread; dropped when the rule lacks `count` or `mean`",
   merge: pooled((deviations, total) => (total > 1 ? Math.sqrt(deviations / (total - 1)) : undefined)),
 });
 
@@ -109,6 +118,7 @@ export const variance = defineAggregate({
   help: 'variance',
   description: 'sample variance (divided by n − 1), by Welford\'s method, so 1e12 + small deviations keep their digits; left out for fewer than 2 readings',
   create: plain('moments', sampleVariance),
+  compaction: "pooled from each window's `count`, `mean` and own spread; dropped when the rule lacks `count` or `mean`",
   merge: pooled((deviations, total) => (total > 1 ? deviations / (total - 1) : undefined)),
 });
 
@@ -117,6 +127,7 @@ export const stddevPopulation = defineAggregate({
   help: 'stddev_population',
   description: 'standard deviation divided by n; 0 for one reading',
   create: plain('moments', (s) => sqrt(populationVariance(s))),
+  compaction: 'pooled like `stddev`',
   merge: pooled((deviations, total) => Math.sqrt(deviations / total)),
 });
 
@@ -125,5 +136,6 @@ export const variancePopulation = defineAggregate({
   help: 'variance_population',
   description: 'variance divided by n; 0 for one reading',
   create: plain('moments', populationVariance),
+  compaction: 'pooled like `variance`',
   merge: pooled((deviations, total) => deviations / total),
 });

@@ -25,5 +25,6 @@ export const histogram = defineAggregate({
     };
   },
   // Bucket counts add up, where every window has the bucket.
+  compaction: 'bucket counts added',
   merge: sumMerge,
 });

@@ -14,6 +14,7 @@ export const median = defineAggregate({
   help: 'median',
   description: 'the 50th percentile, as `p50`',
   create: plain('quantiles', (s) => s.quantiles!.percentile(50)),
+  compaction: 'dropped: not rebuilt exactly from per-window values',
   merge: null,
 });
 
@@ -33,6 +34,7 @@ export const percentile = defineAggregate({
     const p = percentileOption('percentile', options);
     return at(percentileKey(p), p);
   },
+  compaction: 'dropped: not rebuilt exactly from per-window values',
   merge: null,
 });
 

@@ -27,6 +27,7 @@ export const meanTimeWeighted = defineAggregate({
   outputKey: 'the name written',
   description: 'sample-and-hold: each value weighted by how long it held, until the next reading; the last until the window\'s end. For sensors that report irregularly or on change',
   create: (_options, written) => single(written, 'series', timeWeightedMean),
+  compaction: 'dropped: not rebuilt exactly from per-window values',
   merge: null,
 });
 
@@ -40,6 +41,7 @@ export const integral = defineAggregate({
     const unitMs = unitOption('integral', optionsOf('integral', options, ['unit'], '{ unit: h }').unit, 1_000);
     return single('integral', 'series', (s) => s.series!.integral(unitMs));
   },
+  compaction: 'dropped: the stretch between two windows is in neither',
   merge: null,
 });
 
@@ -55,6 +57,7 @@ export const derivative = defineAggregate({
       s.count > 1 && s.lastTime > s.firstTime ? ((s.lastValue - s.firstValue) / (s.lastTime - s.firstTime)) * unitMs : undefined,
     );
   },
+  compaction: 'dropped: not rebuilt exactly from per-window values',
   merge: null,
 });
 
@@ -68,5 +71,6 @@ export const rate = defineAggregate({
     const unitMs = unitOption('rate', optionsOf('rate', options, ['unit'], '{ unit: 1m }').unit, 1_000);
     return single('rate', 'series', (s) => s.series!.counterRate(unitMs));
   },
+  compaction: 'dropped: the increase between two windows is in neither',
   merge: null,
 });
