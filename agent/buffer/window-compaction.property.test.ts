@@ -8,7 +8,7 @@ import { mergeWindows } from './window-compaction.js';
 // must say what the engine says about all the readings in one window, for every aggregate it claims to keep.
 
 const WINDOW_MS = 10_000;
-const EXACT = ['count', 'sum', 'min', 'max', 'mean', 'first', 'last', 'delta'];
+const EXACT = ['count', 'sum', 'min', 'max', 'mean', 'first', 'last', 'delta', 'spread'];
 const SPREAD = ['variance', 'stddev', 'variance_population', 'stddev_population'];
 const NOT_MERGEABLE = ['median', 'p95', 'twa'];
 const HISTOGRAM = { histogram: { buckets: [-10, 0, 10] } };
@@ -51,7 +51,7 @@ function close(actual: number | undefined, expected: number | undefined, scale: 
 }
 
 describe('mergeWindows', () => {
-  it('keeps count, sum, min, max, mean, first, last and delta exactly what one window over all readings says', () => {
+  it('keeps count, sum, min, max, mean, first, last, delta and spread exactly what one window over all readings says', () => {
     fc.assert(
       fc.property(windowsArbitrary, (perWindow) => {
         const { windows, all, whole } = windowsOf(EXACT, perWindow);
@@ -62,6 +62,7 @@ describe('mergeWindows', () => {
         expect(merged.values['max']).toBe(whole['max']);
         expect(merged.values['first']).toBe(whole['first']);
         expect(merged.values['last']).toBe(whole['last']);
+        expect(merged.values['spread']).toBe(whole['spread']);
         for (const key of ['sum', 'mean', 'delta']) {
           if (whole[key] === undefined) expect(merged.values[key]).toBeUndefined();
           else close(merged.values[key], whole[key], scale);

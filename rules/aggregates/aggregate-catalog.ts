@@ -7,6 +7,7 @@ import { count, delta, first, last, max, mean, min, stddev, stddevPopulation, su
 import { histogram } from './histogram-aggregate.js';
 import { median, percentile } from './percentile-aggregates.js';
 import { derivative, integral, meanTimeWeighted, rate } from './series-aggregates.js';
+import { spread } from './spread-aggregate.js';
 
 export type { AggregateDefinition, EmitOutputs } from './aggregate-definition.js';
 
@@ -23,6 +24,7 @@ export const AGGREGATES: readonly AggregateRegistration[] = [
   first,
   last,
   delta,
+  spread,
   stddev,
   variance,
   stddevPopulation,

@@ -1,0 +1,16 @@
+import { defineAggregate, nonEmpty, plain } from './aggregate-definition.js';
+
+/** max − min of a window, as Kapacitor's and InfluxQL's `spread`: how far a value swung, in its own unit. */
+export const spread = defineAggregate({
+  name: 'spread',
+  help: 'spread',
+  description: 'largest − smallest value (0 for one reading)',
+  create: plain(undefined, (s) => nonEmpty(s, s.max - s.min)),
+  // Only when the rule has min and max: the windows' own spreads do not say how far apart they lie.
+  compaction: 'from the merged `min` and `max`; dropped when the rule lacks either',
+  merge: (_key, context) => {
+    const smallest = context.merged('min');
+    const largest = context.merged('max');
+    return smallest === undefined || largest === undefined ? undefined : largest - smallest;
+  },
+});
