@@ -38,7 +38,8 @@ rules:
   too_hot: { alert: { threshold: { above: 30, clear_below: 28 }, severity: critical } }
 sinks:
   upstream: { driver: mqtt, url: "${broker.url}" }
-buffer: { commit_interval: 10ms }
+# Alert state is saved at most once per spill_after: short, so the saves this test waits for come quickly.
+buffer: { commit_interval: 10ms, spill_after: 200ms }
 `,
       'forget.yaml',
       {},
