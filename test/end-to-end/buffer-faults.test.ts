@@ -53,7 +53,10 @@ async function pointsIn(server: Influxd): Promise<number> {
 }
 
 function cursorOf(file: string, sink: string): number {
-  const db = new Database(file, { readonly: true });
+  // Not read-only: an agent killed within a commit leaves a hot rollback journal, which only a connection that may
+  // write can roll back (as the agent does when it starts); a read-only one fails with "attempt to write a readonly
+  // database".
+  const db = new Database(file, { fileMustExist: true });
   try {
     return (db.prepare('SELECT acked_seq FROM sink_cursors WHERE sink = ?').get(sink) as { acked_seq: number }).acked_seq;
   } finally {

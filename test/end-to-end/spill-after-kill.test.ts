@@ -46,7 +46,8 @@ forwarding: { retry_initial: 200ms, retry_max: 1s }
 
 /** Sensor and time of each result the buffer file holds: what was written, and must survive. */
 function written(file: string): string[] {
-  const db = new Database(file, { readonly: true });
+  // Not read-only: a killed agent may leave a hot rollback journal, which only a connection that may write rolls back.
+  const db = new Database(file, { fileMustExist: true });
   try {
     const rows = db.prepare("SELECT payload FROM results WHERE rule = 'passed_on'").all() as { payload: string }[];
     return rows.map(({ payload }) => {
