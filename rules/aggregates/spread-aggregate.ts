@@ -6,8 +6,8 @@ export const spread = defineAggregate({
   help: 'spread',
   description: 'largest − smallest value (0 for one reading)',
   create: plain(undefined, (s) => nonEmpty(s, s.max - s.min)),
-  // Only when the rule has min and max: the windows' own spreads do not say how far apart they lie.
   compaction: 'from the merged `min` and `max`; dropped when the rule lacks either',
+  // Only when the rule has min and max: the windows' own spreads do not say how far apart they lie.
   merge: (_key, context) => {
     const smallest = context.merged('min');
     const largest = context.merged('max');

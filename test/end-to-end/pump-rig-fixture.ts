@@ -69,7 +69,7 @@ buffer: { commit_interval: 10ms }
     const dataDir = path.join(dir.path, 'data');
     const agent = startAgentProcess(config, dataDir);
     // The health server too, whatever else is waited for: `health()` is how tests see the agent.
-    for (const line of waitFor.includes(HEALTH_SERVER_UP) ? waitFor : [...waitFor, HEALTH_SERVER_UP]) await agent.waitForLog(line, 30_000);
+    for (const line of new Set([...waitFor, HEALTH_SERVER_UP])) await agent.waitForLog(line, 30_000);
     const device = await mqtt.connectAsync(broker.url);
     const started: PumpRig = {
       broker,
