@@ -2,6 +2,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { type Clock, type ClockTimer, systemClock } from '../clock.js';
 import type { DriverContext } from '../driver.js';
 import { brokerServers } from './broker-servers.js';
+import { installPacketBufferReads } from './packet-buffer-reads.js';
 import { brokerUrls, type MqttTlsOptions } from './mqtt-options.js';
 import { tlsClientOptions } from './mqtt-tls.js';
 
@@ -30,6 +31,7 @@ export function connectMqtt(options: ConnectionOptions, context: DriverContext, 
     context.log.warn({ url: urls.join(' ') }, 'tls.reject_unauthorized is false: the broker\'s certificate is not checked');
   }
   const servers = brokerServers(urls);
+  installPacketBufferReads();
   const client = mqtt.connect(urls[0]!, {
     ...tls,
     ...(servers === undefined ? {} : { servers }),
