@@ -1,4 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { waitUntil, type SystemdContainer } from '../../helpers/systemd-container.js';
 import { agentConfig, agentJournal, BOOT_TIMEOUT_MS, CONFIG, bootWithTributaryInstalled, startService, waitForLog, writeConfig } from './installed-tributary.js';
 
@@ -133,38 +137,47 @@ describe('tributary.service under systemd', () => {
 
     await container.exec(['systemctl', 'start', 'mosquitto']);
     const windowKey = (m: Record<string, unknown>) => `${String(m.rule)} ${String(m.start)}`;
-    await waitUntil(
-      async () => {
-        const keys = new Set((await received()).map(windowKey));
-        return committed.every((key) => keys.has(key)) ? true : undefined;
-      },
-      90_000,
-      `all ${committed.length} results committed before the kill over MQTT`,
-    );
-    const messages = await received();
-    // In order and without a gap: the buffer's sequence numbers, first arrivals only (QoS 1 may repeat one).
-    const firstArrivals: number[] = [];
-    const bySeq = new Map<number, Record<string, unknown>>();
-    for (const message of messages) {
-      const seq = Number(message.seq);
-      const seen = bySeq.get(seq);
-      if (seen) {
-        expect(message, 'a repeated message is the same result').toEqual(seen);
-        continue;
-      }
-      bySeq.set(seq, message);
-      firstArrivals.push(seq);
+    try {
+      await checkDelivery();
+    } catch (error) {
+      // Should it fail again (it flaked ~2 in 12 suite runs): keep what tells which results are missing and why.
+      throw await withDeliveryReport(container, error as Error, { committed, received: await received(), windowKey, killed: before, restarted: after });
     }
-    expect(firstArrivals).toEqual([...firstArrivals].sort((a, b) => a - b));
-    // Without a gap among the killed agent's results: its buffer spills in order, so a gap would be a committed result
-    // lost. Its last results before the kill may have been printed from memory and not yet spilled (memory first:
-    // at most commit_interval while the broker is down), and the restarted agent numbers from its own block.
-    const blockOf = (seq: number) => Math.floor((seq - 1) / SEQ_BLOCK);
-    const first = firstArrivals[0]!;
-    const killedAgents = firstArrivals.filter((seq) => blockOf(seq) === blockOf(first));
-    expect(killedAgents.length).toBeGreaterThanOrEqual(3);
-    expect(killedAgents).toEqual(Array.from({ length: killedAgents.length }, (_, i) => first + i));
     await container.exec(['systemctl', 'stop', 'recorder']);
+
+    async function checkDelivery(): Promise<void> {
+      await waitUntil(
+        async () => {
+          const keys = new Set((await received()).map(windowKey));
+          return committed.every((key) => keys.has(key)) ? true : undefined;
+        },
+        90_000,
+        `all ${committed.length} results committed before the kill over MQTT`,
+      );
+      const messages = await received();
+      // In order and without a gap: the buffer's sequence numbers, first arrivals only (QoS 1 may repeat one).
+      const firstArrivals: number[] = [];
+      const bySeq = new Map<number, Record<string, unknown>>();
+      for (const message of messages) {
+        const seq = Number(message.seq);
+        const seen = bySeq.get(seq);
+        if (seen) {
+          expect(message, 'a repeated message is the same result').toEqual(seen);
+          continue;
+        }
+        bySeq.set(seq, message);
+        firstArrivals.push(seq);
+      }
+      expect(firstArrivals).toEqual([...firstArrivals].sort((a, b) => a - b));
+      // Without a gap among the killed agent's results: its buffer spills in order, so a gap would be a committed result
+      // lost. Its last results before the kill may have been printed from memory and not yet spilled (memory first:
+      // at most commit_interval while the broker is down), and the restarted agent numbers from its own block.
+      const blockOf = (seq: number) => Math.floor((seq - 1) / SEQ_BLOCK);
+      const first = firstArrivals[0]!;
+      const killedAgents = firstArrivals.filter((seq) => blockOf(seq) === blockOf(first));
+      expect(killedAgents.length).toBeGreaterThanOrEqual(3);
+      expect(killedAgents).toEqual(Array.from({ length: killedAgents.length }, (_, i) => first + i));
+    }
   });
 
   it('systemctl stop completes within 5 s, with the buffer committed and closed', { timeout: 60_000 }, async () => {
@@ -179,3 +192,58 @@ describe('tributary.service under systemd', () => {
     expect(await container.show('tributary', 'ExecMainStatus')).toBe('0');
   });
 });
+
+/**
+ * Writes what a failed kill -9 delivery check needs to be understood into a file under a temp dir (kept) and to
+ * standard error: the committed results missing over MQTT, every message that did arrive (seq, rule, start), the
+ * buffer's cursors and rows, and the journals of the agent, the recorder and the broker with the broker's own log.
+ * Returns the error to throw: the original message with the missing results and the report's path.
+ */
+async function withDeliveryReport(
+  container: SystemdContainer,
+  error: Error,
+  found: { committed: string[]; received: Record<string, unknown>[]; windowKey: (m: Record<string, unknown>) => string; killed: number; restarted: number },
+): Promise<Error> {
+  const keys = new Set(found.received.map(found.windowKey));
+  const missing = found.committed.map((key, index) => ({ key, index })).filter(({ key }) => !keys.has(key));
+  const shell = async (script: string) => {
+    const result = await container.sh(script, { check: false, timeoutMs: 30_000 }).catch((e: Error) => ({ stdout: '', stderr: e.message }));
+    return (result.stdout + result.stderr).trimEnd();
+  };
+  let buffer: string;
+  try {
+    const db = new Database(container.hostPath('/var/lib/tributary/buffer.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      buffer = JSON.stringify({
+        cursors: db.prepare('SELECT sink, acked_seq FROM sink_cursors').all(),
+        results: db.prepare('SELECT COUNT(*) AS rows, MIN(seq) AS first, MAX(seq) AS last FROM results').get(),
+        sequence: db.prepare('SELECT seq FROM sqlite_sequence').all(),
+      });
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    buffer = `not readable: ${(e as Error).message}`;
+  }
+  const report = [
+    `killed agent pid ${found.killed}, restarted agent pid ${found.restarted}`,
+    `committed before the kill (printed by the killed agent, in order): ${found.committed.length}`,
+    `missing over MQTT: ${missing.length}`,
+    ...missing.map(({ key, index }) => `  #${index} ${key}`),
+    `arrived over MQTT, in order (seq rule start [backfilled]): ${found.received.length}`,
+    ...found.received.map((m) => `  ${String(m.seq)} ${found.windowKey(m)}${m.backfilled ? ' backfilled' : ''}`),
+    `buffer now (restarted agent): ${buffer}`,
+    '--- journalctl -u tributary',
+    await shell('journalctl -u tributary -o short-monotonic --no-pager'),
+    '--- journalctl -u recorder -u mosquitto',
+    await shell('journalctl -u recorder -u mosquitto -o short-monotonic --no-pager'),
+    '--- /var/log/mosquitto/mosquitto.log',
+    await shell('cat /var/log/mosquitto/mosquitto.log'),
+  ].join('\n');
+  const dir = await makeTempDir('kill-9-delivery');
+  const file = path.join(dir.path, 'report.txt');
+  await writeFile(file, `${error.message}\n${report}\n`);
+  process.stderr.write(`kill -9 delivery check failed; report (also in ${file}):\n${report}\n`);
+  const missingKeys = missing.map(({ key, index }) => `#${index} ${key}`).join(', ');
+  return new Error(`${error.message}\nmissing: ${missingKeys || 'none'}; report: ${file}`, { cause: error });
+}
