@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { installPacketBufferReads } from './packet-buffer-reads.js';
+import { agreeWithBl, installPacketBufferReads, type ReadMethods } from './packet-buffer-reads.js';
 
 /** Feeds the bytes to a fresh mqtt-packet parser in pieces cut at `cuts`, and returns the packets it emitted. */
 function parseInPieces(bytes: Buffer, cuts: number[]): mqttPacket.Packet[] {
@@ -84,5 +84,18 @@ describe('reading MQTT packets in place', () => {
     // Past the end bl throws a RangeError, and so do the fast reads (they leave it to bl).
     expect(() => list.readUInt8(bytes.length)).toThrow(RangeError);
     expect(() => list.readUInt16BE(bytes.length - 1)).toThrow(RangeError);
+  });
+
+  it('is not installed when a fast read would differ from bl', () => {
+    const require = createRequire(import.meta.url);
+    // bl's own methods, from its BufferList (the fast reads sit on the stream class mqtt-packet uses, not on this one).
+    const { BufferList } = createRequire(require.resolve('mqtt-packet'))('bl') as { BufferList: { prototype: ReadMethods } };
+    const bl = BufferList.prototype;
+    const original: ReadMethods = { readUInt8: bl.readUInt8, readUInt16BE: bl.readUInt16BE, readUInt32BE: bl.readUInt32BE, toString: bl.toString };
+    expect(agreeWithBl(BufferList.prototype, original, original)).toBe(true);
+    const littleEndian: ReadMethods = { ...original, readUInt16BE: function (this: unknown, offset?: number) { return (bl as unknown as { readUInt16LE: (o?: number) => number }).readUInt16LE.call(this, offset); } };
+    expect(agreeWithBl(BufferList.prototype, original, littleEndian)).toBe(false);
+    const offByOne: ReadMethods = { ...original, toString: function (this: unknown, encoding, start, end) { return original.toString.call(this as never, encoding, start, (end ?? 0) - 1); } };
+    expect(agreeWithBl(BufferList.prototype, original, offByOne)).toBe(false);
   });
 });
