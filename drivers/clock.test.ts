@@ -20,4 +20,17 @@ describe('systemClock', () => {
     const plain = await withSystemClock("systemClock.setTimeout(() => console.log('fired'), 200);");
     expect(plain.stdout).toBe('fired\n');
   });
+
+  it('reads monotonic time as process.hrtime does, since boot, to the microsecond', async () => {
+    const { systemClock } = await import('./clock.js');
+    const hrtimeMs = () => Number(process.hrtime.bigint() / 1_000n) / 1_000;
+    for (let i = 0; i < 5; i++) {
+      const before = hrtimeMs();
+      const monotonic = systemClock.monotonic();
+      const after = hrtimeMs();
+      expect(monotonic).toBeGreaterThanOrEqual(before - 0.001);
+      expect(monotonic).toBeLessThanOrEqual(after + 0.001);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
 });

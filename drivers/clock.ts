@@ -23,9 +23,25 @@ export interface Clock {
 }
 
 /** Milliseconds of CLOCK_MONOTONIC on Linux (since boot), the clock `process.hrtime` reads. */
-function systemMonotonic(): number {
+function hrtimeMs(): number {
   // Whole microseconds first: nanoseconds since boot outgrow a double's exact integers after about 104 days.
   return Number(process.hrtime.bigint() / 1_000n) / 1_000;
+}
+
+/**
+ * `performance.now()` reads the same clock as `process.hrtime`, counted from the process's start; the difference is
+ * taken once (around a read of each, after a first call that sets performance up), so that reading the clock before
+ * every reading makes no BigInts (issue 24: allocations per reading).
+ */
+const PROCESS_START_SINCE_BOOT_MS = (() => {
+  performance.now();
+  const before = hrtimeMs();
+  const now = performance.now();
+  return (before + hrtimeMs()) / 2 - now;
+})();
+
+function systemMonotonic(): number {
+  return PROCESS_START_SINCE_BOOT_MS + performance.now();
 }
 
 /** The system's clocks and Node's timers. */
