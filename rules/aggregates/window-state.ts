@@ -32,8 +32,14 @@ export class WindowState {
   private sumLow = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
-  /** Welford's running mean and sum of squared deviations from it: stable where Σx² − (Σx)²/n cancels. */
-  welfordMean = 0;
+  /**
+   * Welford's running mean and sum of squared deviations from it: stable where Σx² − (Σx)²/n cancels. Both are of
+   * the values less the window's first (`shift`): Welford's update multiplies the running mean's rounding (half its
+   * ulp) by a deviation, so around 1e9 deviations of 0.01 lost 5 digits; less one of the values, the mean is no
+   * larger than their spread, and nor is its rounding. One subtraction per reading, off the update's critical path.
+   */
+  private shift = 0;
+  private shiftedMean = 0;
   squaredDeviations = 0;
   firstTime = Number.POSITIVE_INFINITY;
   firstValue = Number.NaN;
@@ -73,9 +79,11 @@ export class WindowState {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (this.keepsMoments) {
-      const delta = value - this.welfordMean;
-      this.welfordMean += delta / this.count;
-      this.squaredDeviations += delta * (value - this.welfordMean);
+      if (this.count === 1) this.shift = value;
+      const shifted = value - this.shift;
+      const delta = shifted - this.shiftedMean;
+      this.shiftedMean += delta / this.count;
+      this.squaredDeviations += delta * (shifted - this.shiftedMean);
     }
     if (this.keepsEnds) {
       // Strict for first, non-strict for last: on equal times the earlier arrival is first, the later one last.
@@ -100,7 +108,8 @@ export class WindowState {
     this.sumLow = 0;
     this.min = Number.POSITIVE_INFINITY;
     this.max = Number.NEGATIVE_INFINITY;
-    this.welfordMean = 0;
+    this.shift = 0;
+    this.shiftedMean = 0;
     this.squaredDeviations = 0;
     this.firstTime = Number.POSITIVE_INFINITY;
     this.firstValue = Number.NaN;
@@ -116,10 +125,11 @@ export class WindowState {
     if (other.count === 0) return;
     const count = this.count + other.count;
     if (this.keepsMoments) {
-      // Chan, Golub and LeVeque's combination of two Welford states.
-      const delta = other.welfordMean - this.welfordMean;
+      // Chan, Golub and LeVeque's combination of two Welford states, in this one's shift (the other's when empty).
+      if (this.count === 0) this.shift = other.shift;
+      const delta = other.shift - this.shift + (other.shiftedMean - this.shiftedMean);
       this.squaredDeviations += other.squaredDeviations + ((delta * delta * this.count) / count) * other.count;
-      this.welfordMean += (delta * other.count) / count;
+      this.shiftedMean += (delta * other.count) / count;
     }
     this.count = count;
     this.addToSum(other.sumHigh);
