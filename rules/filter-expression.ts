@@ -78,6 +78,9 @@ const READING_FIELDS: Record<string, Evaluate> = {
  */
 export function compileFilterExpression(text: string): ReadingPredicate {
   const evaluate = compileExpression(text);
+  // A filter on the value alone (the usual plausibility range) tests it directly: no context to fill per reading.
+  const onValue = valueTest(jsep(text));
+  if (onValue) return (reading) => onValue(reading.value);
   const context: ExpressionContext = { reading: undefined as unknown as Reading, prev: Number.NaN, variables: {} };
   return (reading, prev = Number.NaN) => {
     context.reading = reading;
@@ -163,7 +166,7 @@ function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Eva
       if (!Object.hasOwn(BINARY, binary.operator)) {
         throw new ExpressionError(`operator "${binary.operator}" is not supported`, undefined);
       }
-      const constant = binary.right.type === 'Literal' ? (binary.right as jsep.Literal).value : undefined;
+      const constant = constantOf(binary.right);
       const onValue = binary.left.type === 'Identifier' && (binary.left as jsep.Identifier).name === 'value' && !variables.has('value');
       if (onValue && typeof constant === 'number') {
         const compared = compareValueWith(binary.operator, constant);
@@ -188,6 +191,59 @@ function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Eva
     default:
       throw new ExpressionError(`"${node.type}" is not allowed in a filter`, undefined);
   }
+}
+
+/**
+ * `value <op> <number>` (op one of < <= > >=), or two of them joined by `and`, as a test of the value alone; undefined
+ * for any other expression. Same results as the closure tree, which also compares the value with the constants.
+ */
+function valueTest(node: jsep.Expression): ((value: number) => boolean) | undefined {
+  if (node.type !== 'BinaryExpression') return undefined;
+  const binary = node as jsep.BinaryExpression;
+  if (binary.operator === 'and' || binary.operator === '&&') {
+    const left = valueTest(binary.left);
+    const right = left && valueTest(binary.right);
+    if (!left || !right) return undefined;
+    const low = bound(binary.left);
+    const high = bound(binary.right);
+    // The usual plausibility range in one comparison pair, without calls.
+    if (low?.operator === '>' && high?.operator === '<') {
+      const [a, b] = [low.k, high.k];
+      return (v) => v > a && v < b;
+    }
+    return (v) => left(v) && right(v);
+  }
+  const compared = bound(node);
+  if (!compared) return undefined;
+  const k = compared.k;
+  switch (compared.operator) {
+    case '<': return (v) => v < k;
+    case '<=': return (v) => v <= k;
+    case '>': return (v) => v > k;
+    default: return (v) => v >= k;
+  }
+}
+
+/** `value <op> <number>` with op one of < <= > >=, as its operator and number. */
+function bound(node: jsep.Expression): { operator: string; k: number } | undefined {
+  if (node.type !== 'BinaryExpression') return undefined;
+  const binary = node as jsep.BinaryExpression;
+  const onValue = binary.left.type === 'Identifier' && (binary.left as jsep.Identifier).name === 'value';
+  const k = constantOf(binary.right);
+  return onValue && typeof k === 'number' && ['<', '<=', '>', '>='].includes(binary.operator) ? { operator: binary.operator, k } : undefined;
+}
+
+/**
+ * The value of a literal, or of a sign before a number literal: jsep reads `-40` as minus applied to 40, and the
+ * fast paths below compare with constants only.
+ */
+function constantOf(node: jsep.Expression): unknown {
+  if (node.type === 'Literal') return (node as jsep.Literal).value;
+  if (node.type !== 'UnaryExpression') return undefined;
+  const unary = node as jsep.UnaryExpression;
+  const value = unary.argument.type === 'Literal' ? (unary.argument as jsep.Literal).value : undefined;
+  if (typeof value !== 'number') return undefined;
+  return unary.operator === '-' ? -value : unary.operator === '+' ? value : undefined;
 }
 
 /**
@@ -237,13 +293,8 @@ function compareValueWith(operator: string, k: number): Evaluate | undefined {
 
 /** `value > a and value < b` (any of < <= > >=, number literals): the usual plausibility filter, as one closure. */
 function valueRange(left: jsep.Expression, right: jsep.Expression, variables: ReadonlySet<string>): Evaluate | undefined {
-  const bound = (node: jsep.Expression): { operator: string; k: number } | undefined => {
-    if (node.type !== 'BinaryExpression') return undefined;
-    const binary = node as jsep.BinaryExpression;
-    const onValue = binary.left.type === 'Identifier' && (binary.left as jsep.Identifier).name === 'value' && !variables.has('value');
-    const k = binary.right.type === 'Literal' ? (binary.right as jsep.Literal).value : undefined;
-    return onValue && typeof k === 'number' && ['<', '<=', '>', '>='].includes(binary.operator) ? { operator: binary.operator, k } : undefined;
-  };
+  // `value` named as a variable (a derived reading's input) is not the reading's value.
+  if (variables.has('value')) return undefined;
   const a = bound(left);
   const b = bound(right);
   if (!a || !b) return undefined;
