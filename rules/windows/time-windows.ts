@@ -17,7 +17,7 @@ interface Window {
 }
 
 interface GroupWindows {
-  readonly identity: GroupIdentity;
+  identity: GroupIdentity;
   /** Windows not yet emitted, by start ascending. */
   readonly open: Window[];
   /** Emitted windows still open to late updates (`late: update`), by start ascending. */
@@ -26,6 +26,11 @@ interface GroupWindows {
   nextStart: number;
   /** With panes: the readings, one slide each, by start ascending (see TimeWindows.panes). */
   readonly panes: Pane[];
+  /**
+   * Kept, with nothing open, after emitting its last window (see `advance`): its next reading starts it as a new
+   * group would start, and it is forgotten at the next emission if none came.
+   */
+  kept: boolean;
 }
 
 /** One slide of a group's readings, shared by every overlapping window that covers it. */
@@ -80,7 +85,7 @@ export class TimeWindows implements WindowOperator {
     if (!(spec.sizeMs >= 1 && spec.slideMs >= 1)) {
       throw new RangeError(`rule "${rule}": window size and slide must be at least 1ms`);
     }
-    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN, panes: [] }));
+    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN, panes: [], kept: false }));
     this.hasEmitted = timing.late === 'update';
     this.tumbling = spec.slideMs === spec.sizeMs;
     this.panes = spec.slideMs < spec.sizeMs && spec.sizeMs % spec.slideMs === 0;
@@ -97,10 +102,16 @@ export class TimeWindows implements WindowOperator {
       return;
     }
     const group = this.groups.get(reading);
+    if (group.kept) {
+      // As if forgotten and made afresh: a series' results carry the tags of its window's first reading.
+      group.kept = false;
+      group.identity = this.groups.identityOf(reading);
+    }
     if (this.tumbling) {
       this.addTumbling(reading, group);
       return;
     }
+    if (this.panes && this.addToNewestPane(reading, group)) return;
     const { sizeMs, slideMs, offsetMs } = this.spec;
     const newest = floorTo(time, slideMs, offsetMs);
     let late = false;
@@ -135,6 +146,24 @@ export class TimeWindows implements WindowOperator {
     else if (late) this.counters.late += 1;
   }
 
+  /**
+   * A reading in the group's newest pane, when every window over that pane is still open (none due, none before the
+   * group's next start): those windows were all opened by the pane's first reading, so only the pane takes it, as
+   * the loop in `add` would do. False otherwise; then `add` goes the long way.
+   */
+  private addToNewestPane(reading: Reading, group: GroupWindows): boolean {
+    const panes = group.panes;
+    if (panes.length === 0) return false;
+    const pane = panes[panes.length - 1]!;
+    const time = reading.timestamp;
+    const paneEnd = pane.start + this.spec.slideMs;
+    // The oldest window over the pane ends with the pane and starts `size` before that.
+    if (!(time >= pane.start && time < paneEnd && paneEnd > this.watermark && !(paneEnd - this.sizeMs < group.nextStart))) return false;
+    pane.accumulator.add(reading.value, time);
+    if (paneEnd < this.nextDue) this.nextDue = paneEnd;
+    return true;
+  }
+
   /** The group's pane starting at `start`, opened if need be (nearly always the newest). */
   private paneAt(group: GroupWindows, start: number): Pane {
     const panes = group.panes;
@@ -165,14 +194,20 @@ export class TimeWindows implements WindowOperator {
   private addTumbling(reading: Reading, group: GroupWindows): void {
     const size = this.sizeMs;
     const time = reading.timestamp;
+    const open = group.open;
+    const newest = open.length > 0 ? open[open.length - 1]! : undefined;
+    // In the newest window, which is neither due nor before the group's next start: no division to find the window.
+    if (newest !== undefined && time >= newest.start && time < newest.start + size && newest.start + size > this.watermark && !(newest.start < group.nextStart)) {
+      newest.accumulator!.add(reading.value, time);
+      if (newest.start + size < this.nextDue) this.nextDue = newest.start + size;
+      return;
+    }
     const start = floorTo(time, size, this.offsetMs);
     const end = start + size;
     if (end <= this.watermark || start < group.nextStart) {
       this.addLate(reading, group, start);
       return;
     }
-    const open = group.open;
-    const newest = open.length > 0 ? open[open.length - 1]! : undefined;
     let window = newest !== undefined && newest.start === start ? newest : findWindow(open, start);
     if (!window) {
       window = this.openWindow(start);
@@ -204,6 +239,7 @@ export class TimeWindows implements WindowOperator {
     const from = out.length;
     let idleGroups = 0;
     this.groups.forEach((group) => {
+      const before = out.length;
       if (this.hasEmitted) this.reemitUpdated(group, out);
       if (this.timing.empty === 'emit') {
         this.emitWithEmpty(group, out);
@@ -221,13 +257,19 @@ export class TimeWindows implements WindowOperator {
       if (this.hasEmitted && group.emitted.length > 0) {
         nextDue = Math.min(nextDue, group.emitted[0]!.start + sizeMs + this.timing.updateWithinMs);
       }
-      if (group.open.length === 0 && group.emitted.length === 0) idleGroups += 1;
+      if (group.open.length === 0 && group.emitted.length === 0) {
+        // A group that just emitted its last window is kept until the next emission: its sensor nearly always goes
+        // on reporting, and forgetting it now would rebuild its state (and its place in the index) at once.
+        group.kept = out.length > before;
+        if (!group.kept) idleGroups += 1;
+      }
     });
     this.nextDue = nextDue;
     sortByEnd(out, from);
-    // Groups with nothing open and nothing to emit are forgotten, unless empty windows keep them alive.
+    // Groups with nothing open, nothing to emit and nothing just emitted are forgotten, unless empty windows keep them
+    // alive.
     if (this.timing.empty === 'skip' && idleGroups > 0) {
-      this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0);
+      this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0 && !group.kept);
     }
   }
 
