@@ -24,17 +24,21 @@ export function compileSelector(spec: SelectSpec): (reading: Reading) => boolean
   // Sensor names repeat: remember each name's glob verdict instead of running the regexes every time.
   const sensorVerdicts = new Map<string, boolean>();
   const MAX_REMEMBERED = 10_000;
+  const sensorMatches = (sensor: string): boolean => {
+    let verdict = sensorVerdicts.get(sensor);
+    if (verdict === undefined) {
+      verdict = globs.some((matches) => matches(sensor));
+      if (sensorVerdicts.size < MAX_REMEMBERED) sensorVerdicts.set(sensor, verdict);
+    }
+    return verdict;
+  };
+  // The usual selection, sensor globs alone, without the checks it does not need.
+  if (!sources && globs.length > 0 && tagTests.length === 0) return (reading) => sensorMatches(reading.sensor);
   return (reading) => {
     if (sources && !sources.has(reading.source)) return false;
-    if (globs.length > 0) {
-      let verdict = sensorVerdicts.get(reading.sensor);
-      if (verdict === undefined) {
-        verdict = globs.some((matches) => matches(reading.sensor));
-        if (sensorVerdicts.size < MAX_REMEMBERED) sensorVerdicts.set(reading.sensor, verdict);
-      }
-      if (!verdict) return false;
-    }
-    for (const test of tagTests) if (!test(reading)) return false;
+    if (globs.length > 0 && !sensorMatches(reading.sensor)) return false;
+    // Indexed loop: no iterator per reading.
+    for (let i = 0; i < tagTests.length; i++) if (!tagTests[i]!(reading)) return false;
     return true;
   };
 }

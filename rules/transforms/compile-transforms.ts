@@ -4,6 +4,7 @@ import { describeInput, explainIssues } from '../issue-explainer.js';
 import { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, TRANSFORMS } from './registry.js';
 import type { SensorMemory } from './per-sensor.js';
 import type { Transform } from './transform.js';
+import { withValue } from './copy-reading.js';
 
 export { TRANSFORM_NAMES, TRANSFORM_SCHEMAS, transformStepSchema } from './registry.js';
 
@@ -53,7 +54,33 @@ export interface TransformChain {
  * wrong and what to do about it. Every call builds fresh steps, with fresh per-sensor state.
  */
 export function compileTransforms(steps: readonly unknown[]): TransformChain {
-  return new Chain(steps.map(compileStep));
+  const transforms = steps.map(compileStep);
+  return new Chain(fuseValueSteps(transforms), transforms.length);
+}
+
+/**
+ * Neighbouring steps that only map the value (`multiply: 1.01`, `offset: -0.2`) as one step: the same values,
+ * computed in the same order, in one copy of the reading instead of one per step.
+ */
+function fuseValueSteps(transforms: readonly Transform[]): Transform[] {
+  const fused: Transform[] = [];
+  for (let i = 0; i < transforms.length; ) {
+    let end = i;
+    while (end < transforms.length && transforms[end]!.mapValue) end++;
+    if (end - i < 2) {
+      fused.push(transforms[i]!);
+      i++;
+      continue;
+    }
+    const maps = transforms.slice(i, end).map((transform) => transform.mapValue!);
+    const mapValue = (value: number): number => {
+      for (let k = 0; k < maps.length; k++) value = maps[k]!(value);
+      return value;
+    };
+    fused.push({ apply: (reading) => withValue(reading, mapValue(reading.value)), mapValue });
+    i = end;
+  }
+  return fused;
 }
 
 function compileStep(step: unknown, index: number): Transform {
@@ -101,8 +128,12 @@ class Chain implements TransformChain {
   /** The per-sensor state of the stateful steps. */
   private readonly memories: SensorMemory[];
 
-  constructor(private readonly transforms: readonly Transform[]) {
-    this.steps = transforms.length;
+  /** `steps`: how many steps the rule lists (neighbouring value steps may run as one transform). */
+  constructor(
+    private readonly transforms: readonly Transform[],
+    steps: number,
+  ) {
+    this.steps = steps;
     this.timed = transforms.flatMap((transform, i) => (transform.advance ? [i] : []));
     this.memories = transforms.flatMap((transform) => (transform.sensors ? [transform.sensors] : []));
   }

@@ -1,18 +1,15 @@
 import { z } from 'zod';
 import { withValue } from './copy-reading.js';
 import { defineTransform, finite } from './transform-definition.js';
+import type { Transform } from './transform.js';
 
 // Steps that look at one value and nothing else: no state, no time.
 
 /** `multiply: 1.8` — value × k. */
-export const multiply = defineTransform(finite(), (factor) => ({
-  apply: (reading) => withValue(reading, reading.value * factor),
-}));
+export const multiply = defineTransform(finite(), (factor) => valueStep((value) => value * factor));
 
 /** `offset: 32` — value + k. */
-export const offset = defineTransform(finite(), (addend) => ({
-  apply: (reading) => withValue(reading, reading.value + addend),
-}));
+export const offset = defineTransform(finite(), (addend) => valueStep((value) => value + addend));
 
 /** `round: 1` — to N decimals, halves away from zero (as ESPHome's roundf). */
 export const round = defineTransform(
@@ -23,7 +20,7 @@ export const round = defineTransform(
     .max(15, { error: 'must be at most 15 decimals' }),
   (decimals) => {
     const scale = 10 ** decimals;
-    return { apply: (reading) => withValue(reading, roundHalfAway(reading.value * scale) / scale) };
+    return valueStep((value) => roundHalfAway(value * scale) / scale);
   },
 );
 
@@ -35,9 +32,14 @@ export const roundToMultipleOf = defineTransform(
     const decimals = decimalsOf(multiple);
     const scale = 10 ** decimals;
     const clean = decimals <= 15 ? (x: number) => Math.round(x * scale) / scale : (x: number) => x;
-    return { apply: (reading) => withValue(reading, clean(roundHalfAway(reading.value / multiple) * multiple) + 0) };
+    return valueStep((value) => clean(roundHalfAway(value / multiple) * multiple) + 0);
   },
 );
+
+/** A step that maps each value to another and never drops a reading: the chain runs neighbouring ones as one. */
+function valueStep(mapValue: (value: number) => number): Transform {
+  return { apply: (reading) => withValue(reading, mapValue(reading.value)), mapValue };
+}
 
 /**
  * Rounds to a whole number, halves away from zero. `x` computed as value × 10^n lands a hair below the half for
