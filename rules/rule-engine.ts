@@ -144,7 +144,7 @@ export class RuleEngine {
       }
     }
     // Each rule's results are in time order; across rules, too, so the buffer fills chronologically.
-    if (this.rules.length > 1 && out.length > 1) out.sort((a, b) => timeOf(a) - timeOf(b));
+    if (this.rules.length > 1 && !inTimeOrder(out)) out.sort((a, b) => timeOf(a) - timeOf(b));
     return out;
   }
 
@@ -250,6 +250,12 @@ function routing(rules: CompiledRule[]) {
     }
   }
   return { rules, bySource, fromEverySource, downstream };
+}
+
+/** Whether the results are already in time order (rules whose windows end together): one pass, no sort. */
+function inTimeOrder(out: readonly RuleResult[]): boolean {
+  for (let i = 1; i < out.length; i++) if (timeOf(out[i - 1]!) > timeOf(out[i]!)) return false;
+  return true;
 }
 
 /** When a result happened: a window's end, a reading's timestamp. */

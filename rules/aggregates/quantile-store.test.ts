@@ -174,3 +174,28 @@ describe('median and percentiles of large windows (sketch)', () => {
     expect(Math.abs(out.median! - 20)).toBeLessThanOrEqual(0.2);
   });
 });
+
+describe('merging stores', () => {
+  it('gives the percentiles of one store holding every value, whether the parts were sorted before or not (-0 before 0)', () => {
+    const value = fc.oneof(fc.constantFrom(0, -0, 1, -1), fc.double({ min: -1e6, max: 1e6, noNaN: true }));
+    fc.assert(
+      fc.property(fc.array(fc.array(value, { maxLength: 30 }), { minLength: 1, maxLength: 4 }), fc.boolean(), (parts, sortFirst) => {
+        const whole = new QuantileStore(1_024);
+        const merged = new QuantileStore(1_024);
+        for (const part of parts) {
+          const store = new QuantileStore(1_024);
+          for (const v of part) {
+            store.add(v);
+            whole.add(v);
+          }
+          // A pane already read by an earlier window is sorted; a fresh one is not.
+          if (sortFirst) store.percentile(50);
+          merged.merge(store);
+        }
+        for (let percent = 0; percent <= 100; percent += 2.5) {
+          expect(Object.is(merged.percentile(percent), whole.percentile(percent)), `p${percent}`).toBe(true);
+        }
+      }),
+    );
+  });
+});

@@ -59,7 +59,7 @@ export class QuantileStore {
     this.sketch = undefined;
   }
 
-  /** Adds every value of `other` (left unchanged). */
+  /** Adds every value of `other` (whose values stay the same, though it may sort them). */
   merge(other: QuantileStore): void {
     if (other.sketch) {
       mergeSketch(this.sketch ?? this.toSketch(), other.sketch);
@@ -79,9 +79,18 @@ export class QuantileStore {
       this.values = grown;
     }
     if (other.size === 0) return;
-    this.values.set(other.values.subarray(0, other.size), this.size);
+    if (this.sorted) {
+      // Sorted runs merge in one pass: a hopping window merges the same panes as the windows before it, and each
+      // pane is sorted once (in place: the same values) instead of every window sorting all of its values again.
+      other.sort();
+      mergeSorted(this.values, this.size, other.values, other.size);
+    } else {
+      // A loop, not set(subarray(…)): a pane holds a few dozen values, and a subarray is an object made per merge.
+      const values = this.values;
+      const from = other.values;
+      for (let i = 0, at = this.size; i < other.size; i++, at++) values[at] = from[i]!;
+    }
     this.size = size;
-    this.sorted = false;
   }
 
   /** The `percent`-th percentile (0 … 100); undefined when there are no values. */
@@ -94,11 +103,15 @@ export class QuantileStore {
     const fraction = rank - below;
     const above = fraction > 0 ? below + 1 : below;
     if (this.sketch) return interpolate(sketchValueAtRank(this.sketch, below), sketchValueAtRank(this.sketch, above), fraction);
-    if (!this.sorted) {
-      this.values.subarray(0, this.size).sort(); // a typed array sorts by number
-      this.sorted = true;
-    }
+    this.sort();
     return interpolate(this.values[below]!, this.values[above]!, fraction);
+  }
+
+  /** Sorts the exact values in place, once until the next `add`. */
+  private sort(): void {
+    if (this.sorted) return;
+    this.values.subarray(0, this.size).sort(); // a typed array sorts by number, -0 before 0
+    this.sorted = true;
   }
 
   private toSketch(): DDSketch {
@@ -108,6 +121,27 @@ export class QuantileStore {
     this.values = new Float64Array(0);
     this.size = 0;
     return sketch;
+  }
+}
+
+/**
+ * Merges the sorted `from[0 … fromSize)` into the sorted `into[0 … intoSize)`, which has room for both, from the back
+ * so nothing is overwritten before it is moved. Same order as a typed array's sort: by number, -0 before 0.
+ */
+function mergeSorted(into: Float64Array, intoSize: number, from: Float64Array, fromSize: number): void {
+  let i = intoSize - 1;
+  let j = fromSize - 1;
+  for (let at = intoSize + fromSize - 1; j >= 0; at--) {
+    const a = i >= 0 ? into[i]! : Number.NEGATIVE_INFINITY;
+    const b = from[j]!;
+    // a after b: larger, or 0 after -0 (1/0 is Infinity, 1/-0 is -Infinity).
+    if (i >= 0 && (a > b || (a === b && 1 / a > 1 / b))) {
+      into[at] = a;
+      i--;
+    } else {
+      into[at] = b;
+      j--;
+    }
   }
 }
 
