@@ -80,6 +80,11 @@ export class CompiledRule {
   private readonly alerts: AlertTracker | GroupAlertTracker | undefined;
   /** Windows go by arrival time: readings are re-stamped with `now`. */
   private readonly processingTime: boolean;
+  /**
+   * The window, when a taken reading goes to it as it is (no derive, no alert, event time, not a count window): the
+   * usual rule, which then skips the checks in `take`.
+   */
+  private readonly plainWindow: WindowOperator | undefined;
   /** Results made while taking readings (rules without a window), handed over at the next advance. */
   private readonly pending: RuleResult[] = [];
   private readonly windowResults: WindowResult[] = [];
@@ -107,6 +112,8 @@ export class CompiledRule {
     this.countWindow = this.window instanceof CountWindows ? this.window : undefined;
     this.alerts = spec.alert ? createAlertTracker(spec.name, spec.alert, options.groupModelChanged) : undefined;
     this.processingTime = spec.window?.time === 'processing';
+    const plain = !this.derive && !this.alerts && !this.processingTime && !this.countWindow;
+    this.plainWindow = plain ? this.window : undefined;
   }
 
   /** A snapshot of the rule's counters. */
@@ -138,7 +145,8 @@ export class CompiledRule {
         return;
       }
     }
-    this.take(current, now);
+    if (this.plainWindow) this.plainWindow.add(current);
+    else this.take(current, now);
   }
 
   /** Moves time to `now`; appends every result that became due to `out`. */

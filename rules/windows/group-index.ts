@@ -49,11 +49,17 @@ export class GroupIndex<State> {
   }
 
   get(reading: Reading): State {
-    // Fast path for the default grouping: same source as the last reading, group already known.
+    // Fast path for the default grouping: same source as the last reading, group already known. Kept apart from
+    // `find` so that it is small enough for V8 to inline into the window operators.
     if (this.bySeries && reading.source === this.lastSourceKey) {
       const state = this.lastBySensor!.get(reading.sensor) as State | undefined;
       if (state !== undefined) return state;
     }
+    return this.find(reading);
+  }
+
+  /** The state of the reading's group, made if need be. */
+  private find(reading: Reading): State {
     const sourceKey = this.groupBy.source ? reading.source : '';
     const sensorKey = this.groupBy.sensor ? reading.sensor : '';
     // Most agents have a handful of sources: remembering the last one's map saves a lookup per reading.

@@ -409,5 +409,7 @@ function findWindow(windows: readonly Window[], start: number): Window | undefin
 function insertByStart(windows: Window[], window: Window): void {
   let i = windows.length;
   while (i > 0 && windows[i - 1]!.start > window.start) i--;
-  windows.splice(i, 0, window);
+  // Appending, nearly always: push rather than splice, which makes an array of what it removed.
+  if (i === windows.length) windows.push(window);
+  else windows.splice(i, 0, window);
 }
