@@ -84,7 +84,9 @@ export class CompiledRule {
    * The window, when a taken reading goes to it as it is (no derive, no alert, event time, not a count window): the
    * usual rule, which then skips the checks in `take`.
    */
-  private readonly plainWindow: WindowOperator | undefined;
+  private readonly plainWindow: TimeWindows | SessionWindows | undefined;
+  /** With a plain window, transforms that only map the value: the window takes the mapped value, without a copy. */
+  private readonly mapValue: ((value: number) => number) | undefined;
   /** Results made while taking readings (rules without a window), handed over at the next advance. */
   private readonly pending: RuleResult[] = [];
   private readonly windowResults: WindowResult[] = [];
@@ -113,7 +115,9 @@ export class CompiledRule {
     this.alerts = spec.alert ? createAlertTracker(spec.name, spec.alert, options.groupModelChanged) : undefined;
     this.processingTime = spec.window?.time === 'processing';
     const plain = !this.derive && !this.alerts && !this.processingTime && !this.countWindow;
-    this.plainWindow = plain ? this.window : undefined;
+    // Count windows take the arrival time as their second argument; time and session windows a mapped value.
+    this.plainWindow = plain && (this.window instanceof TimeWindows || this.window instanceof SessionWindows) ? this.window : undefined;
+    this.mapValue = this.plainWindow ? this.transforms?.mapValue : undefined;
   }
 
   /** A snapshot of the rule's counters. */
@@ -136,6 +140,10 @@ export class CompiledRule {
         this.own.filteredOut += 1;
         return;
       }
+    }
+    if (this.mapValue) {
+      this.plainWindow!.add(reading, this.mapValue(reading.value));
+      return;
     }
     let current: Reading | undefined = reading;
     if (this.transforms) {

@@ -230,6 +230,24 @@ describe('RuleEngine', () => {
     ]);
   });
 
+  it('windows the values of steps that only map the value (multiply, offset, round) as a copy of each reading would give', () => {
+    const transform = [{ multiply: 1.01 }, { offset: -0.2 }, { round: 1 }];
+    const mapped = (v: number) => Math.round((v * 1.01 - 0.2) * 10) / 10;
+    const engine = new RuleEngine([
+      rule('steps', { transform, aggregates: ['count', 'sum', 'min', 'max', 'median'] }),
+      // Passed on one by one (no window): each reading is a transformed copy.
+      rule('copies', { transform, window: undefined, aggregates: [] }),
+    ]);
+    const values = [20.04, 31.5, -7.25, 88.88, 20.04];
+    values.forEach((value, i) => engine.push(reading('t', value, 1_000 + i * 100, 'sim', { room: 'north' })));
+    const results = engine.advance(T0 + 20_000);
+    const copies = results.filter((r) => r.kind === 'reading').map((r) => (r.kind === 'reading' ? r.value : Number.NaN));
+    expect(copies).toEqual(values.map(mapped));
+    const [window] = windows(results);
+    expect(window!.tags).toEqual({ room: 'north' });
+    expect(window!.values).toEqual({ count: 5, sum: copies.reduce((a, b) => a + b, 0), min: Math.min(...copies), max: Math.max(...copies), median: [...copies].sort((a, b) => a - b)[2] });
+  });
+
   it('refuses rules that read from each other in a circle', () => {
     expect(() => new RuleEngine([rule('a', { from: ['b'] }), rule('b', { from: ['a'] })])).toThrow(
       'rules read from each other in a circle: a → b → a',

@@ -47,6 +47,11 @@ export interface TransformChain {
   readonly steps: number;
   /** Readings a step could not compute (an expression that gave NaN or infinity), summed over the steps. */
   readonly errors: number;
+  /**
+   * When every step only maps the value (multiply, offset …): that mapping, so a caller that needs only the value
+   * can skip the copy of the reading `apply` makes.
+   */
+  readonly mapValue?: (value: number) => number;
 }
 
 /**
@@ -123,6 +128,7 @@ function compileStep(step: unknown, index: number): Transform {
 
 class Chain implements TransformChain {
   readonly steps: number;
+  readonly mapValue: ((value: number) => number) | undefined;
   /** Positions of the steps that emit on their own, in order. */
   private readonly timed: number[];
   /** The per-sensor state of the stateful steps. */
@@ -134,6 +140,8 @@ class Chain implements TransformChain {
     steps: number,
   ) {
     this.steps = steps;
+    // Neighbouring value steps are fused, so a chain of value steps alone is one transform.
+    this.mapValue = transforms.length === 1 ? transforms[0]!.mapValue : undefined;
     this.timed = transforms.flatMap((transform, i) => (transform.advance ? [i] : []));
     this.memories = transforms.flatMap((transform) => (transform.sensors ? [transform.sensors] : []));
   }

@@ -56,7 +56,8 @@ export class SessionWindows implements WindowOperator {
     this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], closedUntil: Number.NEGATIVE_INFINITY }));
   }
 
-  add(reading: Reading): void {
+  /** `value`: the reading's value after transforms that only map it (the reading is then not copied for them). */
+  add(reading: Reading, value: number = reading.value): void {
     const time = reading.timestamp;
     if (time < this.horizon.time) {
       this.counters.late += 1;
@@ -68,7 +69,7 @@ export class SessionWindows implements WindowOperator {
     if (time + gap <= this.watermark) {
       // A session of its own would be over: taken only inside a session still open, whose bounds it leaves alone.
       const inside = open.find((s) => time >= s.first && time <= s.last);
-      if (inside) inside.accumulator.add(reading.value, time);
+      if (inside) inside.accumulator.add(value, time);
       else this.counters.late += 1;
       return;
     }
@@ -104,7 +105,7 @@ export class SessionWindows implements WindowOperator {
         open.splice(after, 0, session);
       }
     }
-    session.accumulator.add(reading.value, time);
+    session.accumulator.add(value, time);
     if (time < session.first) session.first = time;
     if (time > session.last) session.last = time;
     const due = this.dueTime(session);

@@ -95,7 +95,8 @@ export class TimeWindows implements WindowOperator {
     this.maxDelayMs = timing.maxDelayMs ?? Number.POSITIVE_INFINITY;
   }
 
-  add(reading: Reading): void {
+  /** `value`: the reading's value after transforms that only map it (the reading is then not copied for them). */
+  add(reading: Reading, value: number = reading.value): void {
     const time = reading.timestamp;
     if (time < this.horizon.time) {
       this.counters.late += 1;
@@ -108,10 +109,10 @@ export class TimeWindows implements WindowOperator {
       group.identity = this.groups.identityOf(reading);
     }
     if (this.tumbling) {
-      this.addTumbling(reading, group);
+      this.addTumbling(reading, group, value);
       return;
     }
-    if (this.panes && this.addToNewestPane(reading, group)) return;
+    if (this.panes && this.addToNewestPane(reading, group, value)) return;
     const { sizeMs, slideMs, offsetMs } = this.spec;
     const newest = floorTo(time, slideMs, offsetMs);
     let late = false;
@@ -123,7 +124,7 @@ export class TimeWindows implements WindowOperator {
         late = true;
         const emitted = this.hasEmitted ? findWindow(group.emitted, start) : undefined;
         if (emitted) {
-          emitted.accumulator?.add(reading.value, time);
+          emitted.accumulator?.add(value, time);
           emitted.dirty = true;
           updated = true;
           taken = true;
@@ -136,12 +137,12 @@ export class TimeWindows implements WindowOperator {
         window = this.openWindow(start);
         insertByStart(group.open, window);
       }
-      window.accumulator?.add(reading.value, time);
+      window.accumulator?.add(value, time);
       taken = true;
       if (end < this.nextDue) this.nextDue = end;
     }
     // The pane is the slide the reading falls in: the newest window's first.
-    if (this.panes && taken) this.paneAt(group, newest).accumulator.add(reading.value, time);
+    if (this.panes && taken) this.paneAt(group, newest).accumulator.add(value, time);
     if (updated) this.counters.lateUpdates += 1;
     else if (late) this.counters.late += 1;
   }
@@ -151,7 +152,7 @@ export class TimeWindows implements WindowOperator {
    * group's next start): those windows were all opened by the pane's first reading, so only the pane takes it, as
    * the loop in `add` would do. False otherwise; then `add` goes the long way.
    */
-  private addToNewestPane(reading: Reading, group: GroupWindows): boolean {
+  private addToNewestPane(reading: Reading, group: GroupWindows, value: number): boolean {
     const panes = group.panes;
     if (panes.length === 0) return false;
     const pane = panes[panes.length - 1]!;
@@ -159,7 +160,7 @@ export class TimeWindows implements WindowOperator {
     const paneEnd = pane.start + this.spec.slideMs;
     // The oldest window over the pane ends with the pane and starts `size` before that.
     if (!(time >= pane.start && time < paneEnd && paneEnd > this.watermark && !(paneEnd - this.sizeMs < group.nextStart))) return false;
-    pane.accumulator.add(reading.value, time);
+    pane.accumulator.add(value, time);
     if (paneEnd < this.nextDue) this.nextDue = paneEnd;
     return true;
   }
@@ -191,21 +192,21 @@ export class TimeWindows implements WindowOperator {
   }
 
   /** The common case, a reading in exactly one window: no loop, and the window is nearly always the newest. */
-  private addTumbling(reading: Reading, group: GroupWindows): void {
+  private addTumbling(reading: Reading, group: GroupWindows, value: number): void {
     const size = this.sizeMs;
     const time = reading.timestamp;
     const open = group.open;
     const newest = open.length > 0 ? open[open.length - 1]! : undefined;
     // In the newest window, which is neither due nor before the group's next start: no division to find the window.
     if (newest !== undefined && time >= newest.start && time < newest.start + size && newest.start + size > this.watermark && !(newest.start < group.nextStart)) {
-      newest.accumulator!.add(reading.value, time);
+      newest.accumulator!.add(value, time);
       if (newest.start + size < this.nextDue) this.nextDue = newest.start + size;
       return;
     }
     const start = floorTo(time, size, this.offsetMs);
     const end = start + size;
     if (end <= this.watermark || start < group.nextStart) {
-      this.addLate(reading, group, start);
+      this.addLate(reading, group, start, value);
       return;
     }
     let window = newest !== undefined && newest.start === start ? newest : findWindow(open, start);
@@ -213,17 +214,17 @@ export class TimeWindows implements WindowOperator {
       window = this.openWindow(start);
       insertByStart(open, window);
     }
-    window.accumulator!.add(reading.value, time); // tumbling windows never share panes
+    window.accumulator!.add(value, time); // tumbling windows never share panes
     if (end < this.nextDue) this.nextDue = end;
   }
 
-  private addLate(reading: Reading, group: GroupWindows, start: number): void {
+  private addLate(reading: Reading, group: GroupWindows, start: number, value: number): void {
     const emitted = this.hasEmitted ? findWindow(group.emitted, start) : undefined;
     if (!emitted) {
       this.counters.late += 1;
       return;
     }
-    emitted.accumulator!.add(reading.value, reading.timestamp); // tumbling windows never share panes
+    emitted.accumulator!.add(value, reading.timestamp); // tumbling windows never share panes
     emitted.dirty = true;
     this.counters.lateUpdates += 1;
     this.nextDue = Math.min(this.nextDue, this.watermark);
