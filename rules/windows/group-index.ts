@@ -73,7 +73,7 @@ export class GroupIndex<State> {
     if (this.groupBy.tags.length === 0) {
       let state = bySensor.get(sensorKey) as State | undefined;
       if (state === undefined) {
-        state = this.create(this.identityOf(reading));
+        state = this.create(this.identity(reading));
         bySensor.set(sensorKey, state);
       }
       return state;
@@ -86,7 +86,7 @@ export class GroupIndex<State> {
     const tagKey = this.groupBy.tags.map((name) => reading.tags[name] ?? '').join('\u0000');
     let state = byTags.get(tagKey);
     if (state === undefined) {
-      state = this.create(this.identityOf(reading));
+      state = this.create(this.identity(reading));
       byTags.set(tagKey, state);
     }
     return state;
@@ -169,8 +169,7 @@ export class GroupIndex<State> {
     }
   }
 
-  /** The identity a group created for this reading gets. */
-  identityOf(reading: Reading): GroupIdentity {
+  private identity(reading: Reading): GroupIdentity {
     let tags: Tags = reading.tags;
     // A series (one source and sensor) carries its tags; a group across series only the tags it is grouped by, not
     // those of whichever reading happened to come first.

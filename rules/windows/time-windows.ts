@@ -17,7 +17,7 @@ interface Window {
 }
 
 interface GroupWindows {
-  identity: GroupIdentity;
+  readonly identity: GroupIdentity;
   /** Windows not yet emitted, by start ascending. */
   readonly open: Window[];
   /** Emitted windows still open to late updates (`late: update`), by start ascending. */
@@ -26,11 +26,6 @@ interface GroupWindows {
   nextStart: number;
   /** With panes: the readings, one slide each, by start ascending (see TimeWindows.panes). */
   readonly panes: Pane[];
-  /**
-   * Kept, with nothing open, after emitting its last window (see `advance`): its next reading starts it as a new
-   * group would start, and it is forgotten at the next emission if none came.
-   */
-  kept: boolean;
 }
 
 /** One slide of a group's readings, shared by every overlapping window that covers it. */
@@ -85,7 +80,7 @@ export class TimeWindows implements WindowOperator {
     if (!(spec.sizeMs >= 1 && spec.slideMs >= 1)) {
       throw new RangeError(`rule "${rule}": window size and slide must be at least 1ms`);
     }
-    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN, panes: [], kept: false }));
+    this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], emitted: [], nextStart: Number.NaN, panes: [] }));
     this.hasEmitted = timing.late === 'update';
     this.tumbling = spec.slideMs === spec.sizeMs;
     this.panes = spec.slideMs < spec.sizeMs && spec.sizeMs % spec.slideMs === 0;
@@ -103,11 +98,6 @@ export class TimeWindows implements WindowOperator {
       return;
     }
     const group = this.groups.get(reading);
-    if (group.kept) {
-      // As if forgotten and made afresh: a series' results carry the tags of its window's first reading.
-      group.kept = false;
-      group.identity = this.groups.identityOf(reading);
-    }
     if (this.tumbling) {
       this.addTumbling(reading, group, value);
       return;
@@ -240,7 +230,6 @@ export class TimeWindows implements WindowOperator {
     const from = out.length;
     let idleGroups = 0;
     this.groups.forEach((group) => {
-      const before = out.length;
       if (this.hasEmitted) this.reemitUpdated(group, out);
       if (this.timing.empty === 'emit') {
         this.emitWithEmpty(group, out);
@@ -258,19 +247,13 @@ export class TimeWindows implements WindowOperator {
       if (this.hasEmitted && group.emitted.length > 0) {
         nextDue = Math.min(nextDue, group.emitted[0]!.start + sizeMs + this.timing.updateWithinMs);
       }
-      if (group.open.length === 0 && group.emitted.length === 0) {
-        // A group that just emitted its last window is kept until the next emission: its sensor nearly always goes
-        // on reporting, and forgetting it now would rebuild its state (and its place in the index) at once.
-        group.kept = out.length > before;
-        if (!group.kept) idleGroups += 1;
-      }
+      if (group.open.length === 0 && group.emitted.length === 0) idleGroups += 1;
     });
     this.nextDue = nextDue;
     sortByEnd(out, from);
-    // Groups with nothing open, nothing to emit and nothing just emitted are forgotten, unless empty windows keep them
-    // alive.
+    // Groups with nothing open and nothing to emit are forgotten, unless empty windows keep them alive.
     if (this.timing.empty === 'skip' && idleGroups > 0) {
-      this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0 && !group.kept);
+      this.groups.prune((group) => group.open.length === 0 && group.emitted.length === 0);
     }
   }
 
