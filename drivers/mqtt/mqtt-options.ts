@@ -69,7 +69,7 @@ const connection = {
     .describe('`false`: a persistent session, which the broker keeps across disconnections (needs a fixed `client_id`); see Persistent sessions.'),
   keepalive: duration()
     .prefault('30s')
-    .describe('Longest silence before the client pings the broker; rounded to whole seconds. The broker takes the client as gone after 1.5 × this.'),
+    .describe('How often the client pings the broker, whatever else it sends; rounded to whole seconds. Each side takes the other as gone after 1.5 × this without an answer.'),
   reconnect_period: duration().prefault('1s').describe('Wait between reconnect attempts.'),
   connect_timeout: duration().prefault('10s').describe('How long one connect attempt may take.'),
 };
