@@ -142,7 +142,7 @@ export class CompiledRule {
       }
     }
     if (this.mapValue) {
-      this.plainWindow!.add(reading, this.mapValue(reading.value));
+      this.plainWindow!.addValue(reading, this.mapValue(reading.value));
       return;
     }
     let current: Reading | undefined = reading;

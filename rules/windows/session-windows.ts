@@ -56,8 +56,15 @@ export class SessionWindows implements WindowOperator {
     this.groups = new GroupIndex(groupBy, rule, (identity) => ({ identity, open: [], closedUntil: Number.NEGATIVE_INFINITY }));
   }
 
-  /** `value`: the reading's value after transforms that only map it (the reading is then not copied for them). */
-  add(reading: Reading, value: number = reading.value): void {
+  add(reading: Reading): void {
+    this.addValue(reading, reading.value);
+  }
+
+  /**
+   * Takes the reading with `value`, its value after transforms that only map it (the reading is not copied for them).
+   * Not a default parameter of `add`: a value from either a reading or a caller would be boxed on every call.
+   */
+  addValue(reading: Reading, value: number): void {
     const time = reading.timestamp;
     if (time < this.horizon.time) {
       this.counters.late += 1;
