@@ -63,7 +63,7 @@ describe('MQTT connections', () => {
     expect(client.connected).toBe(true);
     hung = true;
     const hungAt = Date.now();
-    await new Promise((resolve) => client.once('close', resolve));
+    await new Promise<void>((resolve) => client.once('close', () => resolve()));
     // 1.5 keepalives after the last answer at most; a little more for the timer's rounding and a busy machine.
     expect(Date.now() - hungAt).toBeLessThan(2_500);
   });

@@ -3,13 +3,14 @@ import mqttPacket from 'mqtt-packet';
 /**
  * mqtt-packet parses every packet through bl's BufferList, whose `readUInt8`, `readUInt16BE`, `readUInt32BE` and
  * `toString` first copy the bytes they read into a new Buffer, and locate them with a new [index, offset] pair: four
- * Buffers and five arrays per PUBLISH before its payload, a fifth of what the agent allocates per reading (issue 24:
- * each young-generation collection under load costs about a millisecond). The reads below take the bytes in place
- * when they lie within one of the list's buffers, as a packet's header nearly always does, and leave everything else
- * (bytes split across buffers, odd arguments) to bl's own methods, so what they return is what bl returns.
+ * Buffers and five arrays per PUBLISH before its payload, about a quarter of what the agent allocated per reading
+ * (issue 24: 2,363 → 1,792 bytes, 547 → 407 young-generation collections in 20 s at 10,000 readings/s). The reads
+ * below take the bytes in place when they lie within one of the list's buffers, as a packet's header nearly always
+ * does, and leave everything else (bytes split across buffers, odd arguments) to bl's own methods, so what they
+ * return is what bl returns.
  *
  * Installed on the class mqtt-packet's parser actually uses (found from a parser, not by importing bl, which could
- * be another copy), once per process, and only after the fast reads agreed with bl's on a list split every way.
+ * be another copy), once per process, and only after the fast reads agreed with bl's on lists split in two ways.
  */
 export function installPacketBufferReads(): boolean {
   if (installed !== undefined) return installed;
