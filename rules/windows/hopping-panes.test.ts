@@ -98,7 +98,10 @@ describe('hopping windows in panes', () => {
         // Empty windows are emitted for groups an operator has seen, which a reading late for one offset is not.
         const compared = (results: WindowResult[]) => results.filter((r) => empty === 'skip' || r.values.count! > 0);
         const expected = new Map(compared(outs.slice(1).flat()).map((r) => [key(r), r]));
-        const actual = compared(outs[0]!);
+        // A window the hopping operator emitted empty (it knew the group from another pane) takes a reading late for
+        // it as a revision; a tumbling reference that had not seen the group has no window to revise and drops it.
+        const emittedEmpty = new Set(outs[0]!.filter((r) => (r.revision ?? 0) === 0 && r.values.count === 0).map((r) => `${r.sensor} ${r.start}`));
+        const actual = compared(outs[0]!).filter((r) => expected.has(key(r)) || !emittedEmpty.has(`${r.sensor} ${r.start}`));
         expect(actual.map(key).sort()).toEqual([...expected.keys()].sort());
         for (const result of actual) {
           const reference = expected.get(key(result))!;
