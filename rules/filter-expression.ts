@@ -155,7 +155,7 @@ function compileNode(node: jsep.Expression, variables: ReadonlySet<string>): Eva
       switch (binary.operator) {
         case '&&':
         case 'and': {
-          const range = valueRange(binary.left, binary.right, variables);
+          const range = valueRange(binary, variables);
           if (range) return range;
           return (r) => !!left(r) && !!right(r);
         }
@@ -292,21 +292,9 @@ function compareValueWith(operator: string, k: number): Evaluate | undefined {
 }
 
 /** `value > a and value < b` (any of < <= > >=, number literals): the usual plausibility filter, as one closure. */
-function valueRange(left: jsep.Expression, right: jsep.Expression, variables: ReadonlySet<string>): Evaluate | undefined {
+function valueRange(node: jsep.Expression, variables: ReadonlySet<string>): Evaluate | undefined {
   // `value` named as a variable (a derived reading's input) is not the reading's value.
   if (variables.has('value')) return undefined;
-  const a = bound(left);
-  const b = bound(right);
-  if (!a || !b) return undefined;
-  const test = (operator: string, v: number, k: number) =>
-    operator === '<' ? v < k : operator === '<=' ? v <= k : operator === '>' ? v > k : v >= k;
-  if (a.operator === '>' && b.operator === '<') {
-    const low = a.k;
-    const high = b.k;
-    return (c) => {
-      const v = c.reading.value;
-      return v > low && v < high;
-    };
-  }
-  return (c) => test(a.operator, c.reading.value, a.k) && test(b.operator, c.reading.value, b.k);
+  const test = valueTest(node);
+  return test && ((c) => test(c.reading.value));
 }
