@@ -1,6 +1,7 @@
 import type { Reading } from '../../rules/reading.js';
 import type { MqttSourceOptions } from './mqtt-options.js';
 import { FieldNames } from './field-names.js';
+import { flatFields, FlatKeys } from './flat-json-payload.js';
 import { compileFields, parseMqttPayload, type PayloadParseOptions } from './mqtt-payload.js';
 import { MQTT_PRESETS } from './presets/index.js';
 import type { TopicRoute } from './presets/preset.js';
@@ -37,6 +38,7 @@ export function createMessageReader(options: MqttSourceOptions, sourceName: stri
     ignoreFields: preset?.ignoreFields,
     onOffStrings: preset?.onOffStrings,
     names: new FieldNames(),
+    flat: { keys: new FlatKeys(), fields: flatFields() },
   };
   return {
     topics,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../rules/reading.js';
+import { flatFields, FlatKeys } from './flat-json-payload.js';
 import { parseMqttPayload, type PayloadParseOptions, type PayloadRejection } from './mqtt-payload.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -9,12 +10,14 @@ function parse(
   payload: string | Buffer,
   options: Partial<PayloadParseOptions> = {},
 ): { readings: Reading[]; rejection: PayloadRejection | undefined } {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const all = { source: 'broker', sensor: 'greenhouse/climate', tags: TAGS, timestampField: undefined, maxPayloadBytes: 1_024, now: NOW, ...options };
   const readings: Reading[] = [];
-  const rejection = parseMqttPayload(
-    typeof payload === 'string' ? Buffer.from(payload) : payload,
-    { source: 'broker', sensor: 'greenhouse/climate', tags: TAGS, timestampField: undefined, maxPayloadBytes: 1_024, now: NOW, ...options },
-    readings,
-  );
+  const rejection = parseMqttPayload(bytes, all, readings);
+  // The agent's reader also reads flat objects from their bytes: every case here must come out the same that way.
+  const fastReadings: Reading[] = [];
+  const fastRejection = parseMqttPayload(bytes, { ...all, flat: { keys: new FlatKeys(), fields: flatFields() } }, fastReadings);
+  expect({ readings: fastReadings, rejection: fastRejection }).toEqual({ readings, rejection });
   return { readings, rejection };
 }
 

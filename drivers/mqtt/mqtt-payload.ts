@@ -1,5 +1,6 @@
 import type { Reading, Tags } from '../../rules/reading.js';
 import type { FieldNames } from './field-names.js';
+import { scanFlatJson, type FlatFields, type FlatKeys } from './flat-json-payload.js';
 import { evaluateJsonPath, parseJsonPath, type JsonPath } from './json-path.js';
 
 /** Why a payload was rejected; the kind is what bad-input counters and logs are keyed by. */
@@ -25,6 +26,11 @@ export interface PayloadParseOptions {
   readonly onOffStrings?: boolean | undefined;
   /** Where `<sensor>/<field>` names are kept between messages; absent: each is made anew. */
   readonly names?: FieldNames | undefined;
+  /**
+   * Where a flat JSON object of numbers is read from its bytes (flat-json-payload.ts), for a reader of every field;
+   * absent: every payload goes the general way.
+   */
+  readonly flat?: { readonly keys: FlatKeys; readonly fields: FlatFields } | undefined;
 }
 
 /** One entry of the `fields` option, its path parsed. */
@@ -69,6 +75,7 @@ export function parseMqttPayload(
   if (payload.length > options.maxPayloadBytes) {
     return { kind: 'mqtt-payload-too-large', message: `payload of ${payload.length} bytes exceeds max_payload_bytes (${options.maxPayloadBytes})` };
   }
+  if (options.flat !== undefined && options.fields === undefined && readFlatObject(payload, options, out)) return undefined;
   const text = payload.toString('utf8').trim();
   const scalar = parseScalar(text);
   if (scalar !== undefined) {
@@ -143,6 +150,44 @@ export function parseMqttPayload(
     return { kind: 'mqtt-no-values', message: `${which} in ${preview(text)}` };
   }
   return rejection;
+}
+
+/**
+ * The usual sensor payload, a flat object of numbers, read from its bytes; true when it was one and gave readings
+ * with a good timestamp (or none asked for). Everything else, bad input included, goes the general way, which
+ * reads and reports it.
+ */
+function readFlatObject(payload: Buffer, options: PayloadParseOptions, out: Reading[]): boolean {
+  const { keys, fields } = options.flat!;
+  if (!scanFlatJson(payload, keys, fields)) return false;
+  let timestamp = options.now;
+  let stampAt = -1;
+  if (options.timestampField !== undefined) {
+    const path = timestampPath(options.timestampField);
+    const top = path.length === 1 ? path[0] : undefined;
+    if (typeof top !== 'string') return false;
+    for (let k = 0; k < fields.count; k++) {
+      if (fields.keys[k] === top) {
+        stampAt = k;
+        break;
+      }
+    }
+    if (stampAt >= 0) {
+      const stamped = fields.numeric[stampAt] === 1 ? parseTimestamp(fields.values[stampAt]) : undefined;
+      if (stamped === undefined) return false;
+      timestamp = stamped;
+    }
+  }
+  const before = out.length;
+  for (let k = 0; k < fields.count; k++) {
+    const value = fields.values[k]!;
+    // null is no reading; the timestamp is one field, not a value.
+    if (k === stampAt || Number.isNaN(value)) continue;
+    const key = fields.keys[k]!;
+    if (options.ignoreFields?.has(key)) continue;
+    out.push({ source: options.source, sensor: joinName(options, options.sensor, key), value, timestamp, tags: options.tags });
+  }
+  return out.length > before;
 }
 
 /** Sets the one Walk up for the next payload. */
