@@ -15,6 +15,10 @@
  * - `pipeline.ratio`: the agent against the bare subscriber, rate and CPU per reading (the headline).
  * - `pipeline.latency`: at 1,000 and 10,000 readings/s, ms from publish to the pass-through result of 1 % of the
  *   sensors arriving at the counter (p50, p99). BENCH_PIPELINE_LATENCY=0 skips it.
+ * - Where the agent's CPU per reading at 10,000/s goes beyond the bare subscriber's (BENCH_PIPELINE_BREAKDOWN=0 skips
+ *   it): `pipeline.flags_cost`, the bare subscriber with the agent's Node flags against Node's defaults (alternating
+ *   trials at 10,000/s); `pipeline.result_path`, CPU µs per result through the agent's MQTT sink at QoS 1, 1,000
+ *   results a second as this job makes them (result-path.ts), with the agent's flags and with Node's defaults.
  *
  *   npm run bench:pipeline     (short: BENCH_PIPELINE_SECONDS=5 BENCH_PIPELINE_MAX_RATE=40000; see bench-settings.ts)
  *   npm run bench:peers        the same with Node-RED beside them (bench/peers.bench.ts)
@@ -24,9 +28,11 @@ import path from 'node:path';
 import { ratioLine } from './pipeline/bench-settings.js';
 import { startBenchRun } from './pipeline/bench-run.js';
 import { findCeiling } from './pipeline/ceiling.js';
-import { agent, bareSubscriber, startAgent, startCounter } from './pipeline/consumers.js';
+import { agentNodeFlags } from './agent-node-flags.js';
+import { agent, bareSubscriber, bareSubscriberWith, startAgent, startCounter } from './pipeline/consumers.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
 import { script } from './pipeline/processes.js';
+import { runTrial } from './pipeline/trial.js';
 
 const { broker, work, trial, search, print, finish } = await startBenchRun('pipeline');
 try {
@@ -52,6 +58,21 @@ try {
     const { total, p50_ms, p99_ms } = await counter.result;
     await stopChild(agentProcess);
     print({ bench: 'pipeline.latency', readings_per_s: rate, samples: total, expected, p50_ms, p99_ms });
+  }
+
+  if (process.env.BENCH_PIPELINE_BREAKDOWN !== '0') {
+    const rate = 10_000;
+    const withFlags = bareSubscriberWith('bare_agent_flags', agentNodeFlags());
+    const cpu: Record<string, number[]> = { bare: [], bare_agent_flags: [] };
+    for (let round = 0; round < 2; round++) {
+      for (const consumer of [bareSubscriber, withFlags]) cpu[consumer.name]!.push((await runTrial(consumer, rate, trial)).cpu_s_per_million);
+    }
+    print({ bench: 'pipeline.flags_cost', readings_per_s: rate, agent_flags: agentNodeFlags().join(' '), bare_cpu_s_per_million: cpu.bare, with_agent_flags_cpu_s_per_million: cpu.bare_agent_flags });
+    const runs: Record<string, unknown>[] = [];
+    for (const [flags, nodeFlags] of [['agent', agentNodeFlags()], ['default', []]] as const) {
+      for (let run = 0; run < 2; run++) runs.push({ flags, ...(await script('result-path.ts', [broker.url, 1_000, 10], { nodeFlags }).result) });
+    }
+    print({ bench: 'pipeline.result_path', results_per_s: 1_000, runs });
   }
 } finally {
   await finish();

@@ -60,15 +60,23 @@ export async function startCounter(broker: string, topic: string, mode: 'message
 }
 
 /** The limit: a bare MQTT.js subscriber, in its own process, that only counts the readings (bare-subscriber.mjs). */
-export const bareSubscriber: Consumer = {
-  name: 'bare',
-  async start(plan) {
-    const subscriber = script('bare-subscriber.mjs', [plan.broker, 'bench/in/#', plan.readings, COUNTER_IDLE_MS]);
-    await subscriber.ready;
-    const counted = subscriber.result.then((r): Counted => ({ readings: r.total as number, cpuTicks: r.cpu_ticks as number }));
-    return { pid: subscriber.child.pid!, counted, expected: plan.readings, stop: () => stopChild(subscriber.child) };
-  },
-};
+export const bareSubscriber: Consumer = bareSubscriberWith('bare', []);
+
+/**
+ * The bare subscriber run with the given Node flags: with the agent's, it shows what the flags alone cost the same
+ * work (the agent trades CPU for memory with them).
+ */
+export function bareSubscriberWith(name: string, nodeFlags: readonly string[]): Consumer {
+  return {
+    name,
+    async start(plan) {
+      const subscriber = script('bare-subscriber.mjs', [plan.broker, 'bench/in/#', plan.readings, COUNTER_IDLE_MS], { nodeFlags });
+      await subscriber.ready;
+      const counted = subscriber.result.then((r): Counted => ({ readings: r.total as number, cpuTicks: r.cpu_ticks as number }));
+      return { pid: subscriber.child.pid!, counted, expected: plan.readings, stop: () => stopChild(subscriber.child) };
+    },
+  };
+}
 
 /** The agent as systemd runs it: the built CLI with the unit's Node flags, else the sources through tsx. */
 export async function startAgent(config: string, dataDir: string): Promise<ChildProcess> {

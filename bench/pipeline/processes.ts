@@ -26,10 +26,14 @@ export interface Script {
   result: Promise<Record<string, unknown>>;
 }
 
-/** Runs a script of bench/pipeline in its own process: TypeScript through tsx, `.mjs` with plain Node. */
-export function script(name: string, args: readonly (string | number)[], options: { stdin?: boolean } = {}): Script {
+/**
+ * Runs a script of bench/pipeline in its own process: TypeScript through tsx, `.mjs` with plain Node; `nodeFlags`
+ * before the script (the agent's, to measure something as the agent runs it).
+ */
+export function script(name: string, args: readonly (string | number)[], options: { stdin?: boolean; nodeFlags?: readonly string[] } = {}): Script {
+  const loader = name.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = track(
-    spawn(process.execPath, [...(name.endsWith('.ts') ? ['--import', 'tsx'] : []), path.join(REPO, 'bench/pipeline', name), ...args.map(String)], {
+    spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, path.join(REPO, 'bench/pipeline', name), ...args.map(String)], {
       cwd: REPO,
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'],
     }),
