@@ -8,31 +8,21 @@
  *   node <agent flags> --import tsx bench/pipeline/result-path.ts <url> [batch] [seconds]
  */
 import { resultId } from '../../agent/buffer/result-id.js';
-import { systemClock } from '../../drivers/clock.js';
-import type { BufferedResult, DriverContext } from '../../drivers/driver.js';
+import type { BufferedResult } from '../../drivers/driver.js';
 import { mqttSinkOptions } from '../../drivers/mqtt/mqtt-options.js';
 import { createMqttSink } from '../../drivers/mqtt/mqtt-sink.js';
 import { encodeResultPayload } from '../../drivers/mqtt/result-payload.js';
 import type { WindowResult } from '../../rules/rule-result.js';
+import { recordingContext } from '../../test/helpers/recording-context.js';
 
 const [url, batchText = '1000', secondsText = '10'] = process.argv.slice(2);
 const batchSize = Number(batchText);
 const seconds = Number(secondsText);
 const T0 = Date.now();
-const quiet = () => {};
-let connected: () => void = quiet;
-const connection = new Promise<void>((resolve) => (connected = resolve));
-const context: DriverContext = {
-  name: 'upstream',
-  log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-  now: () => Date.now(),
-  clock: systemClock,
-  badInput: quiet,
-  setConnected: (up) => up && connected(),
-};
-const sink = createMqttSink(mqttSinkOptions.parse({ driver: 'mqtt', url, topic: 'bench/out/{rule}/{sensor}', qos: 1 }), context);
+const recording = recordingContext('upstream', () => Date.now());
+const sink = createMqttSink(mqttSinkOptions.parse({ driver: 'mqtt', url, topic: 'bench/out/{rule}/{sensor}', qos: 1 }), recording.context);
 await sink.start();
-await connection;
+while (!recording.isConnected()) await new Promise((resolve) => setTimeout(resolve, 20));
 
 let seq = 0;
 /** The second's results, as the job's rule makes them: one 1 s window per sensor. */
