@@ -51,6 +51,8 @@ export class WindowState {
   // Copied from the layout so the per-reading checks read a field of this object, not of another.
   private readonly keepsMoments: boolean;
   private readonly keepsEnds: boolean;
+  /** Any part beyond count, sum and extremes. */
+  private readonly keepsParts: boolean;
 
   /** `horizon`: from the window operator, how far the window's readings are settled (see FoldHorizon). */
   constructor(
@@ -62,6 +64,7 @@ export class WindowState {
     this.quantiles = layout.quantiles ? new QuantileStore(layout.exactLimit) : undefined;
     this.series = layout.series ? new TimeSeries(16, horizon) : undefined;
     this.histograms = layout.histograms.map((bounds) => new Histogram(bounds));
+    this.keepsParts = layout.moments || layout.ends || layout.quantiles || layout.series || layout.histograms.length > 0;
   }
 
   get sum(): number {
@@ -73,11 +76,24 @@ export class WindowState {
     return this.series === undefined ? 0 : this.series.storedPoints;
   }
 
+  /**
+   * The basic statistics here, the rest in `addToParts`: small enough for V8 to inline into the window operator, so
+   * the value and time are not boxed into new heap numbers for a call on every reading. TwoSum written out for the
+   * same reason.
+   */
   add(value: number, time: number): void {
     this.count += 1;
-    this.addToSum(value);
+    const high = this.sumHigh;
+    const total = high + value;
+    const virtual = total - high;
+    this.sumLow += high - (total - virtual) + (value - virtual);
+    this.sumHigh = total;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
+    if (this.keepsParts) this.addToParts(value, time);
+  }
+
+  private addToParts(value: number, time: number): void {
     if (this.keepsMoments) {
       if (this.count === 1) this.shift = value;
       const shifted = value - this.shift;

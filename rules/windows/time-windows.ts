@@ -105,10 +105,14 @@ export class TimeWindows implements WindowOperator {
       return;
     }
     const group = this.groups.get(reading);
-    if (this.tumbling) {
-      this.addTumbling(reading, group, value);
-      return;
-    }
+    // Two methods rather than one: each small enough for V8 to inline into the rule, the common one above all.
+    if (this.tumbling) this.addTumbling(reading, group, value);
+    else this.addOverlapping(reading, group, value);
+  }
+
+  /** Hopping windows: a reading in every window that holds it, or in the newest pane they share. */
+  private addOverlapping(reading: Reading, group: GroupWindows, value: number): void {
+    const time = reading.timestamp;
     if (this.panes && this.addToNewestPane(reading, group, value)) return;
     const { sizeMs, slideMs, offsetMs } = this.spec;
     const newest = floorTo(time, slideMs, offsetMs);
