@@ -207,6 +207,10 @@ export const mqttSinkOptions = z
       .register(docsNotes, { default: '`alert_topic` + `/state`' }),
     qos: z.literal([0, 1, 2]).default(1).describe('`0`, `1` or `2`; see Delivery.'),
     retain: z.boolean().default(false).describe('Publish retained messages.'),
+    batch: z
+      .boolean()
+      .default(false)
+      .describe('`true`: the results of one send that share a topic go as one message, a JSON array of their payloads in buffer order (alerts still one each); for many sensors under one topic, e.g. `tributary/{rule}`. See Batches.'),
     status_topic: z
       .string()
       .regex(/^[^+#]+$/, 'no + or # in a topic')
@@ -221,6 +225,13 @@ export const mqttSinkOptions = z
         code: 'custom',
         path: ['status_topic'],
         message: 'home_assistant needs a status_topic, so Home Assistant shows the entities unavailable when the agent is gone',
+      });
+    }
+    if (options.home_assistant !== undefined && options.batch) {
+      context.addIssue({
+        code: 'custom',
+        path: ['batch'],
+        message: 'batch cannot be used with home_assistant: Home Assistant reads one JSON object per message, not an array',
       });
     }
   });

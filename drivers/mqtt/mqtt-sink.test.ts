@@ -90,9 +90,9 @@ async function holdingProxy(target: MosquittoBroker) {
 }
 
 describe('MQTT sink options', () => {
-  it('default to a local broker, the topic tributary/{rule}/{sensor}, QoS 1 and no retain', () => {
+  it('default to a local broker, the topic tributary/{rule}/{sensor}, QoS 1, no retain and one message per result', () => {
     const parsed = mqttSinkOptions.parse({ driver: 'mqtt' });
-    expect(parsed).toMatchObject({ topic: 'tributary/{rule}/{sensor}', qos: 1, retain: false });
+    expect(parsed).toMatchObject({ topic: 'tributary/{rule}/{sensor}', qos: 1, retain: false, batch: false });
     expect(brokerUrls(parsed)).toEqual(['mqtt://127.0.0.1:1883']);
     expect(brokerUrls(mqttSinkOptions.parse({ driver: 'mqtt', url: 'mqtt://broker:1883' }))).toEqual(['mqtt://broker:1883']);
   });
@@ -146,6 +146,11 @@ describe('MQTT sink options', () => {
     });
   });
 
+  it('refuse batch with Home Assistant, which reads one JSON object per message', () => {
+    const parsed = mqttSinkOptions.safeParse({ driver: 'mqtt', status_topic: 'tributary/pi-1/status', home_assistant: {}, batch: true });
+    expect(parsed.error?.issues).toEqual([expect.objectContaining({ path: ['batch'], message: expect.stringContaining('Home Assistant reads one JSON object per message') })]);
+  });
+
   it('accept their own sample.yaml', () => {
     const sample = parse(readFileSync(new URL('./sample.yaml', import.meta.url), 'utf8')) as {
       sinks: Record<string, unknown>;
@@ -185,6 +190,36 @@ describe('MQTT sink', () => {
       max: 22.1,
       seq: 1,
     });
+  });
+
+  it('with batch, publishes the results of a send that share a topic as one JSON array in buffer order, and alerts one each', async () => {
+    const b = await broker();
+    const subscriber = await recorder(b.url, 'farm/#');
+    const s = await startSink(b.url, { topic: 'farm/{rule}', batch: true });
+    await eventually(() => s.isConnected() === true, 10_000, 'connected');
+    const other = (seq: number, sensor: string): BufferedResult => ({ seq, result: { ...result(seq, sensor, { count: 1 }).result, rule: 'hourly' } as BufferedResult['result'] });
+    const alert: BufferedResult = {
+      seq: 4,
+      result: {
+        kind: 'alert', rule: 'too_hot', source: 'greenhouse', sensor: 'greenhouse/temperature', tags: {}, timestamp: T0, state: 'firing',
+        previous: 'pending', detector: 'threshold', severity: 'warning', value: 31, message: 'too hot', since: T0,
+      },
+    };
+    const first: SinkBatch = [BATCH[0]!, other(2, 'a'), BATCH[1]!, alert, other(5, 'b'), { ...BATCH[2]!, seq: 6 }];
+
+    await s.sink.send(first);
+    // Three messages and the alert's state: one array per topic, the alert as itself.
+    await subscriber.waitFor((messages) => messages.length === 4, 15_000, 'four messages');
+    const on = (topic: string) => subscriber.messages.filter((message) => message.topic === topic).map((message) => message.payload);
+    expect(on('farm/greenhouse_10s')).toEqual([[BATCH[0]!, BATCH[1]!, first[5]!].map((item) => JSON.parse(encodeResultPayload(item)))]);
+    expect(on('farm/hourly')).toEqual([[first[1]!, first[4]!].map((item) => JSON.parse(encodeResultPayload(item)))]);
+    expect(on('farm/too_hot/alert')).toEqual([JSON.parse(encodeResultPayload(alert))]);
+    expect(on('farm/too_hot/alert/state')).toEqual([JSON.parse(encodeResultPayload(alert))]);
+
+    // Each send is its own set of messages; a topic with one result still gets an array, so consumers parse one shape.
+    await s.sink.send([{ ...BATCH[0]!, seq: 7 }]);
+    await subscriber.waitFor((messages) => messages.length === 5, 15_000, 'the second send');
+    expect(subscriber.messages.at(-1)).toEqual({ topic: 'farm/greenhouse_10s', payload: [JSON.parse(encodeResultPayload({ ...BATCH[0]!, seq: 7 }))] });
   });
 
   it('resolves send() only after the broker has acknowledged every message of the batch', async () => {

@@ -16,7 +16,10 @@ const OFFLINE_GRACE_MS = 500;
 /** An alert's latest transition: QoS 1 and retained, whatever the sink's own settings. */
 const ALERT_STATE_PUBLISH: IClientPublishOptions = Object.freeze({ qos: 1, retain: true });
 
-/** Publishes each result as JSON; a batch counts as sent only when the broker has acknowledged every message. */
+/**
+ * Publishes each result as JSON (with `batch`, the results of a send that share a topic as one JSON array); a batch
+ * counts as sent only when the broker has acknowledged every message.
+ */
 export function createMqttSink(options: MqttSinkOptions, context: DriverContext): SinkDriver {
   let client: MqttClient | undefined;
   /** Why the last connection attempt failed, for the error of a send while disconnected. */
@@ -90,13 +93,31 @@ export function createMqttSink(options: MqttSinkOptions, context: DriverContext)
             reject(error);
           } else if (--outstanding === 0) resolve();
         };
+        // With `batch`, the payloads of each topic, in buffer order, published below as one JSON array.
+        const byTopic = options.batch ? new Map<string, string[]>() : undefined;
         for (const item of batch) {
           const payload = encodeResultPayload(item);
-          outstanding += 1;
-          connected.publish(topicOf(item.result), payload, resultPublish, completed);
           if (item.result.kind === 'alert') {
-            outstanding += 1;
+            // Alerts are events someone reacts to: one message each, batched or not.
+            outstanding += 2;
+            connected.publish(alertTopic(item.result), payload, resultPublish, completed);
             connected.publish(alertStateTopic(item.result), payload, ALERT_STATE_PUBLISH, completed);
+            continue;
+          }
+          const topic = resultTopic(item.result);
+          if (byTopic === undefined) {
+            outstanding += 1;
+            connected.publish(topic, payload, resultPublish, completed);
+            continue;
+          }
+          const payloads = byTopic.get(topic);
+          if (payloads === undefined) byTopic.set(topic, [payload]);
+          else payloads.push(payload);
+        }
+        if (byTopic !== undefined) {
+          for (const [topic, payloads] of byTopic) {
+            outstanding += 1;
+            connected.publish(topic, `[${payloads.join(',')}]`, resultPublish, completed);
           }
         }
         completed();
