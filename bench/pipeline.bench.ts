@@ -18,7 +18,9 @@
  * - Where the agent's CPU per reading at 10,000/s goes beyond the bare subscriber's (BENCH_PIPELINE_BREAKDOWN=0 skips
  *   it): `pipeline.flags_cost`, the bare subscriber with the agent's Node flags against Node's defaults (alternating
  *   trials at 10,000/s); `pipeline.result_path`, CPU µs per result through the agent's MQTT sink at QoS 1, 1,000
- *   results a second as this job makes them (result-path.ts), with the agent's flags and with Node's defaults.
+ *   results a second as this job makes them (result-path.ts), with the agent's flags and with Node's defaults;
+ *   `pipeline.sink_batch`, alternating trials at 10,000/s of the bare subscriber, the agent, and the agent whose sink
+ *   has `batch: true` (one message per rule and send, a JSON array of its results, instead of one per result).
  *
  *   npm run bench:pipeline     (short: BENCH_PIPELINE_SECONDS=5 BENCH_PIPELINE_MAX_RATE=40000; see bench-settings.ts)
  *   npm run bench:peers        the same with Node-RED beside them (bench/peers.bench.ts)
@@ -29,7 +31,7 @@ import { ratioLine } from './pipeline/bench-settings.js';
 import { startBenchRun } from './pipeline/bench-run.js';
 import { findCeiling } from './pipeline/ceiling.js';
 import { agentNodeFlags } from './agent-node-flags.js';
-import { agent, bareSubscriber, bareSubscriberWith, startAgent, startCounter } from './pipeline/consumers.js';
+import { agent, agentBatched, bareSubscriber, bareSubscriberWith, startAgent, startCounter } from './pipeline/consumers.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
 import { script } from './pipeline/processes.js';
 import { runTrial } from './pipeline/trial.js';
@@ -72,7 +74,15 @@ try {
     for (const [flags, nodeFlags] of [['agent', agentNodeFlags()], ['default', []]] as const) {
       for (let run = 0; run < 2; run++) runs.push({ flags, ...(await script('result-path.ts', [broker.url, 1_000, 10], { nodeFlags }).result) });
     }
+    // The same results through a sink with `batch: true`, with the agent's flags.
+    for (let run = 0; run < 2; run++) runs.push({ flags: 'agent', ...(await script('result-path.ts', [broker.url, 1_000, 10, 'batch'], { nodeFlags: agentNodeFlags() }).result) });
     print({ bench: 'pipeline.result_path', results_per_s: 1_000, runs });
+    // The same job with the sink's `batch: true` (one message per rule and send): what the results' messages cost.
+    const batched: Record<string, number[]> = { bare: [], agent: [], agent_batch: [] };
+    for (let round = 0; round < 2; round++) {
+      for (const consumer of [bareSubscriber, agent, agentBatched]) batched[consumer.name]!.push((await runTrial(consumer, rate, trial)).cpu_s_per_million);
+    }
+    print({ bench: 'pipeline.sink_batch', readings_per_s: rate, cpu_s_per_million: batched });
   }
 } finally {
   await finish();

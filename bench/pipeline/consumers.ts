@@ -89,23 +89,30 @@ export async function startAgent(config: string, dataDir: string): Promise<Child
 }
 
 /** Tributary with the job's rule, every result through its buffer to the MQTT sink at QoS 1. */
-export const agent: Consumer = {
-  name: 'agent',
-  async start(plan) {
-    const config = path.join(plan.dir, 'agent.yaml');
-    await mkdir(plan.dir, { recursive: true });
-    await writeFile(config, fleetAgentConfig(plan.broker, JOB_RULE));
-    const expected = plan.readings - plan.outOfRange;
-    const counter = await startCounter(plan.broker, 'bench/out/#', 'readings', expected);
-    const child = await startAgent(config, path.join(plan.dir, 'data'));
-    return {
-      pid: child.pid!,
-      counted: counter.total,
-      expected,
-      async stop() {
-        await stopChild(child);
-        await stopChild(counter.child);
-      },
-    };
-  },
-};
+export const agent: Consumer = agentWith('agent');
+
+/** The same with the sink's `batch: true`: one message per rule and send instead of one per result. */
+export const agentBatched: Consumer = agentWith('agent_batch', { batch: true });
+
+function agentWith(name: string, sink: { batch?: boolean } = {}): Consumer {
+  return {
+    name,
+    async start(plan) {
+      const config = path.join(plan.dir, 'agent.yaml');
+      await mkdir(plan.dir, { recursive: true });
+      await writeFile(config, fleetAgentConfig(plan.broker, JOB_RULE, sink));
+      const expected = plan.readings - plan.outOfRange;
+      const counter = await startCounter(plan.broker, 'bench/out/#', 'readings', expected);
+      const child = await startAgent(config, path.join(plan.dir, 'data'));
+      return {
+        pid: child.pid!,
+        counted: counter.total,
+        expected,
+        async stop() {
+          await stopChild(child);
+          await stopChild(counter.child);
+        },
+      };
+    },
+  };
+}

@@ -24,6 +24,12 @@ let finish: () => void = () => {};
 const done = new Promise<void>((resolve) => (finish = resolve));
 let idleTimer = setTimeout(() => finish(), idleMs * 6);
 
+/** What the counter reads of a result. */
+interface Counted {
+  count?: number;
+  timestamp?: number;
+}
+
 client.on('message', (_topic, payload) => {
   const now = performance.now();
   if (messages === 0) first = now;
@@ -31,11 +37,14 @@ client.on('message', (_topic, payload) => {
   messages += 1;
   if (mode === 'messages') total += 1;
   else {
-    const result = JSON.parse(payload.toString()) as { count?: number; timestamp?: number };
-    if (mode === 'readings') total += result.count ?? 0;
-    else {
-      total += 1;
-      latencies.push(Date.now() - result.timestamp!);
+    // A sink with `batch: true` publishes an array of results.
+    const parsed = JSON.parse(payload.toString()) as Counted | Counted[];
+    for (const result of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (mode === 'readings') total += result.count ?? 0;
+      else {
+        total += 1;
+        latencies.push(Date.now() - result.timestamp!);
+      }
     }
   }
   clearTimeout(idleTimer);

@@ -5,7 +5,7 @@
  * its id as the forwarder does. Prints `ready`, then after `seconds` one JSON line: CPU µs per result, and the same
  * for the payloads and ids alone (no MQTT), so the rest is the MQTT client's publish and acknowledgement.
  *
- *   node <agent flags> --import tsx bench/pipeline/result-path.ts <url> [batch] [seconds]
+ *   node <agent flags> --import tsx bench/pipeline/result-path.ts <url> [batch] [seconds] [each|batch]
  */
 import { resultId } from '../../agent/buffer/result-id.js';
 import type { BufferedResult } from '../../drivers/driver.js';
@@ -15,15 +15,18 @@ import { encodeResultPayload } from '../../drivers/mqtt/result-payload.js';
 import type { WindowResult } from '../../rules/rule-result.js';
 import { recordingContext } from '../../test/helpers/recording-context.js';
 
-const [url, batchText = '1000', secondsText = '10'] = process.argv.slice(2);
+const [url, batchText = '1000', secondsText = '10', layout = 'each'] = process.argv.slice(2);
 const batchSize = Number(batchText);
 const seconds = Number(secondsText);
 const T0 = Date.now();
 const recording = recordingContext('upstream', () => Date.now());
-const sink = createMqttSink(mqttSinkOptions.parse({ driver: 'mqtt', url, topic: 'bench/out/{rule}/{sensor}', qos: 1 }), recording.context);
+// `each`: one message per result, as the agent's default; `batch`: the sink's `batch: true`, one message per rule and send.
+const sinkTopic = layout === 'batch' ? { topic: 'bench/out/{rule}', batch: true } : { topic: 'bench/out/{rule}/{sensor}' };
+const sink = createMqttSink(mqttSinkOptions.parse({ driver: 'mqtt', url, ...sinkTopic, qos: 1 }), recording.context);
 await sink.start();
 while (!recording.isConnected()) await new Promise((resolve) => setTimeout(resolve, 20));
 
+const SEND_SIZE = 500;
 let seq = 0;
 /** The second's results, as the job's rule makes them: one 1 s window per sensor. */
 function batchOf(second: number): BufferedResult[] {
@@ -57,7 +60,9 @@ const started = performance.now();
 let sendMicros = 0;
 for (let second = 1; second <= seconds; second++) {
   const before = cpu();
-  await sink.send(batchOf(second));
+  // As the forwarder hands them over: at most forwarding.batch_size (500 by default) per send.
+  const results = batchOf(second);
+  for (let from = 0; from < results.length; from += SEND_SIZE) await sink.send(results.slice(from, from + SEND_SIZE));
   sendMicros += cpu() - before;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + second * 1_000 - performance.now())));
 }
@@ -70,5 +75,5 @@ for (let second = 1; second <= seconds; second++) {
 }
 await sink.stop();
 process.stdout.write(
-  `${JSON.stringify({ results: batchSize * seconds, batch: batchSize, cpu_us_per_result: perResult(sendMicros), of_which_id_and_payload_us: perResult(encodeMicros) })}\n`,
+  `${JSON.stringify({ results: batchSize * seconds, batch: batchSize, layout, cpu_us_per_result: perResult(sendMicros), of_which_id_and_payload_us: perResult(encodeMicros) })}\n`,
 );
