@@ -6,9 +6,10 @@
  *   10,000 readings/s from 1,000 sensors through 20 rules, and its peak (VmHWM); the yardstick is a bare Node
  *   process that loads the same libraries and opens the same connections (bench/footprint/bare-node.mjs).
  * - `footprint.cpu`: share of one core used at 100 readings/s, the typical load of a Pi, over the same duration,
- *   health server on (as shipped): 20 sensors at 5 Hz, and 1,000 sensors at 0.1 Hz; the yardsticks are the bare Node
- *   process receiving the same readings (MQTT.js's own cost of receiving them) and, the floor, a Node process reading
- *   the same packets off a bare TCP socket (bench/footprint/raw-receiver.mjs).
+ *   health server on (as shipped): 20 sensors at 5 Hz, and 1,000 sensors at 0.1 Hz (one message per result, and with
+ *   the sink's `batch: true`); the yardsticks are the bare Node process receiving the same readings (MQTT.js's own
+ *   cost of receiving them) and, the floor, a Node process reading the same packets off a bare TCP socket
+ *   (bench/footprint/raw-receiver.mjs).
  * - `footprint.startup`: ms from starting the process to the first result of a reading (simulator source,
  *   pass-through rule, console sink), best of 5.
  * - `footprint.disk`: bytes the agent had written to storage per reading (/proc/<pid>/io write_bytes) at 1,000
@@ -157,11 +158,17 @@ try {
     const percent = (share: { seconds: number; cpu: number }) => Number(((share.cpu / share.seconds) * 100).toFixed(2));
     const ratio = (share: { seconds: number; cpu: number }, to: { seconds: number; cpu: number }) => Number((share.cpu / share.seconds / (to.cpu / to.seconds)).toFixed(2));
     // A handful of sensors read often (a greenhouse: 20 sensors at 5 Hz, a summary each 10 s) and a fleet read
-    // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in).
-    for (const [scenario, sensors] of [['MQTT: 20 sensors at 5 Hz', 20], ['MQTT: 1,000 sensors at 0.1 Hz', 1_000]] as const) {
-      const file = path.join(work, `cpu-${sensors}.yaml`);
-      await writeFile(file, withHttp(fleetAgentConfig(broker.url, summary)));
-      const measured = await startProcess(agentArgs(file, path.join(work, `cpu-${sensors}`)), agentReady);
+    // rarely (1,000 sensors every 10 s: every reading makes a summary, so as many results go out as come in), the
+    // latter also with the sink's `batch: true` (one message per rule and send instead of one per result).
+    const scenarios = [
+      ['MQTT: 20 sensors at 5 Hz', 20, false],
+      ['MQTT: 1,000 sensors at 0.1 Hz', 1_000, false],
+      ['MQTT: 1,000 sensors at 0.1 Hz, sink batch: true', 1_000, true],
+    ] as const;
+    for (const [scenario, sensors, batch] of scenarios) {
+      const file = path.join(work, `cpu-${sensors}${batch ? '-batch' : ''}.yaml`);
+      await writeFile(file, withHttp(fleetAgentConfig(broker.url, summary, { batch })));
+      const measured = await startProcess(agentArgs(file, path.join(work, `cpu-${sensors}${batch ? '-batch' : ''}`)), agentReady);
       const share = await cpuShare(measured, sensors);
       await stopChild(measured);
       lines.push({
