@@ -79,7 +79,7 @@ export const SINK_DRIVERS: Readonly<Record<string, AnyEntry<SinkDriver>>> = {
     load: async () => (await import('./influxdb/influxdb-sink.js')).createInfluxdbSink,
   }),
   mqtt: entry({
-    description: 'an MQTT broker: QoS 0/1/2, retained, TLS and password, birth/last-will status topic, Home Assistant discovery; one JSON message per result',
+    description: 'an MQTT broker: QoS 0/1/2, retained, TLS and password, birth/last-will status topic, Home Assistant discovery; one JSON message per result, or per topic and send (`batch`)',
     options: mqttSinkOptions,
     load: async () => (await import('./mqtt/mqtt-sink.js')).createMqttSink,
   }),
