@@ -19,7 +19,7 @@ const SOURCE_ID = 'tributary-cluster-agent-devices';
 const ACK_TOPIC = `tributary/${hostname()}/command/alerts/ack`;
 
 describe('the MQTT source and sink on a 3-node NATS cluster', () => {
-  it('loses no result and no reading when the node it is connected to is killed mid-stream, carries on through another node, and still takes commands', { timeout: 90_000 }, async () => {
+  it('loses no result and no reading when the node it is connected to is killed mid-stream, carries on through another node, and still takes commands', { timeout: 150_000 }, async () => {
     const cluster = await startNatsCluster();
     cleanups.push(() => cluster.dispose());
     const dir = await makeTempDir('broker-cluster');
@@ -87,7 +87,9 @@ forwarding: { retry_initial: 200ms, retry_max: 1s }
     cleanups.push(() => commander.endAsync(true));
     const answers: Record<string, unknown>[] = [];
     commander.on('message', (_topic, payload) => answers.push(JSON.parse(payload.toString()) as Record<string, unknown>));
-    const deadline = Date.now() + 30_000;
+    // 60 s: after a kill the cluster has refused subscriptions for 7.5 to 34 s in our runs (README, Broker clusters),
+    // and the agent's command client and this test's own subscriber both wait that out.
+    const deadline = Date.now() + 60_000;
     // The cluster may still refuse QoS 1 subscriptions for a while after the kill, as it does the agent's.
     while (!(await commander.subscribeAsync(`${ACK_TOPIC}/result`, { qos: 1 }).then(() => true, () => Date.now() > deadline))) await new Promise((resolve) => setTimeout(resolve, 500));
     while (answers.length === 0 && Date.now() < deadline) {
@@ -95,6 +97,7 @@ forwarding: { retry_initial: 200ms, retry_max: 1s }
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     expect(answers[0]).toMatchObject({ ok: false, rule: 'no_such_rule' });
+    console.log(`broker cluster: a command through another node answered ${Date.now() - killedAt} ms after the kill`);
 
     // Every reading the cluster acknowledged to the device came through the source, including those published
     // while the source was moving to another node (its session kept them).
