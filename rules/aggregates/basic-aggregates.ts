@@ -1,4 +1,4 @@
-import { defineAggregate, nonEmpty, plain, sumMerge, type MergeContext } from './aggregate-definition.js';
+import { defineAggregate, nonEmpty, plain, storing, sumMerge, type MergeContext } from './aggregate-definition.js';
 import type { WindowState } from './window-state.js';
 
 /** Count, sum, extremes, ends and spread: kept from running sums, so they merge exactly when a full buffer compacts. */
@@ -11,7 +11,9 @@ export const count = defineAggregate({
   name: 'count',
   help: 'count',
   description: 'number of readings',
-  create: plain(undefined, (s) => s.count),
+  create: storing((s, out, key) => {
+    out[key] = s.count;
+  }),
   compaction: 'added',
   merge: sumMerge,
 });
@@ -20,7 +22,10 @@ export const sum = defineAggregate({
   name: 'sum',
   help: 'sum',
   description: "their sum, compensated (Kahan–Babuška–Neumaier, with Knuth's branch-free TwoSum): `1e16 + 1 + 1 − 1e16` is 2, as SQLite's `sum()` says",
-  create: plain(undefined, (s) => s.sum),
+  create: storing((s, out, key) => {
+    const sum = s.sum;
+    if (Number.isFinite(sum)) out[key] = sum;
+  }),
   compaction: 'added',
   merge: sumMerge,
 });
@@ -29,7 +34,11 @@ export const mean = defineAggregate({
   name: 'mean',
   help: 'mean',
   description: 'sum / count',
-  create: plain(undefined, (s) => nonEmpty(s, s.sum / s.count)),
+  // NaN for an empty window: left out, as every store below leaves out what is not finite.
+  create: storing((s, out, key) => {
+    const mean = s.sum / s.count;
+    if (Number.isFinite(mean)) out[key] = mean;
+  }),
   // Weighted by count (empty windows weigh 0); dropped when the rule has no count.
   compaction: 'weighted by `count`; dropped when the rule has no `count`',
   merge: (_key, context) => {
@@ -50,7 +59,10 @@ export const min = defineAggregate({
   name: 'min',
   help: 'min',
   description: 'smallest value',
-  create: plain(undefined, (s) => nonEmpty(s, s.min)),
+  create: storing((s, out, key) => {
+    const min = s.min;
+    if (Number.isFinite(min)) out[key] = min;
+  }),
   compaction: 'the smallest of the windows',
   merge: (key, context) => Math.min(...context.present(key)),
 });
@@ -59,7 +71,10 @@ export const max = defineAggregate({
   name: 'max',
   help: 'max',
   description: 'largest value',
-  create: plain(undefined, (s) => nonEmpty(s, s.max)),
+  create: storing((s, out, key) => {
+    const max = s.max;
+    if (Number.isFinite(max)) out[key] = max;
+  }),
   compaction: 'the largest of the windows',
   merge: (key, context) => Math.max(...context.present(key)),
 });

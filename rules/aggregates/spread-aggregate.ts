@@ -1,11 +1,15 @@
-import { defineAggregate, nonEmpty, plain } from './aggregate-definition.js';
+import { defineAggregate, storing } from './aggregate-definition.js';
 
 /** max − min of a window, as Kapacitor's and InfluxQL's `spread`: how far a value swung, in its own unit. */
 export const spread = defineAggregate({
   name: 'spread',
   help: 'spread',
   description: 'largest − smallest value (0 for one reading)',
-  create: plain(undefined, (s) => nonEmpty(s, s.max - s.min)),
+  // -Infinity for an empty window (min +Infinity, max -Infinity): left out.
+  create: storing((s, out, key) => {
+    const spread = s.max - s.min;
+    if (Number.isFinite(spread)) out[key] = spread;
+  }),
   compaction: 'from the merged `min` and `max`; dropped when the rule lacks either',
   // Only when the rule has min and max: the windows' own spreads do not say how far apart they lie.
   merge: (_key, context) => {
