@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilterExpression, compileNumericExpression, ExpressionError } from './filter-expression.js';
+import { compileFilterExpression, compileNumericExpression, ExpressionError, valueRangeOf } from './filter-expression.js';
 import type { Reading } from './reading.js';
 
 const base: Reading = {
@@ -236,6 +236,21 @@ describe('compileFilterExpression', () => {
     for (const [text, values, expected] of cases) {
       const filter = compileFilterExpression(text);
       expect(values.map((value) => filter(at(value))), text).toEqual(expected);
+    }
+  });
+});
+
+describe('valueRangeOf', () => {
+  it('reads the bounds of a filter on the value alone, in either order, inclusive or not', () => {
+    expect(valueRangeOf('value > -40 and value < 125')).toEqual({ low: -40, lowInclusive: false, high: 125, highInclusive: false });
+    expect(valueRangeOf('value <= 100 && value >= 0')).toEqual({ low: 0, lowInclusive: true, high: 100, highInclusive: true });
+    expect(valueRangeOf('value >= 3.5')).toEqual({ low: 3.5, lowInclusive: true, high: Number.POSITIVE_INFINITY, highInclusive: true });
+    expect(valueRangeOf('value < -1e3')).toEqual({ low: Number.NEGATIVE_INFINITY, lowInclusive: true, high: -1000, highInclusive: false });
+  });
+
+  it('leaves every other filter to the compiled expression', () => {
+    for (const text of ['value > 1 and value > 2', 'value > 1 or value < -1', 'prev < 5', 'abs(value) < 5', 'value == 3', 'value > 1 and value < 5 and value != 3', 'sensor == "a"', 'value > (', '5 < value']) {
+      expect(valueRangeOf(text), text).toBeUndefined();
     }
   });
 });

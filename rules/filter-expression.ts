@@ -89,6 +89,47 @@ export function compileFilterExpression(text: string): ReadingPredicate {
   };
 }
 
+/** A filter on the value alone, as its bounds: `value > -40 and value < 125`, `value >= 0`. */
+export interface ValueRange {
+  /** -Infinity, inclusive, without a lower bound. */
+  readonly low: number;
+  readonly lowInclusive: boolean;
+  /** Infinity, inclusive, without an upper bound. */
+  readonly high: number;
+  readonly highInclusive: boolean;
+}
+
+/**
+ * The bounds of a filter that only compares the value with numbers (one comparison, or a lower and an upper bound
+ * joined by `and`), so a rule can test them itself rather than call the compiled filter; undefined for anything else.
+ */
+export function valueRangeOf(text: string): ValueRange | undefined {
+  let node: jsep.Expression;
+  try {
+    node = jsep(text);
+  } catch {
+    return undefined;
+  }
+  const binary = node as jsep.BinaryExpression;
+  const terms = node.type === 'BinaryExpression' && (binary.operator === 'and' || binary.operator === '&&') ? [binary.left, binary.right] : [node];
+  let range: ValueRange = { low: Number.NEGATIVE_INFINITY, lowInclusive: true, high: Number.POSITIVE_INFINITY, highInclusive: true };
+  let lows = 0;
+  let highs = 0;
+  for (const term of terms) {
+    const compared = bound(term);
+    if (!compared) return undefined;
+    const inclusive = compared.operator.endsWith('=');
+    if (compared.operator.startsWith('>')) {
+      lows += 1;
+      range = { ...range, low: compared.k, lowInclusive: inclusive };
+    } else {
+      highs += 1;
+      range = { ...range, high: compared.k, highInclusive: inclusive };
+    }
+  }
+  return lows <= 1 && highs <= 1 ? range : undefined;
+}
+
 /**
  * Compiles an expression that computes a number (a transform's `expression:`, a derived reading's formula).
  * `variables` names extra inputs, read from `context.variables`.

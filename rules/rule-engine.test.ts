@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileFilterExpression } from './filter-expression.js';
 import type { Reading, Tags } from './reading.js';
 import { RuleEngine } from './rule-engine.js';
 import type { RuleResult, WindowResult } from './rule-result.js';
@@ -153,6 +154,19 @@ describe('RuleEngine', () => {
       'minute@60',
       'ten-seconds@60',
     ]);
+  });
+
+  it('passes what the compiled filter passes when it tests the value range itself, bounds included or not', () => {
+    const filters = ['value > -40 and value < 125', 'value >= -40 and value <= 125', 'value < 125 and value >= -40', 'value > 0', 'value <= 0', 'value >= 2.5 && value < 3'];
+    const values = [-1e9, -40.000001, -40, -39.5, -0, 0, 2.5, 2.9999, 3, 124.99, 125, 125.0001, 1e9];
+    for (const where of filters) {
+      const engine = new RuleEngine([rule('r', { where, window: undefined, aggregates: [] })]);
+      values.forEach((value, i) => engine.push({ source: 'dev', sensor: 's', value, timestamp: T0 + i, tags: {} }));
+      const passed = engine.advance(T0 + values.length).map((result) => (result.kind === 'reading' ? result.value : Number.NaN));
+      const expected = values.filter((value, i) => compileFilterExpression(where)({ source: 'dev', sensor: 's', value, timestamp: T0 + i, tags: {} }));
+      expect(passed, where).toEqual(expected);
+      expect(engine.counters()[0], where).toMatchObject({ filteredOut: values.length - expected.length });
+    }
   });
 
   it('applies each rule’s own where and counts its own filtered readings', () => {
