@@ -101,8 +101,8 @@ export function plain(part: Part | undefined, value: Value): AggregateRegistrati
 export type Store = (state: WindowState, out: Record<string, number>, key: string) => void;
 
 /**
- * An aggregate without options whose own code stores its output: for count, sum, mean, min and max, which nearly
- * every summary rule has. V8 keeps type feedback per function literal, so the one store in `single` sees every
+ * An aggregate without options whose own code stores its output: for count, sum, mean, min, max and spread, which
+ * summary rules have. V8 keeps type feedback per function literal, so the one store in `single` sees every
  * rule's output keys and goes megamorphic (about 25 ns a key); a store in the aggregate's own literal sees one key.
  * A values object of count, mean, min and max is made in about half the time (BENCHMARKS.md, "Engine").
  */
