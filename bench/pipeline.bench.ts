@@ -21,6 +21,10 @@
  *   results a second as this job makes them (result-path.ts), with the agent's flags and with Node's defaults;
  *   `pipeline.sink_batch`, alternating trials at 10,000/s of the bare subscriber, the agent, and the agent whose sink
  *   has `batch: true` (one message per rule and send, a JSON array of its results, instead of one per result).
+ * - `pipeline.flag_candidates`, only with BENCH_PIPELINE_FLAG_CANDIDATES (flag sets separated by commas, e.g.
+ *   "--max-semi-space-size=2 --heap-growing-percent=60"): alternating trials at 10,000/s of the bare subscriber, the
+ *   agent with the unit's flags and the agent with each candidate (CPU-s per million and RSS under load per round),
+ *   and CPU µs per result through the MQTT sink (result-path.ts) with each: to try flags before changing the unit.
  *
  *   npm run bench:pipeline     (short: BENCH_PIPELINE_SECONDS=5 BENCH_PIPELINE_MAX_RATE=40000; see bench-settings.ts)
  *   npm run bench:peers        the same with Node-RED beside them (bench/peers.bench.ts)
@@ -31,7 +35,7 @@ import { ratioLine } from './pipeline/bench-settings.js';
 import { startBenchRun } from './pipeline/bench-run.js';
 import { findCeiling } from './pipeline/ceiling.js';
 import { agentNodeFlags } from './agent-node-flags.js';
-import { agent, agentBatched, bareSubscriber, bareSubscriberWith, startAgent, startCounter } from './pipeline/consumers.js';
+import { agent, agentBatched, agentWithFlags, bareSubscriber, bareSubscriberWith, startAgent, startCounter } from './pipeline/consumers.js';
 import { fleetAgentConfig, stopChild } from './pipeline/fleet-agent.js';
 import { script } from './pipeline/processes.js';
 import { runTrial } from './pipeline/trial.js';
@@ -83,6 +87,26 @@ try {
       for (const consumer of [bareSubscriber, agent, agentBatched]) batched[consumer.name]!.push((await runTrial(consumer, rate, trial)).cpu_s_per_million);
     }
     print({ bench: 'pipeline.sink_batch', readings_per_s: rate, cpu_s_per_million: batched });
+  }
+
+  const candidates = (process.env.BENCH_PIPELINE_FLAG_CANDIDATES ?? '').split(',').map((flags) => flags.split(' ').filter(Boolean)).filter((flags) => flags.length > 0);
+  if (candidates.length > 0) {
+    const rate = 10_000;
+    const consumers = [bareSubscriber, agentWithFlags('unit', agentNodeFlags()), ...candidates.map((flags) => agentWithFlags(flags.join(' '), flags))];
+    const rounds: Record<string, { cpu_s_per_million: number; rss_load_mb: number }>[] = [];
+    for (let round = 0; round < 3; round++) {
+      const measured: Record<string, { cpu_s_per_million: number; rss_load_mb: number }> = {};
+      for (const consumer of consumers) {
+        const { cpu_s_per_million, rss_load_mb } = await runTrial(consumer, rate, trial);
+        measured[consumer.name] = { cpu_s_per_million, rss_load_mb };
+      }
+      rounds.push(measured);
+    }
+    const resultPath: Record<string, unknown>[] = [];
+    for (const flags of [agentNodeFlags(), ...candidates]) {
+      for (let run = 0; run < 2; run++) resultPath.push({ flags: flags.join(' '), ...(await script('result-path.ts', [broker.url, 1_000, 10], { nodeFlags: flags }).result) });
+    }
+    print({ bench: 'pipeline.flag_candidates', readings_per_s: rate, unit: agentNodeFlags().join(' '), rounds, result_path: resultPath });
   }
 } finally {
   await finish();

@@ -78,10 +78,13 @@ export function bareSubscriberWith(name: string, nodeFlags: readonly string[]): 
   };
 }
 
-/** The agent as systemd runs it: the built CLI with the unit's Node flags, else the sources through tsx. */
-export async function startAgent(config: string, dataDir: string): Promise<ChildProcess> {
+/**
+ * The agent as systemd runs it: the built CLI with the unit's Node flags (or `nodeFlags`), else the sources through
+ * tsx.
+ */
+export async function startAgent(config: string, dataDir: string, nodeFlags: readonly string[] = agentNodeFlags()): Promise<ChildProcess> {
   const built = path.join(REPO, 'dist/agent/cli.js');
-  const args = [...agentNodeFlags(), ...(existsSync(built) ? [built] : ['--import', 'tsx', path.join(REPO, 'agent/cli.ts')])];
+  const args = [...nodeFlags, ...(existsSync(built) ? [built] : ['--import', 'tsx', path.join(REPO, 'agent/cli.ts')])];
   const child = track(spawn(process.execPath, [...args, 'run', '--config', config, '--data-dir', dataDir], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] }));
   // Running, and subscribed: the source logs its connection.
   await waitForOutput(child, 'stderr', [/agent running/, /connected to MQTT broker/], 30_000, 'agent');
@@ -94,7 +97,12 @@ export const agent: Consumer = agentWith('agent');
 /** The same with the sink's `batch: true`: one message per rule and send instead of one per result. */
 export const agentBatched: Consumer = agentWith('agent_batch', { batch: true });
 
-function agentWith(name: string, sink: { batch?: boolean } = {}): Consumer {
+/** The agent run with other Node flags than the unit's: to try flags on the same job before changing the unit. */
+export function agentWithFlags(name: string, nodeFlags: readonly string[]): Consumer {
+  return agentWith(name, {}, nodeFlags);
+}
+
+function agentWith(name: string, sink: { batch?: boolean } = {}, nodeFlags?: readonly string[]): Consumer {
   return {
     name,
     async start(plan) {
@@ -103,7 +111,7 @@ function agentWith(name: string, sink: { batch?: boolean } = {}): Consumer {
       await writeFile(config, fleetAgentConfig(plan.broker, JOB_RULE, sink));
       const expected = plan.readings - plan.outOfRange;
       const counter = await startCounter(plan.broker, 'bench/out/#', 'readings', expected);
-      const child = await startAgent(config, path.join(plan.dir, 'data'));
+      const child = await startAgent(config, path.join(plan.dir, 'data'), nodeFlags);
       return {
         pid: child.pid!,
         counted: counter.total,

@@ -3,6 +3,7 @@ import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { agentNodeFlags } from '../../bench/agent-node-flags.js';
 import { REPO } from '../helpers/run-cli.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -47,7 +48,7 @@ describe('systemd/install.sh', () => {
     expect(wrapper).toContain(`exec ${await node()} /opt/tributary/dist/agent/cli.js "$@"`);
     expect((await stat(at('usr/local/bin/tributary'))).mode & 0o777).toBe(0o755);
     const unit = await readFile(at('etc/systemd/system/tributary.service'), 'utf8');
-    expect(unit).toContain(`ExecStart=${await node()} --max-semi-space-size=2 --optimize-for-size /opt/tributary/dist/agent/cli.js run`);
+    expect(unit).toContain(`ExecStart=${await node()} ${agentNodeFlags().join(' ')} /opt/tributary/dist/agent/cli.js run`);
     expect(await readFile(at('etc/tributary/tributary.yaml'), 'utf8')).toBe(await readFile(path.join(REPO, 'config/tributary.yaml'), 'utf8'));
     expect((await stat(at('etc/tributary/environment'))).mode & 0o777).toBe(0o600);
     expect((await stat(at('etc/tributary'))).mode & 0o777).toBe(0o750);

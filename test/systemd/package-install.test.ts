@@ -3,6 +3,7 @@ import { access, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentNodeFlags } from '../../bench/agent-node-flags.js';
 import { installGlobally, packRepository } from '../helpers/npm-package.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -82,7 +83,7 @@ describe('the npm package', () => {
     expect(stdout).toMatch(/etc\/tributary\/tributary\.yaml: valid — 2 sources/);
     expect(stdout).toMatch(/tributary install-service: done\n$/);
     const unit = await readFile(path.join(root, 'etc/systemd/system/tributary.service'), 'utf8');
-    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=2 --optimize-for-size ${await realpath(installed)}/dist/agent/cli.js run --config /etc/tributary/tributary.yaml`);
+    expect(unit).toContain(`ExecStart=${process.execPath} ${agentNodeFlags().join(' ')} ${await realpath(installed)}/dist/agent/cli.js run --config /etc/tributary/tributary.yaml`);
     expect(unit).not.toContain('/opt/tributary');
     expect(await readFile(path.join(root, 'etc/tributary/tributary.yaml'), 'utf8')).toBe(await readFile(path.join(installed, 'config/tributary.yaml'), 'utf8'));
     expect(await exists(path.join(root, 'opt/tributary'))).toBe(false);
