@@ -193,7 +193,8 @@ try {
     for (const [scenario] of scenarios) {
       const shares = agentShares.get(scenario)!;
       const ratios = shares.map((share, round) => ratio(share, bareShares[round]!));
-      const typical = shares[medianIndex(ratios)]!;
+      const middle = medianIndex(ratios);
+      const typical = shares[middle]!;
       lines.push({
         bench: 'footprint.cpu',
         scenario,
@@ -202,8 +203,8 @@ try {
         rounds: shares.length,
         cpu_seconds: Number(typical.cpu.toFixed(2)),
         percent_of_one_core: percent(typical),
-        bare_node_receiving_percent: percent(bareShares[medianIndex(ratios)]!),
-        ratio_to_bare_node: ratios[medianIndex(ratios)]!,
+        bare_node_receiving_percent: percent(bareShares[middle]!),
+        ratio_to_bare_node: ratios[middle]!,
         ratios_to_bare_node: ratios,
         raw_socket_receiving_percent: percent(rawCpu),
         ratio_to_raw_socket: ratio(typical, rawCpu),
